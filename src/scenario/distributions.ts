@@ -1,0 +1,275 @@
+/**
+ * Distributions a scenario can give for any random quantity, in the field's own unit:
+ * constant (a bare value), uniform, normal (truncated at 0), exponential, lognormal (median + p95, or
+ * mean + sd), Poisson, Zipf (rank 1..n with exponent s) and empirical (values + weights).
+ *
+ * The schema normalises every form to a `Dist` in base units; `compileSampler` turns a `Dist` into a
+ * closure over precomputed constants (the workload draws millions of values per second); `distMean`
+ * gives the expectation that Little's law needs.
+ */
+import { z } from 'zod';
+import type { Rng } from './rng.js';
+
+export type Dist =
+  | { dist: 'constant'; value: number }
+  | { dist: 'uniform'; min: number; max: number }
+  | { dist: 'normal'; mean: number; sd: number }
+  | { dist: 'exponential'; mean: number }
+  | { dist: 'lognormal'; mu: number; sigma: number }
+  | { dist: 'poisson'; mean: number }
+  | { dist: 'zipf'; n: number; s: number }
+  | { dist: 'empirical'; values: number[]; weights: number[] };
+
+export const DIST_NAMES = ['constant', 'uniform', 'normal', 'exponential', 'lognormal', 'poisson', 'zipf', 'empirical'] as const;
+
+/** z value of the standard normal at the 95th percentile. */
+const Z95 = 1.6448536269514722;
+const MAX_ZIPF_N = 10_000_000;
+const MAX_EMPIRICAL = 100_000;
+
+/**
+ * Schema for a random quantity whose values are parsed by `field` (e.g. `duration()`): either a bare
+ * value (a constant) or `{ dist: …, … }`.
+ */
+export function distOf(field: () => z.ZodType<number, unknown>) {
+  const obj = z.discriminatedUnion('dist', [
+    z.strictObject({ dist: z.literal('constant'), value: field() }),
+    z.strictObject({ dist: z.literal('uniform'), min: field(), max: field() }).check((ctx) => {
+      if (ctx.value.max < ctx.value.min) ctx.issues.push({ code: 'custom', message: 'expected max ≥ min', input: ctx.value.max, path: ['max'] });
+    }),
+    z.strictObject({ dist: z.literal('normal'), mean: field(), sd: field() }),
+    z.strictObject({ dist: z.literal('exponential'), mean: field() }),
+    z
+      .strictObject({
+        dist: z.literal('lognormal'),
+        median: field().optional(),
+        p95: field().optional(),
+        mean: field().optional(),
+        sd: field().optional(),
+      })
+      .check((ctx) => {
+        const v = ctx.value;
+        const byMedian = v.median !== undefined || v.p95 !== undefined;
+        const byMean = v.mean !== undefined || v.sd !== undefined;
+        if (byMedian === byMean || (byMedian && (v.median === undefined || v.p95 === undefined)) || (byMean && (v.mean === undefined || v.sd === undefined))) {
+          ctx.issues.push({ code: 'custom', message: 'expected either `median` and `p95`, or `mean` and `sd`', input: ctx.value });
+          return;
+        }
+        if (byMedian && !(v.p95! > v.median!)) ctx.issues.push({ code: 'custom', message: `expected p95 above the median (${v.median})`, input: v.p95, path: ['p95'] });
+        if (byMedian && !(v.median! > 0)) ctx.issues.push({ code: 'custom', message: 'expected a median above 0', input: v.median, path: ['median'] });
+        if (byMean && !(v.mean! > 0)) ctx.issues.push({ code: 'custom', message: 'expected a mean above 0', input: v.mean, path: ['mean'] });
+      }),
+    z.strictObject({ dist: z.literal('poisson'), mean: field() }),
+    z.strictObject({ dist: z.literal('zipf'), n: z.number().int().min(1).max(MAX_ZIPF_N), s: z.number().positive().max(10) }),
+    z
+      .strictObject({
+        dist: z.literal('empirical'),
+        values: z.array(field()).min(1).max(MAX_EMPIRICAL),
+        weights: z.array(z.number().nonnegative()).max(MAX_EMPIRICAL).optional(),
+      })
+      .check((ctx) => {
+        const { values, weights } = ctx.value;
+        if (weights && weights.length !== values.length)
+          ctx.issues.push({ code: 'custom', message: `expected ${values.length} weights, one per value`, input: weights, path: ['weights'] });
+        else if (weights && !weights.some((w) => w > 0)) ctx.issues.push({ code: 'custom', message: 'expected at least one weight above 0', input: weights, path: ['weights'] });
+      }),
+  ]);
+  return z.union([field(), obj]).transform((v): Dist => normalise(v as number | Record<string, unknown>));
+}
+
+type RawDist = { dist: Dist['dist']; median?: number; p95?: number; mean?: number; sd?: number; values?: number[]; weights?: number[] };
+
+function normalise(v: number | Record<string, unknown>): Dist {
+  if (typeof v === 'number') return { dist: 'constant', value: v };
+  const o = v as RawDist;
+  if (o.dist === 'lognormal') {
+    if (o.median !== undefined) return { dist: 'lognormal', mu: Math.log(o.median), sigma: Math.log(o.p95! / o.median) / Z95 };
+    const s2 = Math.log(1 + (o.sd! * o.sd!) / (o.mean! * o.mean!));
+    return { dist: 'lognormal', mu: Math.log(o.mean!) - s2 / 2, sigma: Math.sqrt(s2) };
+  }
+  if (o.dist === 'empirical') return { dist: 'empirical', values: o.values!, weights: o.weights ?? o.values!.map(() => 1) };
+  return o as unknown as Dist;
+}
+
+export const constant = (value: number): Dist => ({ dist: 'constant', value });
+
+// ---- sampling ---------------------------------------------------------------------------------
+
+export type Sampler = (rng: Rng) => number;
+
+function standardNormal(rng: Rng): number {
+  // Box–Muller without caching the second value: a cached spare would leak between per-session streams.
+  return Math.sqrt(-2 * Math.log(rng.nextOpen())) * Math.cos(2 * Math.PI * rng.next());
+}
+
+const LOG_FACT_TABLE = (() => {
+  const t = new Float64Array(256);
+  for (let i = 2; i < 256; i++) t[i] = t[i - 1]! + Math.log(i);
+  return t;
+})();
+
+function logFactorial(k: number): number {
+  if (k < 256) return LOG_FACT_TABLE[k]!;
+  // Stirling's series; error < 1e-10 for k ≥ 256.
+  return (k + 0.5) * Math.log(k) - k + 0.5 * Math.log(2 * Math.PI) + 1 / (12 * k) - 1 / (360 * k * k * k);
+}
+
+function poissonSampler(mean: number): Sampler {
+  if (mean <= 0) return () => 0;
+  if (mean < 30) {
+    const limit = Math.exp(-mean);
+    return (rng) => {
+      let k = 0;
+      let p = rng.next();
+      while (p > limit) {
+        k++;
+        p *= rng.next();
+      }
+      return k;
+    };
+  }
+  // PTRS: Hörmann, "The transformed rejection method for generating Poisson random variables" (1993).
+  const slam = Math.sqrt(mean);
+  const loglam = Math.log(mean);
+  const b = 0.931 + 2.53 * slam;
+  const a = -0.059 + 0.02483 * b;
+  const invAlpha = 1.1239 + 1.1328 / (b - 3.4);
+  const vr = 0.9277 - 3.6224 / (b - 2);
+  return (rng) => {
+    for (;;) {
+      const u = rng.next() - 0.5;
+      const v = rng.nextOpen();
+      const us = 0.5 - Math.abs(u);
+      const k = Math.floor(((2 * a) / us + b) * u + mean + 0.43);
+      if (us >= 0.07 && v <= vr) return k;
+      if (k < 0 || (us < 0.013 && v > us)) continue;
+      if (Math.log(v) + Math.log(invAlpha) - Math.log(a / (us * us) + b) <= -mean + k * loglam - logFactorial(k)) return k;
+    }
+  };
+}
+
+/** Binary search over a cumulative table (last entry = total). */
+function cumulativeSampler(cum: Float64Array, valueAt: (i: number) => number): Sampler {
+  const total = cum[cum.length - 1]!;
+  return (rng) => {
+    const x = rng.next() * total;
+    let lo = 0;
+    let hi = cum.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cum[mid]! > x) hi = mid;
+      else lo = mid + 1;
+    }
+    return valueAt(lo);
+  };
+}
+
+function zipfCumulative(n: number, s: number): Float64Array {
+  const cum = new Float64Array(n);
+  let acc = 0;
+  for (let k = 1; k <= n; k++) cum[k - 1] = acc += 1 / Math.pow(k, s);
+  return cum;
+}
+
+/**
+ * Compiles a distribution into a fast sampler. `integer` rounds to whole numbers (token counts, turns)
+ * and every sampler clamps at 0: no quantity in a scenario is negative.
+ */
+export function compileSampler(d: Dist, integer = false): Sampler {
+  const base = rawSampler(d);
+  return integer ? (rng) => Math.max(0, Math.round(base(rng))) : (rng) => Math.max(0, base(rng));
+}
+
+function rawSampler(d: Dist): Sampler {
+  switch (d.dist) {
+    case 'constant': {
+      const v = d.value;
+      return () => v;
+    }
+    case 'uniform': {
+      const { min } = d;
+      const span = d.max - d.min;
+      return (rng) => min + span * rng.next();
+    }
+    case 'normal': {
+      const { mean, sd } = d;
+      return (rng) => {
+        // Truncated at 0 by rejection; bounded so a badly placed mean cannot spin forever.
+        for (let i = 0; i < 64; i++) {
+          const x = mean + sd * standardNormal(rng);
+          if (x >= 0) return x;
+        }
+        return 0;
+      };
+    }
+    case 'exponential': {
+      const { mean } = d;
+      return (rng) => -mean * Math.log(rng.nextOpen());
+    }
+    case 'lognormal': {
+      const { mu, sigma } = d;
+      return (rng) => Math.exp(mu + sigma * standardNormal(rng));
+    }
+    case 'poisson':
+      return poissonSampler(d.mean);
+    case 'zipf':
+      return cumulativeSampler(zipfCumulative(d.n, d.s), (i) => i + 1);
+    case 'empirical': {
+      const cum = new Float64Array(d.weights.length);
+      let acc = 0;
+      d.weights.forEach((w, i) => (cum[i] = acc += w));
+      const values = d.values;
+      return cumulativeSampler(cum, (i) => values[i]!);
+    }
+  }
+}
+
+function normalPdf(x: number): number {
+  return Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+}
+
+/** Standard normal CDF (Abramowitz–Stegun 7.1.26 via erf; |error| < 1.5e-7). */
+export function normalCdf(x: number): number {
+  const t = 1 / (1 + 0.3275911 * (Math.abs(x) / Math.SQRT2));
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(x * x) / 2);
+  return x >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
+}
+
+/** The expectation of the distribution as sampled (normal: truncated at 0). */
+export function distMean(d: Dist): number {
+  switch (d.dist) {
+    case 'constant':
+      return d.value;
+    case 'uniform':
+      return (d.min + d.max) / 2;
+    case 'normal': {
+      if (d.sd === 0) return Math.max(0, d.mean);
+      const alpha = -d.mean / d.sd;
+      return d.mean + (d.sd * normalPdf(alpha)) / (1 - normalCdf(alpha));
+    }
+    case 'exponential':
+    case 'poisson':
+      return d.mean;
+    case 'lognormal':
+      return Math.exp(d.mu + (d.sigma * d.sigma) / 2);
+    case 'zipf': {
+      let num = 0;
+      let den = 0;
+      for (let k = 1; k <= d.n; k++) {
+        const w = 1 / Math.pow(k, d.s);
+        num += k * w;
+        den += w;
+      }
+      return num / den;
+    }
+    case 'empirical': {
+      let num = 0;
+      let den = 0;
+      d.values.forEach((v, i) => {
+        num += v * d.weights[i]!;
+        den += d.weights[i]!;
+      });
+      return num / den;
+    }
+  }
+}

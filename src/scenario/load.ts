@@ -1,0 +1,148 @@
+/**
+ * Scenario loading: read → YAML (with source positions) → schema → cross-field rules → normalise,
+ * returning `{ scenario, problems, warnings }` with *every* problem located at file:line:column.
+ *
+ * Hostile input is bounded before it costs anything: files over MAX_FILE_BYTES are refused unread,
+ * and YAML alias expansion is capped (billion-laughs documents fail with a located error).
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { ErrorCode, HeadroomError } from '../errors.js';
+import { explainIssues, type PathProblem } from './issues.js';
+import { keysAt } from './json-schema.js';
+import { formatPath, formatProblem, type PathSegment, type Problem } from './problems.js';
+import { checkRules } from './rules.js';
+import { normalise, ScenarioSchema, type Scenario } from './schema.js';
+
+/** Scenario files are a few KB; anything this large is a mistake or an attack. */
+export const MAX_FILE_BYTES = 4 * 1024 * 1024;
+const MAX_ALIAS_COUNT = 200;
+
+export interface LoadResult {
+  scenario?: Scenario;
+  problems: Problem[];
+  warnings: Problem[];
+}
+
+export interface LoadOptions {
+  /** `key.path=value` overrides (from `--set`), applied before validation; values are YAML scalars. */
+  overrides?: readonly string[];
+}
+
+interface Located {
+  line: number;
+  column: number;
+}
+
+/** Finds the node for a path, or the deepest existing ancestor; `atKey` points at the key itself. */
+function locate(doc: Document, lc: LineCounter, path: readonly PathSegment[], atKey = false): Located {
+  let node: unknown = doc.contents;
+  let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i]!;
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && (isScalar(p.key) ? p.key.value : p.key) === seg);
+      if (!pair) break;
+      const keyNode = pair.key as Node | null;
+      const valueNode = pair.value as Node | null;
+      if (last && atKey && keyNode?.range) offset = keyNode.range[0];
+      else if (valueNode?.range) offset = valueNode.range[0];
+      else if (keyNode?.range) offset = keyNode.range[0];
+      node = valueNode;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg] as Node | undefined;
+      if (!item?.range) break;
+      offset = item.range[0];
+      node = item;
+    } else break;
+  }
+  const { line, col } = lc.linePos(offset);
+  return { line, column: col };
+}
+
+function located(file: string, doc: Document, lc: LineCounter, p: PathProblem): Problem {
+  const { line, column } = locate(doc, lc, p.path, p.atKey);
+  return { file, line, column, path: formatPath(p.path), message: p.message, ...(p.hint ? { hint: p.hint } : {}) };
+}
+
+function applyOverride(doc: Document, spec: string): string | undefined {
+  const eq = spec.indexOf('=');
+  if (eq <= 0) return `expected key.path=value, found ${JSON.stringify(spec)}`;
+  const path = spec
+    .slice(0, eq)
+    .split('.')
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  const value = parseDocument(spec.slice(eq + 1)).toJS() as unknown;
+  doc.setIn(path, doc.createNode(value));
+  return undefined;
+}
+
+/** Validates scenario text. `file` is used for locations only. */
+export function parseScenario(text: string, file: string, opts: LoadOptions = {}): LoadResult {
+  const lc = new LineCounter();
+  const at = (line: number, column: number, message: string, hint?: string): Problem => ({ file, line, column, path: '(document)', message, ...(hint ? { hint } : {}) });
+
+  if (text.trim() === '' || text.split('\n').every((l) => /^\s*(#.*)?$/.test(l)))
+    return { problems: [at(1, 1, 'the file is empty', 'a scenario needs at least `users` and `models`; see scenarios/support-agent.yaml')], warnings: [] };
+
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true });
+  const yamlProblem = (e: { message: string; pos: [number, number] }) => {
+    const { line, col } = lc.linePos(e.pos[0]);
+    return at(line, col, `YAML: ${e.message.split('\n')[0]}`);
+  };
+  const problems = doc.errors.map(yamlProblem);
+  const warnings = doc.warnings.map(yamlProblem);
+  if (problems.length > 0) return { problems, warnings };
+
+  for (const o of opts.overrides ?? []) {
+    const bad = applyOverride(doc, o);
+    if (bad) problems.push({ file: '--set', line: 0, column: 0, path: o, message: bad });
+  }
+
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    return { problems: [at(1, 1, `YAML: ${(e as Error).message}`, 'aliases may be expanded at most 200 times in total')], warnings };
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    const { line, col } = lc.linePos((doc.contents as Node | null)?.range?.[0] ?? 0);
+    return { problems: [at(line, col, `expected a mapping of scenario keys, found ${Array.isArray(raw) ? 'a list' : JSON.stringify(raw)}`)], warnings };
+  }
+
+  const parsed = ScenarioSchema.safeParse(raw, { reportInput: true });
+  const pathProblems = [...(parsed.success ? [] : explainIssues(parsed.error.issues, raw, keysAt)), ...checkRules(raw)];
+  problems.push(...pathProblems.map((p) => located(file, doc, lc, p)));
+  problems.sort((a, b) => a.line - b.line || a.column - b.column);
+  if (problems.length > 0 || !parsed.success) return { problems, warnings };
+  return { scenario: normalise(parsed.data), problems, warnings };
+}
+
+/** Reads and validates a scenario file; never throws for bad input (problems are returned). */
+export async function checkScenarioFile(file: string, opts: LoadOptions = {}): Promise<LoadResult> {
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch {
+    return { problems: [{ file, line: 0, column: 0, path: '(file)', message: 'cannot read the file: it does not exist or is not readable' }], warnings: [] };
+  }
+  if (size > MAX_FILE_BYTES)
+    return {
+      problems: [{ file, line: 1, column: 1, path: '(file)', message: `the file is ${(size / 1048576).toFixed(1)} MiB; scenarios are limited to ${MAX_FILE_BYTES / 1048576} MiB`, hint: 'a scenario describes a workload; it should be a few kilobytes' }],
+      warnings: [],
+    };
+  return parseScenario(await readFile(file, 'utf8'), file, opts);
+}
+
+/** Reads a scenario or throws a HeadroomError listing every problem (exit code 2 at the CLI). */
+export async function loadScenario(file: string, opts: LoadOptions = {}): Promise<Scenario> {
+  const r = await checkScenarioFile(file, opts);
+  if (!r.scenario) {
+    throw new HeadroomError(ErrorCode.scenarioInvalid, `${file}: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} in the scenario`, {
+      details: r.problems.map(formatProblem),
+      hint: 'fix each problem listed; `headroom scenario check FILE` re-checks without running anything',
+    });
+  }
+  return r.scenario;
+}

@@ -1,0 +1,67 @@
+/**
+ * The dated price catalog: the model names a scenario may reference with `price: catalog`.
+ * It lives with the scenario language because it is part of its vocabulary (a scenario that names an
+ * unknown model is invalid); `core/pricing` computes costs from it.
+ *
+ * Prices are USD per million tokens as published; `batch` halves input and output (Message Batches API).
+ * Sources: platform.claude.com/docs/en/about-claude/pricing (model table, prompt-caching multipliers,
+ * long-context rules) as stored on 2026-10 and ../shared/reference/anthropic-api.md (gathered 2026-11),
+ * checked on 2026-11-21. Anything marked `unverified` had conflicting sources: override it inline.
+ */
+
+export interface CatalogPrice {
+  /** USD per million tokens. */
+  input: number;
+  output: number;
+  cacheWrite5m: number;
+  cacheWrite1h: number;
+  cacheRead: number;
+}
+
+export interface CatalogEntry extends CatalogPrice {
+  displayName: string;
+  effectiveFrom: string;
+  source: string;
+  /** Multiplier on input and output under the Message Batches API. */
+  batchDiscount: number;
+  /** A prompt above `aboveInputTokens` is billed at these prices for the whole request. */
+  longContext?: { aboveInputTokens: number } & CatalogPrice;
+  note?: string;
+}
+
+const PRICING_PAGE = 'platform.claude.com/docs/en/about-claude/pricing (checked 2026-11-21)';
+
+function standard(displayName: string, input: number, output: number, effectiveFrom: string, extra: Partial<CatalogEntry> = {}): CatalogEntry {
+  return {
+    displayName,
+    input,
+    output,
+    cacheWrite5m: input * 1.25,
+    cacheWrite1h: input * 2,
+    cacheRead: input * 0.1,
+    effectiveFrom,
+    source: PRICING_PAGE,
+    batchDiscount: 0.5,
+    ...extra,
+  };
+}
+
+export const PRICE_CATALOG: Readonly<Record<string, CatalogEntry>> = {
+  'claude-opus-5-5': standard('Claude Opus 5.5', 4, 20, '2026-09-01', { cacheRead: 0.2 }),
+  'claude-sonnet-5-5': standard('Claude Sonnet 5.5', 2, 10, '2026-09-01', {
+    cacheRead: 0.1,
+    note: 'cache read unverified: one source gives $0.20/Mtok; override `price.cacheRead` if your invoice differs',
+  }),
+  'claude-haiku-5-5': standard('Claude Haiku 5.5', 0.1, 0.5, '2026-09-01', {
+    longContext: { aboveInputTokens: 100_000, input: 0.5, output: 2.5, cacheWrite5m: 0.625, cacheWrite1h: 1, cacheRead: 0.05 },
+  }),
+  'claude-opus-5': standard('Claude Opus 5', 5, 25, '2026-05-01'),
+  'claude-sonnet-5': standard('Claude Sonnet 5', 2, 10, '2026-05-01'),
+  'claude-opus-4-5': standard('Claude Opus 4.5', 5, 25, '2025-11-24'),
+  'claude-opus-4-6': standard('Claude Opus 4.6', 5, 25, '2026-02-01'),
+  'claude-sonnet-4-5': standard('Claude Sonnet 4.5', 3, 15, '2025-09-29'),
+  'claude-sonnet-4-6': standard('Claude Sonnet 4.6', 3, 15, '2026-02-01'),
+  'claude-haiku-4-5': standard('Claude Haiku 4.5', 1, 5, '2025-10-15'),
+};
+
+export const CATALOG_MODEL_IDS = Object.keys(PRICE_CATALOG);

@@ -1,0 +1,105 @@
+/**
+ * Cross-field rules: what a schema of one field cannot see (a router naming a model that does not
+ * exist, a priority mix naming an unknown queue class, warm-up longer than the run). They read the raw
+ * document defensively so they run — and report — even when other parts fail the schema.
+ */
+import { didYouMean } from './did-you-mean.js';
+import type { PathProblem } from './issues.js';
+import { CATALOG_MODEL_IDS } from './price-catalog.js';
+import type { PathSegment } from './problems.js';
+import { parseDuration } from './units.js';
+
+type Raw = Record<string, unknown>;
+const isMap = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+const DEFAULT_CLASSES = ['interactive', 'standard', 'batch'];
+
+function mustName(out: PathProblem[], path: PathSegment[], value: unknown, known: string[], what: string): void {
+  if (typeof value !== 'string' || known.includes(value)) return;
+  const suggestion = didYouMean(value, known);
+  out.push({
+    path,
+    message: `${what} "${value}" is not defined (defined: ${known.join(', ') || 'none'})`,
+    ...(suggestion ? { hint: `did you mean "${suggestion}"?` } : {}),
+  });
+}
+
+export function checkRules(doc: unknown): PathProblem[] {
+  const out: PathProblem[] = [];
+  if (!isMap(doc)) return out;
+  const models = isMap(doc.models) ? Object.keys(doc.models) : [];
+  const model = (path: PathSegment[], v: unknown) => models.length > 0 && mustName(out, path, v, models, 'model');
+
+  // Models: catalog prices must exist.
+  if (isMap(doc.models)) {
+    for (const [name, m] of Object.entries(doc.models)) {
+      if (!isMap(m) || typeof m.id !== 'string') continue;
+      const price = m.price ?? 'catalog';
+      if (price === 'catalog' && !CATALOG_MODEL_IDS.includes(m.id)) {
+        const suggestion = didYouMean(m.id, CATALOG_MODEL_IDS);
+        out.push({
+          path: ['models', name, 'id'],
+          message: `no catalog price for model id "${m.id}"`,
+          hint: suggestion ? `did you mean "${suggestion}"? Or give prices inline: price: { input: $3/Mtok, output: $15/Mtok }` : 'give prices inline: price: { input: $3/Mtok, output: $15/Mtok }',
+        });
+      }
+    }
+  }
+
+  // Router references.
+  const router = doc.router;
+  if (isMap(router)) {
+    if (typeof router.default === 'string') model(['router', 'default'], router.default);
+    if (isMap(router.default)) for (const k of Object.keys(router.default)) model(['router', 'default', k], k);
+    if (Array.isArray(router.rules)) {
+      router.rules.forEach((rule, i) => {
+        if (!isMap(rule)) return;
+        model(['router', 'rules', i, 'use'], rule.use);
+        if (isMap(rule.split)) for (const k of Object.keys(rule.split)) model(['router', 'rules', i, 'split', k], k);
+        const when = rule.when;
+        if (isMap(when) && when.priority !== undefined) {
+          const classes = queueClasses(doc);
+          const list = Array.isArray(when.priority) ? when.priority : [when.priority];
+          list.forEach((p, j) => mustName(out, ['router', 'rules', i, 'when', 'priority', ...(Array.isArray(when.priority) ? [j] : [])], p, classes, 'priority class'));
+        }
+      });
+    }
+    if (Array.isArray(router.fallback)) router.fallback.forEach((f, i) => model(['router', 'fallback', i], f));
+    for (const splitPath of [['default'], ...((Array.isArray(router.rules) ? router.rules : []).map((_, i) => ['rules', i, 'split']))] as PathSegment[][]) {
+      let v: unknown = router;
+      for (const s of splitPath) v = isMap(v) || Array.isArray(v) ? (v as Record<string | number, unknown>)[s] : undefined;
+      if (isMap(v) && !Object.values(v).some((w) => typeof w === 'number' && w > 0))
+        out.push({ path: ['router', ...splitPath], message: 'expected a split with at least one weight above 0' });
+    }
+  }
+
+  // Summaries and faults name models.
+  const conv = doc.conversation;
+  if (isMap(conv) && isMap(conv.context)) model(['conversation', 'context', 'model'], conv.context.model);
+  if (Array.isArray(doc.faults)) doc.faults.forEach((f, i) => isMap(f) && model(['faults', i, 'model'], f.model));
+
+  // Priority mix names queue classes.
+  const users = doc.users;
+  if (isMap(users) && isMap(users.priorityMix)) {
+    const classes = queueClasses(doc);
+    for (const k of Object.keys(users.priorityMix)) mustName(out, ['users', 'priorityMix', k], k, classes, 'queue class');
+    if (!Object.values(users.priorityMix).some((w) => typeof w === 'number' && w > 0))
+      out.push({ path: ['users', 'priorityMix'], message: 'expected at least one share above 0' });
+  }
+
+  // Warm-up within the run.
+  const duration = parseDuration(doc.duration ?? '1h');
+  const warmup = parseDuration(doc.warmup ?? '5m');
+  if (duration.ok && warmup.ok && warmup.value >= duration.value)
+    out.push({ path: [doc.warmup === undefined ? 'duration' : 'warmup'], message: `expected warm-up (${String(doc.warmup ?? '5m')}) shorter than the duration (${String(doc.duration ?? '1h')})` });
+
+  const planning = doc.planning;
+  if (isMap(planning) && typeof planning.minWorkers === 'number' && typeof planning.maxWorkers === 'number' && planning.minWorkers > planning.maxWorkers)
+    out.push({ path: ['planning', 'maxWorkers'], message: `expected maxWorkers ≥ minWorkers (${planning.minWorkers}), found ${planning.maxWorkers}` });
+
+  return out;
+}
+
+function queueClasses(doc: Raw): string[] {
+  const q = doc.queue;
+  return isMap(q) && isMap(q.classes) ? Object.keys(q.classes) : DEFAULT_CLASSES;
+}

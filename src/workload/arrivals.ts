@@ -1,0 +1,95 @@
+/**
+ * The arrival process: a (non-homogeneous) Poisson process of session starts, sized by Little's law so
+ * that the mean number of concurrent sessions at the normal level equals
+ * `dailyActive × concurrencyRatio`:  λ = L / W, with W the expected session length.
+ *
+ * W is the *unloaded* session length: turns × (calls × (TTFT + output / rate) + tool time) + think
+ * times, from the distribution means and the router's default model. Queueing makes real sessions
+ * longer, which is exactly what the simulator then shows.
+ *
+ * Profiles scale the rate by a multiplier m(t): flat 1; diurnal a cosine between `troughRatio` and 1
+ * peaking at `peakHour`; spikes 1 with windows of `multiplier`. Sampling is by thinning (Lewis–Shedler)
+ * against the highest multiplier, from one seeded stream, so it is deterministic.
+ */
+import { distMean } from '../scenario/distributions.js';
+import { Rng } from '../scenario/rng.js';
+import type { Scenario } from '../scenario/schema.js';
+
+export interface ArrivalPlan {
+  /** Mean concurrent sessions at multiplier 1 (DAU × concurrency ratio). */
+  targetConcurrency: number;
+  /** Expected unloaded session length. */
+  meanSessionMs: number;
+  /** Session arrivals per second at multiplier 1. */
+  baseRatePerS: number;
+  /** Highest multiplier of the profile (the thinning envelope). */
+  maxMultiplier: number;
+  /** Rate multiplier at time t (ms from the start). */
+  multiplierAt(tMs: number): number;
+}
+
+/** Expected unloaded duration of one LLM call of the router's default model(s). */
+export function meanCallMs(s: Scenario): number {
+  const split: Record<string, number> = typeof s.router.default === 'string' ? { [s.router.default]: 1 } : s.router.default;
+  const total = Object.values(split).reduce((a, b) => a + b, 0);
+  const meanOutput = distMean(s.conversation.tokens.output);
+  let ms = 0;
+  for (const [name, w] of Object.entries(split)) {
+    const m = s.models[name];
+    if (!m) continue;
+    ms += (w / total) * (distMean(m.latency.ttft) + (meanOutput / m.latency.outputRate) * 1000);
+  }
+  return ms;
+}
+
+export function meanSessionMs(s: Scenario): number {
+  const c = s.conversation;
+  const turns = distMean(c.turns);
+  const calls = distMean(c.callsPerTurn);
+  const turnMs = calls * meanCallMs(s) + Math.max(0, calls - 1) * distMean(c.toolLatency);
+  return turns * turnMs + Math.max(0, turns - 1) * distMean(c.thinkTime);
+}
+
+export function planArrivals(s: Scenario): ArrivalPlan {
+  const targetConcurrency = s.users.dailyActive * s.users.concurrencyRatio;
+  const sessionMs = meanSessionMs(s);
+  const baseRatePerS = s.users.arrivalRate ?? (sessionMs > 0 ? targetConcurrency / (sessionMs / 1000) : 0);
+  const a = s.users.arrival;
+  let multiplierAt: (t: number) => number = () => 1;
+  let maxMultiplier = 1;
+  if (a.profile === 'diurnal') {
+    const { peakHour, troughRatio, startHour } = a;
+    multiplierAt = (t) => {
+      const hour = startHour + t / 3_600_000;
+      return troughRatio + ((1 - troughRatio) * (1 + Math.cos((2 * Math.PI * (hour - peakHour)) / 24))) / 2;
+    };
+  } else if (a.profile === 'spikes') {
+    const spikes = a.spikes;
+    maxMultiplier = Math.max(1, ...spikes.map((x) => x.multiplier));
+    multiplierAt = (t) => {
+      let m = 1;
+      for (const x of spikes) if (t >= x.at && t < x.at + x.for) m = Math.max(m, x.multiplier);
+      return m;
+    };
+  }
+  return { targetConcurrency, meanSessionMs: sessionMs, baseRatePerS, maxMultiplier, multiplierAt };
+}
+
+/** Arrival times (ms) in [0, untilMs), lazily, for a seed. */
+export function* arrivalTimes(plan: ArrivalPlan, seed: number, untilMs: number): Generator<number> {
+  const envelopePerMs = (plan.baseRatePerS * plan.maxMultiplier) / 1000;
+  if (!(envelopePerMs > 0)) return;
+  const rng = new Rng(seed, 'arrivals');
+  const meanGapMs = 1 / envelopePerMs;
+  const thinning = plan.maxMultiplier !== 1 || plan.multiplierAt(0) !== 1 || plan.multiplierAt(untilMs / 2) !== 1;
+  let t = 0;
+  for (;;) {
+    t += -meanGapMs * Math.log(rng.nextOpen());
+    if (t >= untilMs) return;
+    if (thinning) {
+      const u = rng.next();
+      if (u * plan.maxMultiplier > plan.multiplierAt(t)) continue;
+    }
+    yield t;
+  }
+}
