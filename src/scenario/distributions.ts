@@ -35,7 +35,8 @@ export function distOf(field: () => z.ZodType<number, unknown>) {
   const obj = z.discriminatedUnion('dist', [
     z.strictObject({ dist: z.literal('constant'), value: field() }),
     z.strictObject({ dist: z.literal('uniform'), min: field(), max: field() }).check((ctx) => {
-      if (ctx.value.max < ctx.value.min) ctx.issues.push({ code: 'custom', message: 'expected max ≥ min', input: ctx.value.max, path: ['max'] });
+      // `input: undefined`: the parsed value is in base units (ms); the report then quotes what the user wrote.
+      if (ctx.value.max < ctx.value.min) ctx.issues.push({ code: 'custom', message: 'expected max ≥ min', input: undefined, path: ['max'] });
     }),
     z.strictObject({ dist: z.literal('normal'), mean: field(), sd: field() }),
     z.strictObject({ dist: z.literal('exponential'), mean: field() }),
@@ -55,9 +56,10 @@ export function distOf(field: () => z.ZodType<number, unknown>) {
           ctx.issues.push({ code: 'custom', message: 'expected either `median` and `p95`, or `mean` and `sd`', input: ctx.value });
           return;
         }
-        if (byMedian && !(v.p95! > v.median!)) ctx.issues.push({ code: 'custom', message: `expected p95 above the median (${v.median})`, input: v.p95, path: ['p95'] });
-        if (byMedian && !(v.median! > 0)) ctx.issues.push({ code: 'custom', message: 'expected a median above 0', input: v.median, path: ['median'] });
-        if (byMean && !(v.mean! > 0)) ctx.issues.push({ code: 'custom', message: 'expected a mean above 0', input: v.mean, path: ['mean'] });
+        // `input: undefined` (see uniform): messages quote the user's own `30s`, not 30000 ms.
+        if (byMedian && !(v.p95! > v.median!)) ctx.issues.push({ code: 'custom', message: 'expected p95 above the median', input: undefined, path: ['p95'] });
+        if (byMedian && !(v.median! > 0)) ctx.issues.push({ code: 'custom', message: 'expected a median above 0', input: undefined, path: ['median'] });
+        if (byMean && !(v.mean! > 0)) ctx.issues.push({ code: 'custom', message: 'expected a mean above 0', input: undefined, path: ['mean'] });
       }),
     z.strictObject({ dist: z.literal('poisson'), mean: field() }),
     z.strictObject({ dist: z.literal('zipf'), n: z.number().int().min(1).max(MAX_ZIPF_N), s: z.number().positive().max(10) }),
@@ -233,6 +235,65 @@ export function normalCdf(x: number): number {
   const t = 1 / (1 + 0.3275911 * (Math.abs(x) / Math.SQRT2));
   const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(x * x) / 2);
   return x >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
+}
+
+/**
+ * P(X ≤ x) for the distribution as sampled (normal: truncated at 0; every value clamped at 0). The
+ * workload uses it for the share of count draws that round to 0 and are raised to 1, which moves
+ * the mean session length (e.g. a Poisson(1) call count is 0 → 1 in 37 % of turns).
+ */
+export function distCdf(d: Dist, x: number): number {
+  if (x < 0) return 0;
+  switch (d.dist) {
+    case 'constant':
+      return x >= Math.max(0, d.value) ? 1 : 0;
+    case 'uniform': {
+      // Values below 0 are clamped to 0, so they count as ≤ x for every x ≥ 0.
+      if (d.max <= d.min) return x >= Math.max(0, d.min) ? 1 : 0;
+      return Math.min(1, Math.max(0, (x - d.min) / (d.max - d.min)));
+    }
+    case 'normal': {
+      if (d.sd === 0) return x >= Math.max(0, d.mean) ? 1 : 0;
+      const below0 = normalCdf(-d.mean / d.sd);
+      return (normalCdf((x - d.mean) / d.sd) - below0) / (1 - below0);
+    }
+    case 'exponential':
+      return d.mean > 0 ? 1 - Math.exp(-x / d.mean) : 1;
+    case 'lognormal':
+      if (x === 0) return 0;
+      return d.sigma > 0 ? normalCdf((Math.log(x) - d.mu) / d.sigma) : Math.log(x) >= d.mu ? 1 : 0;
+    case 'poisson': {
+      if (d.mean <= 0) return 1;
+      const k = Math.floor(x);
+      // Beyond 40 sd above the mean the remaining mass is far below double precision.
+      if (k >= d.mean + 40 * Math.sqrt(d.mean) + 40) return 1;
+      const logMean = Math.log(d.mean);
+      let p = 0;
+      for (let i = 0; i <= k; i++) p += Math.exp(-d.mean + i * logMean - logFactorial(i));
+      return Math.min(1, p);
+    }
+    case 'zipf': {
+      const k = Math.min(d.n, Math.floor(x));
+      if (k < 1) return 0;
+      let num = 0;
+      let den = 0;
+      for (let i = 1; i <= d.n; i++) {
+        const w = 1 / Math.pow(i, d.s);
+        if (i <= k) num += w;
+        den += w;
+      }
+      return num / den;
+    }
+    case 'empirical': {
+      let num = 0;
+      let den = 0;
+      d.values.forEach((v, i) => {
+        if (Math.max(0, v) <= x) num += d.weights[i]!;
+        den += d.weights[i]!;
+      });
+      return num / den;
+    }
+  }
 }
 
 /** The expectation of the distribution as sampled (normal: truncated at 0). */

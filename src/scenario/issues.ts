@@ -26,6 +26,7 @@ const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
 function expectedType(t: string): string {
   switch (t) {
     case 'object':
+    case 'record':
       return 'a mapping';
     case 'array':
       return 'a list';
@@ -65,11 +66,21 @@ function rootExpectation(issues: readonly Issue[]): string[] {
   return out;
 }
 
+/** A schema's own wording (`{ error: 'expected a duration …' }`, as the unit fields give), if it has one. */
+function ownExpectation(issue: Issue): string | undefined {
+  return issue.message.startsWith('expected ') ? issue.message : undefined;
+}
+
+function expectedFound(expected: string, found: unknown): string {
+  return found === undefined ? `missing: ${expected}` : `${expected}, found ${describeValue(found)}`;
+}
+
 export function explainIssues(issues: readonly Issue[], root: unknown, keysAt: KeysAt, prefix: PathSegment[] = []): PathProblem[] {
   const out: PathProblem[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...(issue.path as PathSegment[])];
-    const found = 'input' in issue ? issue.input : inputAt(root, path);
+    // A check that reports `input: undefined` (its value is already converted): quote the raw document.
+    const found = 'input' in issue && issue.input !== undefined ? issue.input : inputAt(root, path);
     switch (issue.code) {
       case 'unrecognized_keys':
         for (const key of issue.keys) {
@@ -78,8 +89,7 @@ export function explainIssues(issues: readonly Issue[], root: unknown, keysAt: K
         }
         break;
       case 'invalid_type': {
-        const missing = found === undefined;
-        out.push({ path, message: missing ? `missing: expected ${expectedType(issue.expected)}` : `expected ${expectedType(issue.expected)}, found ${describeValue(found)}` });
+        out.push({ path, message: expectedFound(ownExpectation(issue) ?? `expected ${expectedType(issue.expected)}`, found) });
         break;
       }
       case 'invalid_value': {
@@ -129,7 +139,7 @@ export function explainIssues(issues: readonly Issue[], root: unknown, keysAt: K
           out.push(...explainIssues(best, root, keysAt, path));
         } else {
           const expected = [...new Set(rootExpectation(issue.errors.flat()))];
-          out.push({ path, message: `expected ${expected.join(' or ') || 'a different value'}, found ${describeValue(found)}` });
+          out.push({ path, message: expectedFound(ownExpectation(issue) ?? `expected ${expected.join(' or ') || 'a different value'}`, found) });
         }
         break;
       }

@@ -68,13 +68,17 @@ function located(file: string, doc: Document, lc: LineCounter, p: PathProblem): 
 
 function applyOverride(doc: Document, spec: string): string | undefined {
   const eq = spec.indexOf('=');
-  if (eq <= 0) return `expected key.path=value, found ${JSON.stringify(spec)}`;
-  const path = spec
-    .slice(0, eq)
-    .split('.')
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-  const value = parseDocument(spec.slice(eq + 1)).toJS() as unknown;
-  doc.setIn(path, doc.createNode(value));
+  const keys = spec.slice(0, eq).split('.');
+  if (eq <= 0 || keys.includes('')) return `expected key.path=value, found ${JSON.stringify(spec)}`;
+  const path = keys.map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  const valueDoc = parseDocument(spec.slice(eq + 1));
+  if (valueDoc.errors.length > 0) return `expected a YAML value after "=", found ${JSON.stringify(spec.slice(eq + 1))}`;
+  try {
+    doc.setIn(path, doc.createNode(valueDoc.toJS() as unknown));
+  } catch {
+    // yaml throws when the path runs through a scalar (`users.dailyActive.x=1`): bad input, not a bug.
+    return `cannot set ${keys.join('.')}: part of that path is not a mapping or list in the file`;
+  }
   return undefined;
 }
 

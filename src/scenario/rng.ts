@@ -24,10 +24,24 @@ export function hashString(s: string): number {
   return h >>> 0;
 }
 
+const F64 = new Float64Array(1);
+const F64_WORDS = new Uint32Array(F64.buffer);
+
+/**
+ * A 32-bit value for a number key. Unsigned 32-bit integers (seeds, session ids, fork outputs) stand
+ * for themselves; any other number (negative, fractional, ≥ 2^32) is hashed from all 64 bits of its
+ * float representation, so that e.g. -1, 0.5 and 2^32 + 1 do not collapse onto the key 0.
+ */
+function numberKey(k: number): number {
+  if (k >>> 0 === k) return k;
+  F64[0] = k;
+  return mix32(F64_WORDS[0]! ^ mix32(F64_WORDS[1]! ^ 0x5bd1e995));
+}
+
 function keyHash(keys: readonly (number | string)[]): number {
   let h = 0x9e3779b9;
   for (const k of keys) {
-    const v = typeof k === 'number' ? (k >>> 0) ^ Math.floor(k / 4294967296) : hashString(k);
+    const v = typeof k === 'number' ? numberKey(k) : hashString(k);
     h = mix32((h ^ v) + 0x9e3779b9 + (h << 6) + (h >>> 2));
   }
   return h;

@@ -13,11 +13,13 @@ type Raw = Record<string, unknown>;
 const isMap = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 const DEFAULT_CLASSES = ['interactive', 'standard', 'batch'];
 
-function mustName(out: PathProblem[], path: PathSegment[], value: unknown, known: string[], what: string): void {
+/** `atKey`: the name is a mapping key (a split or a priority mix), so point at it, not at its weight. */
+function mustName(out: PathProblem[], path: PathSegment[], value: unknown, known: string[], what: string, atKey = false): void {
   if (typeof value !== 'string' || known.includes(value)) return;
   const suggestion = didYouMean(value, known);
   out.push({
     path,
+    ...(atKey ? { atKey } : {}),
     message: `${what} "${value}" is not defined (defined: ${known.join(', ') || 'none'})`,
     ...(suggestion ? { hint: `did you mean "${suggestion}"?` } : {}),
   });
@@ -27,7 +29,7 @@ export function checkRules(doc: unknown): PathProblem[] {
   const out: PathProblem[] = [];
   if (!isMap(doc)) return out;
   const models = isMap(doc.models) ? Object.keys(doc.models) : [];
-  const model = (path: PathSegment[], v: unknown) => models.length > 0 && mustName(out, path, v, models, 'model');
+  const model = (path: PathSegment[], v: unknown, atKey = false) => models.length > 0 && mustName(out, path, v, models, 'model', atKey);
 
   // Models: catalog prices must exist.
   if (isMap(doc.models)) {
@@ -49,12 +51,12 @@ export function checkRules(doc: unknown): PathProblem[] {
   const router = doc.router;
   if (isMap(router)) {
     if (typeof router.default === 'string') model(['router', 'default'], router.default);
-    if (isMap(router.default)) for (const k of Object.keys(router.default)) model(['router', 'default', k], k);
+    if (isMap(router.default)) for (const k of Object.keys(router.default)) model(['router', 'default', k], k, true);
     if (Array.isArray(router.rules)) {
       router.rules.forEach((rule, i) => {
         if (!isMap(rule)) return;
         model(['router', 'rules', i, 'use'], rule.use);
-        if (isMap(rule.split)) for (const k of Object.keys(rule.split)) model(['router', 'rules', i, 'split', k], k);
+        if (isMap(rule.split)) for (const k of Object.keys(rule.split)) model(['router', 'rules', i, 'split', k], k, true);
         const when = rule.when;
         if (isMap(when) && when.priority !== undefined) {
           const classes = queueClasses(doc);
@@ -81,7 +83,7 @@ export function checkRules(doc: unknown): PathProblem[] {
   const users = doc.users;
   if (isMap(users) && isMap(users.priorityMix)) {
     const classes = queueClasses(doc);
-    for (const k of Object.keys(users.priorityMix)) mustName(out, ['users', 'priorityMix', k], k, classes, 'queue class');
+    for (const k of Object.keys(users.priorityMix)) mustName(out, ['users', 'priorityMix', k], k, classes, 'queue class', true);
     if (!Object.values(users.priorityMix).some((w) => typeof w === 'number' && w > 0))
       out.push({ path: ['users', 'priorityMix'], message: 'expected at least one share above 0' });
   }

@@ -193,7 +193,7 @@ const Limiter = z.strictObject({
   /** Admit up to this share of each provider limit. */
   margin: ratio().prefault(0.9),
   /** What to reserve for output tokens before the answer is known. */
-  outputEstimate: z.enum(['maxTokens', 'expected']).default('expected'),
+  outputEstimate: z.enum(['maxTokens', 'expected']).default('maxTokens'),
   /** When the shared store is unreachable: admit (open) or refuse (closed). */
   onStoreDown: z.enum(['open', 'closed']).default('closed'),
 });

@@ -122,13 +122,16 @@ function unitField(parse: (x: unknown) => Parsed, input: z.ZodType, show: (n: nu
   });
 }
 
-const str = () => z.string();
 const num = () => z.number();
+// The `error` wording replaces zod's type-level message, so a wrong type reads like a wrong value
+// ("expected a duration with a unit …, found 3600", not "expected 0 or a string").
+const str = (expected: string) => z.string({ error: `expected ${expected}` }).describe(expected);
+const numOrStr = (expected: string) => z.union([num(), str(expected)], { error: `expected ${expected}` });
 
 export const duration = (b: Bounds = { min: 0 }) =>
-  unitField(parseDuration, z.union([z.literal(0), str().describe(DURATION_EXPECTED)]), formatDuration, b);
-export const count = (b: Bounds = { min: 0 }) => unitField(parseCount, z.union([num(), str().describe(COUNT_EXPECTED)]), String, b);
-export const price = () => unitField(parsePrice, str().describe(PRICE_EXPECTED), (n) => `$${n * 1e6}/Mtok`, { min: 0 });
-export const money = (b: Bounds = { min: 0 }) => unitField(parseMoney, str().describe(MONEY_EXPECTED), (n) => `$${n}`, b);
-export const ratio = () => unitField(parseRatio, z.union([num(), str().describe(RATIO_EXPECTED)]), String);
-export const rate = (b: Bounds = { min: 0, minExclusive: true }) => unitField(parseRate, str().describe(RATE_EXPECTED), (n) => `${n}/s`, b);
+  unitField(parseDuration, z.union([z.literal(0), str(DURATION_EXPECTED)], { error: `expected ${DURATION_EXPECTED}` }), formatDuration, b);
+export const count = (b: Bounds = { min: 0 }) => unitField(parseCount, numOrStr(COUNT_EXPECTED), String, b);
+export const price = () => unitField(parsePrice, str(PRICE_EXPECTED), (n) => `$${n * 1e6}/Mtok`, { min: 0 });
+export const money = (b: Bounds = { min: 0 }) => unitField(parseMoney, str(MONEY_EXPECTED), (n) => `$${n}`, b);
+export const ratio = () => unitField(parseRatio, numOrStr(RATIO_EXPECTED), String);
+export const rate = (b: Bounds = { min: 0, minExclusive: true }) => unitField(parseRate, str(RATE_EXPECTED), (n) => `${n}/s`, b);

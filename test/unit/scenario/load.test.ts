@@ -1,0 +1,203 @@
+/**
+ * Loading good scenarios: the bundled ones are valid, a minimal one is complete (defaults filled),
+ * `--set` overrides apply (and bad ones are reported, not thrown), distributions normalise, and the
+ * `scenario check|show` commands print what they promise.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { distMean, type Dist } from '../../../src/scenario/distributions.js';
+import { checkScenarioFile, parseScenario } from '../../../src/scenario/load.js';
+import { runCli } from '../../helpers/cli.js';
+
+const BUNDLED = readdirSync('scenarios')
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => `scenarios/${f}`);
+const SUPPORT = 'scenarios/support-agent.yaml';
+
+/** The minimal scenario README promises is complete, taken from README itself so the two cannot part. */
+const README_MINIMAL = /A complete minimal scenario:\s*```yaml\n([\s\S]*?)```/.exec(readFileSync('README.md', 'utf8'))?.[1] ?? '';
+
+/** z of the standard normal at the 95th percentile. */
+const Z95 = 1.6448536269514722;
+
+function load(text: string) {
+  const r = parseScenario(text, 'test.yaml');
+  expect(r.problems).toEqual([]);
+  return r.scenario!;
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'headroom-load-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('bundled scenarios', () => {
+  it('are there', () => expect(BUNDLED.length).toBeGreaterThanOrEqual(2));
+
+  it.each(BUNDLED)('%s loads with no problems and no warnings', async (file) => {
+    const r = await checkScenarioFile(file);
+    expect(r.problems).toEqual([]);
+    expect(r.warnings).toEqual([]);
+    expect(r.scenario?.name).toBe(file.replace(/^scenarios\/|\.yaml$/g, ''));
+  });
+});
+
+describe('the minimal scenario of README', () => {
+  it('is short and complete: every default is filled', () => {
+    expect(README_MINIMAL.trim().split('\n').length).toBeLessThanOrEqual(10);
+    const s = load(README_MINIMAL);
+    expect(s.users).toMatchObject({ dailyActive: 5000, concurrencyRatio: 0.03, arrival: { profile: 'flat' }, priorityMix: { standard: 1 } });
+    expect(s.workers).toEqual({ count: 4, concurrency: 10, mode: 'pooled' });
+    expect(s.queue.depth).toBe(1000);
+    expect(Object.keys(s.queue.classes)).toEqual(['interactive', 'standard', 'batch']);
+    expect(s.router.default).toBe('sonnet'); // the only model
+    expect(s.conversation.turns).toEqual({ dist: 'constant', value: 6 });
+    expect(s.conversation.thinkTime).toEqual({ dist: 'constant', value: 30_000 });
+    expect(s.models.sonnet).toMatchObject({ id: 'claude-sonnet-4-5', provider: 'anthropic', price: 'catalog', timeout: 60_000, contextWindow: 200_000 });
+    expect(s.duration).toBe(3_600_000);
+    expect(s.warmup).toBe(300_000);
+  });
+});
+
+describe('--set overrides', () => {
+  it('replace a value before validation', async () => {
+    const before = await checkScenarioFile(SUPPORT);
+    const after = await checkScenarioFile(SUPPORT, { overrides: ['users.dailyActive=20000', 'workers.count=12'] });
+    expect(before.scenario?.users.dailyActive).toBe(5000);
+    expect(after.problems).toEqual([]);
+    expect(after.scenario?.users.dailyActive).toBe(20_000);
+    expect(after.scenario?.workers.count).toBe(12);
+  });
+
+  it('take values in the unit convention', async () => {
+    const r = await checkScenarioFile(SUPPORT, { overrides: ['duration=2h', 'users.concurrencyRatio=5%'] });
+    expect(r.scenario?.duration).toBe(7_200_000);
+    expect(r.scenario?.users.concurrencyRatio).toBe(0.05);
+  });
+
+  it.each([
+    { set: 'users.dailyActive=-1', file: SUPPORT, line: 13, column: 3, path: 'users.dailyActive', message: 'expected at least 1, found -1' },
+    { set: 'users.dailyActive=lots', file: SUPPORT, line: 13, column: 3, path: 'users.dailyActive', message: 'found "lots"' },
+    { set: 'users.dailyActiv=20000', file: SUPPORT, line: 13, column: 3, path: 'users.dailyActiv', message: 'unknown key "dailyActiv"', hint: 'did you mean "dailyActive"?' },
+    { set: 'users.dailyActive', file: '--set', line: 0, column: 0, path: 'users.dailyActive', message: 'expected key.path=value' },
+    { set: 'users..dailyActive=1', file: '--set', line: 0, column: 0, path: 'users..dailyActive=1', message: 'expected key.path=value' },
+    { set: 'users.dailyActive=[1', file: '--set', line: 0, column: 0, path: 'users.dailyActive=[1', message: 'expected a YAML value after "="' },
+    // Through a scalar: the YAML library throws here; it must come back as a problem, not a crash.
+    { set: 'users.dailyActive.x=1', file: '--set', line: 0, column: 0, path: 'users.dailyActive.x=1', message: 'cannot set users.dailyActive.x' },
+  ])('$set is reported as a located problem', async ({ set, hint, ...expected }) => {
+    const r = await checkScenarioFile(SUPPORT, { overrides: [set] });
+    expect(r.scenario).toBeUndefined();
+    expect(r.problems).toEqual([{ ...expected, message: expect.stringContaining(expected.message), ...(hint ? { hint } : {}) }]);
+  });
+
+  it('work from the CLI, and a bad one exits 2 without a crash', async () => {
+    const good = await runCli(['scenario', 'check', SUPPORT, '--set', 'users.dailyActive=20000']);
+    expect(good).toMatchObject({ code: 0, stderr: '' });
+    expect(good.stdout).toContain('20,000 daily users');
+
+    const bad = await runCli(['scenario', 'check', SUPPORT, '--set', 'users.dailyActive.x=1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--set:0:0: users.dailyActive.x=1: cannot set');
+    expect(bad.stderr).not.toContain('internal error');
+  });
+});
+
+describe('distributions normalise to base units', () => {
+  const s = load(`users: { dailyActive: 100, concurrencyRatio: 10% }
+models: { sonnet: { id: claude-sonnet-4-5 } }
+conversation:
+  turns: { dist: uniform, min: 1, max: 4 }
+  thinkTime: { dist: lognormal, median: 25s, p95: 70s }
+  toolLatency: { dist: lognormal, mean: 2s, sd: 1s }
+  callsPerTurn: { dist: poisson, mean: 6 }
+  tokens:
+    systemPrompt: 2.5k
+    userMessage: { dist: empirical, values: [100, 1k] }
+    output: { dist: normal, mean: 300, sd: 100 }
+`);
+
+  it('lognormal by median and p95 → mu, sigma with median = exp(mu)', () => {
+    const d = s.conversation.thinkTime as Extract<Dist, { dist: 'lognormal' }>;
+    expect(d.dist).toBe('lognormal');
+    expect(Math.exp(d.mu)).toBeCloseTo(25_000, 6);
+    expect(Math.exp(d.mu + Z95 * d.sigma)).toBeCloseTo(70_000, 6);
+  });
+
+  it('lognormal by mean and sd keeps the mean and sd', () => {
+    const d = s.conversation.toolLatency as Extract<Dist, { dist: 'lognormal' }>;
+    expect(d.dist).toBe('lognormal');
+    expect(distMean(d)).toBeCloseTo(2000, 6);
+    const variance = (Math.exp(d.sigma ** 2) - 1) * Math.exp(2 * d.mu + d.sigma ** 2);
+    expect(Math.sqrt(variance)).toBeCloseTo(1000, 6);
+  });
+
+  it('the other forms keep their parameters, in base units', () => {
+    expect(s.conversation.turns).toEqual({ dist: 'uniform', min: 1, max: 4 });
+    expect(s.conversation.callsPerTurn).toEqual({ dist: 'poisson', mean: 6 });
+    expect(s.conversation.tokens.systemPrompt).toBe(2500);
+    expect(s.conversation.tokens.userMessage).toEqual({ dist: 'empirical', values: [100, 1000], weights: [1, 1] });
+    expect(s.conversation.tokens.output).toEqual({ dist: 'normal', mean: 300, sd: 100 });
+    expect(s.conversation.tokens.toolResult).toEqual({ dist: 'constant', value: 0 });
+  });
+
+  it('defaults given as distributions normalise too', () => {
+    const ttft = s.models.sonnet!.latency.ttft as Extract<Dist, { dist: 'lognormal' }>;
+    expect(Math.exp(ttft.mu)).toBeCloseTo(600, 6);
+  });
+});
+
+describe('scenario commands', () => {
+  it('`scenario check` accepts the bundled scenarios with exit 0', async () => {
+    const { code, stdout, stderr } = await runCli(['scenario', 'check', ...BUNDLED]);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    for (const file of BUNDLED) expect(stdout).toContain(`ok  ${file}`);
+  });
+
+  it('`scenario show` prints the normalised scenario as JSON', async () => {
+    const { code, stdout } = await runCli(['scenario', 'show', SUPPORT]);
+    expect(code).toBe(0);
+    const shown = JSON.parse(stdout) as Record<string, unknown>;
+    expect(shown).toMatchObject({ name: 'support-agent', duration: 3_600_000, users: { dailyActive: 5000, concurrencyRatio: 0.03 }, router: { default: 'sonnet', fallback: ['haiku'] } });
+  });
+
+  it('`scenario show` of a bad file exits 2 and lists the problems', async () => {
+    const file = join(dir, 'bad-show.yaml');
+    writeFileSync(file, 'users: { dailyActive: 0, concurrencyRatio: 3% }\nmodels: { sonnet: { id: claude-sonnet-4-5 } }\n');
+    const { code, stdout, stderr } = await runCli(['scenario', 'show', file]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('HEADROOM_ERR_SCENARIO_INVALID');
+    expect(stderr).toContain(`${file}:1:23: users.dailyActive: expected at least 1, found 0`);
+  });
+
+  it('`scenario check --json` prints valid JSON with ok and every problem', async () => {
+    const bad = join(dir, 'bad-json.yaml');
+    writeFileSync(bad, 'users: { dailyActive: 0, concurrencyRatio: 3% }\nmodels: { sonnet: { id: claude-sonnet-4-5 } }\nworkers: { count: 0 }\n');
+    const { code, stdout } = await runCli(['scenario', 'check', '--json', SUPPORT, bad]);
+    expect(code).toBe(2);
+    const report = JSON.parse(stdout) as { ok: boolean; files: { file: string; ok: boolean; problems: unknown[] }[] };
+    expect(report.ok).toBe(false);
+    expect(report.files).toEqual([
+      { file: SUPPORT, ok: true, problems: [], warnings: [] },
+      {
+        file: bad,
+        ok: false,
+        warnings: [],
+        problems: [
+          { file: bad, line: 1, column: 23, path: 'users.dailyActive', message: 'expected at least 1, found 0' },
+          { file: bad, line: 3, column: 19, path: 'workers.count', message: 'expected at least 1, found 0' },
+        ],
+      },
+    ]);
+  });
+
+  it('`scenario check --json` of good files says ok', async () => {
+    const { code, stdout } = await runCli(['scenario', 'check', '--json', ...BUNDLED]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, files: BUNDLED.map((file) => ({ file, ok: true, problems: [] })) });
+  });
+});
