@@ -11,7 +11,7 @@
  * peaking at `peakHour`; spikes 1 with windows of `multiplier`. Sampling is by thinning (Lewis–Shedler)
  * against the highest multiplier, from one seeded stream, so it is deterministic.
  */
-import { distMean } from '../scenario/distributions.js';
+import { distCdf, distMean, type Dist } from '../scenario/distributions.js';
 import { Rng } from '../scenario/rng.js';
 import type { Scenario } from '../scenario/schema.js';
 
@@ -28,11 +28,21 @@ export interface ArrivalPlan {
   multiplierAt(tMs: number): number;
 }
 
+/**
+ * Expected value of a count as the workload draws it: `max(1, round(X))` (turns, calls per turn,
+ * output tokens; see stream.ts). E[max(1, Y)] = E[Y] + P(Y = 0), and Y rounds to 0 exactly when
+ * X < 0.5. E[round(X)] is taken as E[X]: exact for integer-valued laws and for uniform with whole
+ * bounds (schema-enforced for counts), within rounding noise for the continuous ones.
+ */
+function meanCountAtLeast1(d: Dist): number {
+  return distMean(d) + distCdf(d, 0.5);
+}
+
 /** Expected unloaded duration of one LLM call of the router's default model(s). */
 export function meanCallMs(s: Scenario): number {
   const split: Record<string, number> = typeof s.router.default === 'string' ? { [s.router.default]: 1 } : s.router.default;
   const total = Object.values(split).reduce((a, b) => a + b, 0);
-  const meanOutput = distMean(s.conversation.tokens.output);
+  const meanOutput = meanCountAtLeast1(s.conversation.tokens.output);
   let ms = 0;
   for (const [name, w] of Object.entries(split)) {
     const m = s.models[name];
@@ -44,8 +54,9 @@ export function meanCallMs(s: Scenario): number {
 
 export function meanSessionMs(s: Scenario): number {
   const c = s.conversation;
-  const turns = distMean(c.turns);
-  const calls = distMean(c.callsPerTurn);
+  // Counts are at least 1 per draw: a Poisson(1) call count is raised from 0 in 37 % of turns.
+  const turns = meanCountAtLeast1(c.turns);
+  const calls = meanCountAtLeast1(c.callsPerTurn);
   const turnMs = calls * meanCallMs(s) + Math.max(0, calls - 1) * distMean(c.toolLatency);
   return turns * turnMs + Math.max(0, turns - 1) * distMean(c.thinkTime);
 }
@@ -55,7 +66,7 @@ export function planArrivals(s: Scenario): ArrivalPlan {
   const sessionMs = meanSessionMs(s);
   const baseRatePerS = s.users.arrivalRate ?? (sessionMs > 0 ? targetConcurrency / (sessionMs / 1000) : 0);
   const a = s.users.arrival;
-  let multiplierAt: (t: number) => number = () => 1;
+  let multiplierAt: (t: number) => number = FLAT;
   let maxMultiplier = 1;
   if (a.profile === 'diurnal') {
     const { peakHour, troughRatio, startHour } = a;
@@ -75,13 +86,18 @@ export function planArrivals(s: Scenario): ArrivalPlan {
   return { targetConcurrency, meanSessionMs: sessionMs, baseRatePerS, maxMultiplier, multiplierAt };
 }
 
+/** The multiplier of the flat profile; `arrivalTimes` skips thinning (and its draws) for it alone. */
+const FLAT = (): number => 1;
+
 /** Arrival times (ms) in [0, untilMs), lazily, for a seed. */
 export function* arrivalTimes(plan: ArrivalPlan, seed: number, untilMs: number): Generator<number> {
   const envelopePerMs = (plan.baseRatePerS * plan.maxMultiplier) / 1000;
   if (!(envelopePerMs > 0)) return;
   const rng = new Rng(seed, 'arrivals');
   const meanGapMs = 1 / envelopePerMs;
-  const thinning = plan.maxMultiplier !== 1 || plan.multiplierAt(0) !== 1 || plan.multiplierAt(untilMs / 2) !== 1;
+  // Decided by identity, not by probing m(t) at a few points: a diurnal profile that starts at its
+  // peak and runs 48 h has m = 1 at both 0 and untilMs / 2, and must still be thinned.
+  const thinning = plan.maxMultiplier !== 1 || plan.multiplierAt !== FLAT;
   let t = 0;
   for (;;) {
     t += -meanGapMs * Math.log(rng.nextOpen());

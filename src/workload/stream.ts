@@ -62,17 +62,22 @@ export class Workload {
   /** The sessions of the run, in arrival order. */
   *sessions(opts: StreamOptions = {}): Generator<Session> {
     const untilMs = opts.untilMs ?? this.s.duration;
+    const seed = opts.seed ?? this.seed;
     let id = 0;
-    for (const startAtMs of arrivalTimes(this.plan, this.seed, untilMs)) {
+    for (const startAtMs of arrivalTimes(this.plan, seed, untilMs)) {
       const sid = id++;
       if (opts.owns && !opts.owns(sid)) continue;
-      yield this.session(sid, startAtMs);
+      yield this.generate(seed, sid, startAtMs);
     }
   }
 
   /** The content of session `id` arriving at `startAtMs`: a pure function of (scenario, seed, id). */
   session(id: number, startAtMs: number): Session {
-    const rng = new Rng(this.seed, 'session', id);
+    return this.generate(this.seed, id, startAtMs);
+  }
+
+  private generate(seed: number, id: number, startAtMs: number): Session {
+    const rng = new Rng(seed, 'session', id);
     const priority = this.pickPriority(rng);
     const nTurns = Math.max(1, this.turns(rng));
     const p = this.s.prompts;
@@ -86,7 +91,7 @@ export class Workload {
       if (repeated) {
         const k = this.faqKey(rng);
         // A repeated prompt has the same size (and the same answer size) wherever it appears.
-        const faq = new Rng(this.seed, 'faq', k);
+        const faq = new Rng(seed, 'faq', k);
         userTokens = Math.max(1, this.userTokens(faq));
         firstOutput = Math.max(1, this.outputTokens(faq));
         promptKey = `faq-${k}`;
