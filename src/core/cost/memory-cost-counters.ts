@@ -1,0 +1,41 @@
+/**
+ * In-process `CostCounters`: one mutable totals record per model in a Map. The simulator adds once
+ * per provider call, so `add` allocates nothing after a model's first request.
+ */
+import type { Usage } from '../types.js';
+import type { CostCounters, CostTotals, ModelTotals } from './types.js';
+import { checkAdd } from './types.js';
+
+/**
+ * Memory implementation of `CostCounters` (semantics in ./types.ts); answers synchronously.
+ *
+ * @example
+ * const counters = new MemoryCostCounters();
+ * counters.add('haiku', usage, 1_250_000);
+ * counters.totals().byModel.haiku.costNanos; // 1250000
+ */
+export class MemoryCostCounters implements CostCounters {
+  private readonly byModel = new Map<string, ModelTotals>();
+
+  add(model: string, usage: Usage, costNanos: number): void {
+    checkAdd(model, usage, costNanos);
+    let t = this.byModel.get(model);
+    if (t === undefined) {
+      t = { requests: 0, inputTokens: 0, outputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, costNanos: 0 };
+      this.byModel.set(model, t);
+    }
+    t.requests++;
+    t.inputTokens += usage.inputTokens;
+    t.outputTokens += usage.outputTokens;
+    t.cacheWrite5mTokens += usage.cacheWrite5mTokens;
+    t.cacheWrite1hTokens += usage.cacheWrite1hTokens;
+    t.cacheReadTokens += usage.cacheReadTokens;
+    t.costNanos += costNanos;
+  }
+
+  totals(): CostTotals {
+    const byModel: Record<string, ModelTotals> = {};
+    for (const [model, t] of this.byModel) byModel[model] = { ...t }; // a copy: callers may keep or mutate it
+    return { byModel };
+  }
+}
