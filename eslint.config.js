@@ -35,7 +35,7 @@ const clockAndTimers = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'schema/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'schema/**', '.scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

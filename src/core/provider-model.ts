@@ -1,0 +1,117 @@
+/**
+ * The provider, modelled: what an Anthropic-like API does with a request — its own rate limits
+ * (RPM / ITPM / OTPM token buckets at 100 % of the limit, answering 429 with retry-after in whole
+ * seconds), fault windows (error rate with a status, latency multipliers), prompt caching, and
+ * latency (time to first token + output tokens at the model's rate).
+ *
+ * The simulator calls it in place of HTTP; the mock provider serves it over HTTP. Randomness is drawn
+ * from a stream keyed by the request's identity, so the same request gets the same latency in both.
+ * OTPM is debited with `max_tokens` at admission and corrected to the actual output at once (the
+ * provider corrects at completion; we ignore the reservation's lifetime, a few seconds).
+ */
+import { compileSampler, type Sampler } from '../scenario/distributions.js';
+import { Rng } from '../scenario/rng.js';
+import type { Scenario } from '../scenario/schema.js';
+import type { Segment } from './context.js';
+import { MemoryLimiter } from './limiter/memory-limiter.js';
+import { PromptCache } from './prompt-cache.js';
+import type { FailureKind, Usage } from './types.js';
+
+export interface ProviderRequest {
+  /** Scenario model name. */
+  model: string;
+  /** Stable identity of this attempt (session, turn, call, attempt): seeds its latency draws. */
+  requestKey: string;
+  segments: Segment[];
+  /** Output the workload planned for this call; capped at `maxTokens`. */
+  outputTokens: number;
+  maxTokens: number;
+  timeoutMs: number;
+}
+
+export type ProviderResult =
+  | { ok: true; usage: Usage; ttftMs: number; stopReason: 'end_turn' | 'max_tokens' }
+  | { ok: false; kind: FailureKind; status: number; retryAfterMs?: number };
+
+export interface ProviderOutcome {
+  result: ProviderResult;
+  /** How long the call takes until the answer (or the error) is complete. */
+  durationMs: number;
+}
+
+interface ModelRuntime {
+  ttft: Sampler;
+  outputRatePerMs: number;
+  cacheTtl: '5m' | '1h' | undefined;
+}
+
+const STATUS: Record<number, FailureKind> = { 429: '429', 500: '500', 503: '503', 529: '529' };
+
+export class ProviderModel {
+  private readonly models = new Map<string, ModelRuntime>();
+  private readonly limits: MemoryLimiter;
+  readonly promptCache = new PromptCache();
+  /** What the provider received, for tests and reports. */
+  readonly received = { requests: 0, rateLimited: 0, faults: 0, timeouts: 0 };
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly seed: number,
+  ) {
+    for (const [name, m] of Object.entries(scenario.models)) {
+      this.models.set(name, {
+        ttft: compileSampler(m.latency.ttft),
+        outputRatePerMs: m.latency.outputRate / 1000,
+        cacheTtl: m.promptCaching === false ? undefined : m.promptCaching.ttl,
+      });
+    }
+    const models = Object.fromEntries(Object.entries(scenario.models).map(([n, m]) => [n, { ...m.limits }]));
+    this.limits = new MemoryLimiter({ models, margin: 1 });
+  }
+
+  /** Decides the outcome of a request arriving at `nowMs`. */
+  decide(req: ProviderRequest, nowMs: number): ProviderOutcome {
+    const m = this.models.get(req.model);
+    if (!m) throw new Error(`provider model: unknown model "${req.model}"`);
+    this.received.requests++;
+    const rng = new Rng(this.seed, 'provider', req.requestKey);
+    const ttft = m.ttft(rng);
+    let multiplier = 1;
+
+    for (const f of this.scenario.faults) {
+      if ((f.model !== undefined && f.model !== req.model) || nowMs < f.at || nowMs >= f.at + f.for) continue;
+      multiplier = Math.max(multiplier, f.latencyMultiplier);
+      if (f.errorRate > 0 && rng.next() < f.errorRate) {
+        this.received.faults++;
+        return { result: { ok: false, kind: STATUS[f.status] ?? '500', status: f.status }, durationMs: Math.min(ttft, req.timeoutMs) };
+      }
+    }
+
+    const prompt = this.promptCache.apply(req.model, req.segments, nowMs, m.cacheTtl);
+    const outputTokens = Math.min(req.outputTokens, req.maxTokens);
+    const reserve = { requests: 1, inputTokens: prompt.inputTokens + prompt.cacheWrite5mTokens + prompt.cacheWrite1hTokens, outputTokens: req.maxTokens };
+    const d = this.limits.acquire(req.model, reserve, nowMs);
+    if (!d.granted) {
+      this.received.rateLimited++;
+      // Anthropic sends retry-after in whole seconds.
+      const retryAfterMs = Number.isFinite(d.retryAfterMs) ? Math.ceil(d.retryAfterMs / 1000) * 1000 : 60_000;
+      return { result: { ok: false, kind: '429', status: 429, retryAfterMs }, durationMs: 0 };
+    }
+    this.limits.settle(req.model, reserve, { requests: 1, inputTokens: reserve.inputTokens, outputTokens }, nowMs);
+
+    const ttftMs = ttft * multiplier;
+    const durationMs = ttftMs + (outputTokens / m.outputRatePerMs) * multiplier;
+    if (durationMs > req.timeoutMs) {
+      this.received.timeouts++;
+      return { result: { ok: false, kind: 'timeout', status: 0 }, durationMs: req.timeoutMs };
+    }
+    const usage: Usage = {
+      inputTokens: prompt.inputTokens,
+      outputTokens,
+      cacheWrite5mTokens: prompt.cacheWrite5mTokens,
+      cacheWrite1hTokens: prompt.cacheWrite1hTokens,
+      cacheReadTokens: prompt.cacheReadTokens,
+    };
+    return { result: { ok: true, usage, ttftMs, stopReason: outputTokens < req.outputTokens ? 'max_tokens' : 'end_turn' }, durationMs };
+  }
+}
