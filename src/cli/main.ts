@@ -36,6 +36,33 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
         .command('schema', 'Print the JSON Schema of the scenario language (for editors)', {}, run(async () => (await import('./commands/scenario.js')).scenarioSchema(io)))
         .demandCommand(1, 'Choose a scenario command: check, show or schema.'),
     )
+    .command('sim', 'Simulate a scenario: workers, binding limits, latency and cost', (y) =>
+      y
+        .command(
+          'run <file>',
+          'Simulate a scenario and answer: how many workers, which limit binds, what latency, what cost',
+          (c) =>
+            c
+              .positional('file', { type: 'string', demandOption: true, describe: 'Scenario YAML' })
+              .option('seed', { type: 'number', describe: "Seed (default: the scenario's)" })
+              .option('duration', { type: 'string', describe: 'Simulated duration, e.g. 24h (overrides the scenario)' })
+              .option('set', setOption)
+              .option('json', { type: 'boolean', default: false, describe: 'Print the JSON report instead of the summary' })
+              .option('out', { type: 'string', describe: 'Also write the JSON report to this file' })
+              .example('$0 sim run scenarios/support-agent.yaml', 'the capacity answer for the support agent')
+              .example('$0 sim run scenarios/support-agent.yaml --set users.dailyActive=20000 --out report.json', 'what if traffic quadruples?'),
+          run(async (a) =>
+            (await import('./commands/sim.js')).simRun(io, a.file as string, {
+              ...(a.seed !== undefined ? { seed: a.seed as number } : {}),
+              ...(a.duration !== undefined ? { duration: a.duration as string } : {}),
+              set: a.set as string[],
+              json: a.json as boolean,
+              ...(a.out !== undefined ? { out: a.out as string } : {}),
+            }),
+          ),
+        )
+        .demandCommand(1, 'Choose a sim command: run.'),
+    )
     .command('workload', 'Inspect the deterministic workload a scenario generates', (y) =>
       y
         .command(

@@ -1,0 +1,168 @@
+/**
+ * Collects what a simulation measures: per-turn latency breakdowns (HDR), outcome and event counters,
+ * provider usage per model and step (for tokens-per-minute against limits), sampled in-flight figures
+ * and time series. Warm-up is excluded from everything but the time series.
+ */
+import { LATENCY_METRICS, type LatencyMetric } from '../core/metrics/report.js';
+import { newHistogram, recordMs, type Histogram } from '../core/metrics/histogram.js';
+import type { TurnOutcome } from '../core/pipeline/turn.js';
+import type { ProviderOutcome, ProviderRequest } from '../core/provider-model.js';
+import { EndTimes, IntHistogram } from './counts.js';
+
+export interface StepUsage {
+  requests: number[];
+  inputTokens: number[];
+  outputTokens: number[];
+}
+
+export class Recorder {
+  readonly latency = Object.fromEntries(LATENCY_METRICS.map((m) => [m, newHistogram()])) as Record<LatencyMetric, Histogram>;
+  readonly turns = { arrived: 0, completed: 0, cacheHits: 0, rejected: 0, deadLettered: 0, failed: 0, byReason: {} as Record<string, number> };
+  readonly events = { providerCalls: 0, attempts: 0, retries: 0, fallbacks: 0, providerFailures: {} as Record<string, number>, breakerRejections: 0, limiterWaits: {} as Record<string, number> };
+  /** Sampled every `sampleMs` inside the window. */
+  readonly inFlightCalls = new IntHistogram();
+  readonly busySlots = new IntHistogram();
+  readonly slotDemand = new IntHistogram();
+  readonly queueDepth = new IntHistogram();
+  readonly activeSessions = new IntHistogram();
+  /** Per model, per step: provider-admitted requests and ITPM-counted input and output tokens. */
+  readonly usageByStep = new Map<string, StepUsage>();
+  readonly series = { inFlightCalls: [] as number[], busySlots: [] as number[], queueDepth: [] as number[], activeSessions: [] as number[], turnsCompleted: [] as number[], costNanos: [] as number[] };
+  readonly stepLatency: Histogram[] = [];
+  /** Cost (nano-dollars) of the window's calls, and per session for sessions started in the window. */
+  costNanos = 0;
+  /** Usage and cost per model of turns that arrived in the window. */
+  readonly byModel = new Map<string, { requests: number; inputTokens: number; outputTokens: number; cacheWrite5mTokens: number; cacheWrite1hTokens: number; cacheReadTokens: number; costNanos: number }>();
+  readonly sessionCost = newHistogram();
+  sessionsStarted = 0;
+  sessionsCompleted = 0;
+  /** Σ turn sojourn (ms) of turns that arrived in the window — W for Little's law. */
+  sojournMs = 0;
+  /** Σ over samples of turns in the system — L for Little's law (independent of the sojourn sum). */
+  private turnsInSystemSum = 0;
+  private samples = 0;
+  private readonly callEnds = new EndTimes();
+  turnsInSystem = 0;
+
+  constructor(
+    readonly warmupMs: number,
+    readonly endMs: number,
+    readonly stepMs: number,
+  ) {}
+
+  private step(t: number): number {
+    return Math.floor(t / this.stepMs);
+  }
+
+  turnStarted(): void {
+    this.turnsInSystem++;
+  }
+
+  turnEnded(o: TurnOutcome): void {
+    this.turnsInSystem--;
+    const step = this.step(o.endedAtMs);
+    for (const c of o.charges) this.series.costNanos[step] = (this.series.costNanos[step] ?? 0) + c.costNanos;
+    if (o.status === 'ok' || o.status === 'cache-hit') {
+      this.series.turnsCompleted[step] = (this.series.turnsCompleted[step] ?? 0) + 1;
+      (this.stepLatency[step] ??= newHistogram()).recordValue(Math.round((o.endedAtMs - o.startedAtMs) * 1000));
+    }
+    if (o.startedAtMs < this.warmupMs || o.startedAtMs >= this.endMs) return;
+    const t = this.turns;
+    t.arrived++;
+    this.sojournMs += o.endedAtMs - o.startedAtMs;
+    switch (o.status) {
+      case 'ok':
+        t.completed++;
+        break;
+      case 'cache-hit':
+        t.cacheHits++;
+        break;
+      case 'rejected':
+        t.rejected++;
+        break;
+      case 'dead-letter':
+        t.deadLettered++;
+        break;
+      case 'failed':
+        t.failed++;
+        break;
+    }
+    if (o.reason) t.byReason[o.reason] = (t.byReason[o.reason] ?? 0) + 1;
+    const e = this.events;
+    e.attempts += o.attempts;
+    e.retries += o.retries;
+    e.fallbacks += o.fallbacks;
+    e.breakerRejections += o.breakerRejections;
+    for (const k in o.failures) e.providerFailures[k] = (e.providerFailures[k] ?? 0) + o.failures[k]!;
+    for (const k in o.limiterWaitsBy) e.limiterWaits[k] = (e.limiterWaits[k] ?? 0) + o.limiterWaitsBy[k]!;
+    for (const c of o.charges) {
+      this.costNanos += c.costNanos;
+      let m = this.byModel.get(c.model);
+      if (!m) this.byModel.set(c.model, (m = { requests: 0, inputTokens: 0, outputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, costNanos: 0 }));
+      const u = c.usage;
+      m.requests++;
+      m.inputTokens += u.inputTokens;
+      m.outputTokens += u.outputTokens;
+      m.cacheWrite5mTokens += u.cacheWrite5mTokens;
+      m.cacheWrite1hTokens += u.cacheWrite1hTokens;
+      m.cacheReadTokens += u.cacheReadTokens;
+      m.costNanos += c.costNanos;
+    }
+
+    if (o.status === 'ok' || o.status === 'cache-hit') {
+      const l = this.latency;
+      recordMs(l.turn, o.endedAtMs - o.startedAtMs);
+      recordMs(l.queueWait, o.queueWaitMs);
+      recordMs(l.limiterWait, o.limiterWaitMs);
+      recordMs(l.provider, o.providerMs);
+      recordMs(l.tool, o.toolMs);
+      recordMs(l.retryWait, o.retryWaitMs);
+      if (o.ttftMs !== undefined) recordMs(l.ttft, o.ttftMs);
+    }
+  }
+
+  /** The provider model answered a request (admitted ones count against its limits). */
+  providerCall(req: ProviderRequest, o: ProviderOutcome, nowMs: number): void {
+    this.callEnds.push(nowMs + o.durationMs);
+    if (!o.result.ok) return;
+    const step = this.step(nowMs);
+    let u = this.usageByStep.get(req.model);
+    if (!u) this.usageByStep.set(req.model, (u = { requests: [], inputTokens: [], outputTokens: [] }));
+    const us = o.result.usage;
+    u.requests[step] = (u.requests[step] ?? 0) + 1;
+    u.inputTokens[step] = (u.inputTokens[step] ?? 0) + us.inputTokens + us.cacheWrite5mTokens + us.cacheWrite1hTokens;
+    u.outputTokens[step] = (u.outputTokens[step] ?? 0) + us.outputTokens;
+    if (nowMs >= this.warmupMs && nowMs < this.endMs) this.events.providerCalls++;
+  }
+
+  /** A periodic look at the system. */
+  sample(nowMs: number, busy: number, queued: number, sessions: number): void {
+    this.callEnds.popUntil(nowMs);
+    const calls = this.callEnds.size;
+    const step = this.step(nowMs);
+    const s = this.series;
+    s.inFlightCalls[step] = Math.max(s.inFlightCalls[step] ?? 0, calls);
+    s.busySlots[step] = Math.max(s.busySlots[step] ?? 0, busy);
+    s.queueDepth[step] = Math.max(s.queueDepth[step] ?? 0, queued);
+    s.activeSessions[step] = Math.max(s.activeSessions[step] ?? 0, sessions);
+    if (nowMs < this.warmupMs || nowMs >= this.endMs) return;
+    this.inFlightCalls.record(calls);
+    this.busySlots.record(busy);
+    this.slotDemand.record(busy + queued);
+    this.queueDepth.record(queued);
+    this.activeSessions.record(sessions);
+    this.turnsInSystemSum += this.turnsInSystem;
+    this.samples++;
+  }
+
+  /** Time-average number of turns in the system over the window (sampled). */
+  get meanTurnsInSystem(): number {
+    return this.samples === 0 ? 0 : this.turnsInSystemSum / this.samples;
+  }
+
+  sessionEnded(startedAtMs: number, costNanos: number): void {
+    if (startedAtMs < this.warmupMs || startedAtMs >= this.endMs) return;
+    this.sessionsCompleted++;
+    this.sessionCost.recordValue(Math.max(1, Math.round(costNanos / 1000))); // micro-dollars
+  }
+}
