@@ -20,7 +20,7 @@ export function didYouMean(input: string, candidates: Iterable<string>): string 
   const list = [...candidates];
   // An abbreviation ("expo" for "exponential") is as clear a signal as a typo.
   const prefixed = lower.length >= 3 ? list.filter((c) => c.toLowerCase().startsWith(lower)) : [];
-  if (prefixed.length === 1) return prefixed[0];
+  if (prefixed.length === 1) return prefixed[0] === input ? undefined : prefixed[0];
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of list) {

@@ -178,6 +178,13 @@ function zipfCumulative(n: number, s: number): Float64Array {
  * and every sampler clamps at 0: no quantity in a scenario is negative.
  */
 export function compileSampler(d: Dist, integer = false): Sampler {
+  if (integer && d.dist === 'uniform') {
+    // Whole numbers from min to max, each equally likely (rounding a continuous uniform would give
+    // the two end values half the weight of the others).
+    const lo = Math.max(0, Math.ceil(d.min));
+    const n = Math.floor(d.max) - lo + 1;
+    if (n >= 1) return (rng) => lo + Math.floor(rng.next() * n);
+  }
   const base = rawSampler(d);
   return integer ? (rng) => Math.max(0, Math.round(base(rng))) : (rng) => Math.max(0, base(rng));
 }

@@ -7,7 +7,7 @@ import { didYouMean } from './did-you-mean.js';
 import type { PathProblem } from './issues.js';
 import { CATALOG_MODEL_IDS } from './price-catalog.js';
 import type { PathSegment } from './problems.js';
-import { parseDuration } from './units.js';
+import { parseCount, parseDuration, parseRatio } from './units.js';
 
 type Raw = Record<string, unknown>;
 const isMap = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -43,6 +43,20 @@ export function checkRules(doc: unknown): PathProblem[] {
           message: `no catalog price for model id "${m.id}"`,
           hint: suggestion ? `did you mean "${suggestion}"? Or give prices inline: price: { input: $3/Mtok, output: $15/Mtok }` : 'give prices inline: price: { input: $3/Mtok, output: $15/Mtok }',
         });
+      }
+    }
+  }
+
+  // A limit must admit at least one unit per minute after the limiter's safety margin.
+  if (isMap(doc.models)) {
+    const m = parseRatio(isMap(doc.limiter) ? (doc.limiter.margin ?? 0.9) : 0.9);
+    const margin = m.ok ? m.value : 0.9;
+    for (const [name, spec] of Object.entries(doc.models)) {
+      if (!isMap(spec) || !isMap(spec.limits)) continue;
+      for (const kind of ['rpm', 'itpm', 'otpm'] as const) {
+        const v = parseCount(spec.limits[kind]);
+        if (v.ok && v.value > 0 && v.value * margin < 1)
+          out.push({ path: ['models', name, 'limits', kind], message: `expected a limit that admits at least 1 per minute at margin ${margin} (at least ${Math.ceil(1 / margin)}), found ${v.value}` });
       }
     }
   }

@@ -362,3 +362,14 @@ describe('normalCdf and distCdf', () => {
     expect(distCdf({ dist: 'poisson', mean: 5 }, 1e9)).toBe(1);
   });
 });
+
+describe('integer uniform', () => {
+  it('draws each whole number from min to max equally often (each share within 1 % of 1/4 over 200k draws)', () => {
+    const sample = compileSampler({ dist: 'uniform', min: 1, max: 4 }, true);
+    const rng = new Rng(5, 'uniform-int');
+    const counts = [0, 0, 0, 0, 0];
+    for (let i = 0; i < 200_000; i++) counts[sample(rng)]!++;
+    expect(counts[0]).toBe(0);
+    for (const v of [1, 2, 3, 4]) expect(Math.abs(counts[v]! / 200_000 - 0.25)).toBeLessThan(0.01);
+  });
+});
