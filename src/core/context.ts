@@ -32,6 +32,13 @@ export interface SummaryRequest {
 type Policy = Scenario['conversation']['context'];
 
 
+/** A conversation's state as plain data, for session stores shared between runtime instances. */
+export interface ConversationState {
+  history: { key: string; tokens: number }[][];
+  summary?: { key: string; tokens: number };
+  summaries: number;
+}
+
 /** The context of one conversation (one per session). Not shared; cheap to create. */
 export class Conversation {
   /** Past turns, each as the segments it was sent as (so later prompts share their prefix exactly). */
@@ -92,6 +99,21 @@ export class Conversation {
     this.summaries++;
     this.summary = segment(`${this.sessionKey}/summary${this.summaries}`, summaryTokens);
     this.history = [];
+  }
+
+  /** Between turns only: the state to store. */
+  toState(): ConversationState {
+    const plain = (s: Segment) => ({ key: s.key, tokens: s.tokens });
+    return { history: this.history.map((t) => t.map(plain)), ...(this.summary ? { summary: plain(this.summary) } : {}), summaries: this.summaries };
+  }
+
+  /** Restores a stored state (segment hashes are recomputed). */
+  static fromState(sessionKey: string, systemTokens: number, policy: Policy, st: ConversationState): Conversation {
+    const c = new Conversation(sessionKey, systemTokens, policy);
+    c.history = st.history.map((t) => t.map((s) => segment(s.key, s.tokens)));
+    if (st.summary) c.summary = segment(st.summary.key, st.summary.tokens);
+    c.summaries = st.summaries;
+    return c;
   }
 
   /** Tokens the history holds now (for reports and tests). */

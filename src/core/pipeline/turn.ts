@@ -70,7 +70,7 @@ export function totalUsage(charges: readonly { usage: Usage }[]): Usage {
   return t;
 }
 
-function newOutcome(startedAtMs: number, holdingSlot: boolean): TurnOutcome {
+export function newOutcome(startedAtMs: number, holdingSlot: boolean): TurnOutcome {
   return {
     queueWaitMs: 0, limiterWaitMs: 0, limiterWaits: 0, limiterWaitsBy: {}, providerMs: 0, retryWaitMs: 0, toolMs: 0, attempts: 0, retries: 0, fallbacks: 0,
     breakerRejections: 0, failures: {}, routes: [], charges: [],
@@ -83,7 +83,7 @@ function keepsSlot(d: PipelineDeps, x: TurnInput, o: TurnOutcome): boolean {
   return d.scenario.workers.mode === 'perSession' && (o.status === 'ok' || o.status === 'cache-hit') && !x.lastTurn;
 }
 
-function refused(o: TurnOutcome, r: SlotResult & { ok: false }): void {
+export function refused(o: TurnOutcome, r: SlotResult & { ok: false }): void {
   o.status = r.reason === 'deadline' ? 'dead-letter' : 'rejected';
   o.reason = r.reason;
 }
@@ -181,7 +181,7 @@ export function* turnPipeline(d: PipelineDeps, x: TurnInput): Pipeline<TurnOutco
   return o;
 }
 
-function failed(o: TurnOutcome, reason: string): void {
+export function failed(o: TurnOutcome, reason: string): void {
   o.status = 'failed';
   o.reason = reason;
 }

@@ -1,0 +1,61 @@
+/**
+ * The pipeline for one stand-alone call (the Anthropic-compatible pass-through): response cache →
+ * worker slot → the same callModel as a turn (route or fixed model, breaker, limiter, provider,
+ * retry, fallback, cost) → cache the answer → release. No conversation: the client sends the context.
+ */
+import type { Segment } from '../context.js';
+import { promptTokens } from '../context.js';
+import type { SlotResult } from '../workers.js';
+import { callModel, type CallResult } from './call.js';
+import type { PipelineDeps } from './deps.js';
+import type { CachedAnswer, Pipeline } from './effects.js';
+import { failed, newOutcome, refused, type TurnOutcome } from './turn.js';
+
+export interface SingleCallInput {
+  /** Identity of the request (request keys and retry jitter derive from it). */
+  key: string;
+  priority: string;
+  /** A model the client asked for by name; undefined routes. */
+  model: string | undefined;
+  segments: Segment[];
+  outputTokens: number;
+  /** Exact-match response cache key; undefined skips the cache. */
+  cacheKey: string | undefined;
+}
+
+export function* singleCallPipeline(d: PipelineDeps, x: SingleCallInput): Pipeline<TurnOutcome> {
+  const o = newOutcome(d.now(), false);
+  call: {
+    if (x.cacheKey && d.cacheEnabled) {
+      const hit = (yield { t: 'cacheGet', key: x.cacheKey }) as CachedAnswer | undefined;
+      if (hit) {
+        o.status = 'cache-hit';
+        o.answerTokens = hit.outputTokens;
+        o.ttftMs = d.now() - o.startedAtMs;
+        break call;
+      }
+    }
+    const slot = (yield { t: 'slot', cls: x.priority }) as SlotResult;
+    o.queueWaitMs += slot.waitedMs;
+    if (!slot.ok) {
+      refused(o, slot);
+      break call;
+    }
+    o.holdingSlot = true;
+    const features = { requestKey: x.key, priority: x.priority, inputTokens: promptTokens(x.segments), turn: 1, call: 1 };
+    const r: CallResult = yield* callModel(d, { key: x.key, features, segments: x.segments, outputTokens: x.outputTokens, model: x.model }, o);
+    if (!r.ok) {
+      failed(o, r.reason);
+      break call;
+    }
+    o.ttftMs = r.ttftAtMs - o.startedAtMs;
+    o.answerTokens = r.usage.outputTokens;
+    if (x.cacheKey && d.cacheEnabled) yield { t: 'cacheSet', key: x.cacheKey, value: { model: r.model, outputTokens: r.usage.outputTokens }, sizeBytes: 64 + r.usage.outputTokens * 4 };
+  }
+  if (o.holdingSlot) {
+    yield { t: 'release' };
+    o.holdingSlot = false;
+  }
+  o.endedAtMs = d.now();
+  return o;
+}

@@ -1,0 +1,104 @@
+/**
+ * The runtime's HTTP face: `buildApp(runtime, options)` builds a Fastify app (not listening), so tests
+ * use `app.inject()` or `listen({ port: 0 })` and the CLI decides where to listen.
+ *
+ *   POST /v1/sessions/:id/turns   a conversation turn (sync, `async: true` → 202, `stream: true` → SSE)
+ *   DELETE /v1/sessions/:id       end a conversation
+ *   GET  /v1/tasks/:id            an async turn's status and result
+ *   POST /v1/messages             Anthropic-compatible pass-through (limiter, cache, routing, cost)
+ *   GET  /healthz /readyz /metrics /v1/stats /openapi.json
+ */
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { MemoryLimiter } from '../core/limiter/index.js';
+import { errorBody, handleError } from './http-errors.js';
+import { registerMessagesRoute } from './routes/messages.js';
+import { registerOpsRoutes } from './routes/ops.js';
+import { registerTurnRoutes } from './routes/turns.js';
+import type { Runtime } from './runtime.js';
+import { TaskService } from './tasks.js';
+import { TurnService } from './turn-service.js';
+
+export interface AppOptions {
+  logger?: FastifyServerOptions['logger'];
+  /** Largest request body accepted (bytes). */
+  bodyLimit?: number;
+  /** Client API keys; when set, /v1/* requires `Authorization: Bearer <key>` (or x-api-key). */
+  apiKeys?: readonly string[];
+  /** Requests per minute per client (key, or address without keys); 0 or absent: no ingress limit. */
+  clientRpm?: number;
+  /** Async task consumers of this instance (default: its worker slots). */
+  taskConsumers?: number;
+  /** Async tasks pending this long with a silent consumer are taken over (default 30 s). */
+  reclaimAfterMs?: number;
+  instanceId?: string;
+}
+
+export interface App {
+  app: FastifyInstance;
+  turns: TurnService;
+  tasks: TaskService;
+}
+
+export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<App> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimit ?? 1_048_576,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    routerOptions: { maxParamLength: 200 },
+  });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send(errorBody('not_found', `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`));
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Headroom runtime', version: '0.1.0', description: 'Agent gateway: turns, Anthropic-compatible messages, health and metrics.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+
+  // Client authentication and ingress limits for the API routes.
+  const keys = new Set(opts.apiKeys ?? []);
+  const ingress = opts.clientRpm ? new MemoryLimiter({ models: { ingress: { rpm: opts.clientRpm } }, margin: 1 }) : undefined;
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/v1/')) return;
+    const auth = req.headers.authorization;
+    const bearer = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : undefined;
+    const key = bearer ?? (typeof req.headers['x-api-key'] === 'string' ? req.headers['x-api-key'] : undefined);
+    if (keys.size > 0 && (!key || !keys.has(key))) {
+      rt.metrics.ingressRejected.inc({ reason: 'unauthorized' });
+      return reply.code(401).header('www-authenticate', 'Bearer').send(errorBody('unauthorized', 'a valid API key is required: Authorization: Bearer <key>'));
+    }
+    if (ingress) {
+      const d = ingress.acquire('ingress', { requests: 1, inputTokens: 0, outputTokens: 0 }, Date.now(), keys.size > 0 ? key : req.ip);
+      if (!d.granted) {
+        rt.metrics.ingressRejected.inc({ reason: 'client-rate' });
+        return reply.code(429).header('retry-after', String(Math.max(1, Math.ceil(d.retryAfterMs / 1000)))).send(errorBody('rate_limited', 'this client sends too many requests'));
+      }
+    }
+  });
+
+  const turns = new TurnService(rt);
+  const tasks = new TaskService(rt, turns, {
+    consumer: opts.instanceId ?? `instance-${process.pid}-${randomUUID().slice(0, 8)}`,
+    concurrency: opts.taskConsumers ?? rt.slots,
+    reclaimAfterMs: opts.reclaimAfterMs ?? 30_000,
+  });
+  registerTurnRoutes(app, rt, turns, tasks);
+  registerMessagesRoute(app, rt);
+  registerOpsRoutes(app, rt, turns);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.addHook('onReady', async () => tasks.start());
+  app.addHook('onClose', async () => {
+    rt.draining = true;
+    await tasks.stop();
+  });
+  return { app, turns, tasks };
+}

@@ -1,0 +1,62 @@
+/**
+ * Prometheus metrics of the runtime (prom-client), on a registry of its own per app so several apps
+ * in one process (tests) do not collide. Names follow Prometheus conventions; they mirror the report's
+ * metrics (core/metrics/report.ts): turn latency and its parts, outcomes, tokens and cost by model,
+ * cache hits, provider failures, limiter waits, queue depth, in-flight turns, breaker state.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { TurnOutcome } from '../core/pipeline/turn.js';
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120, 300];
+
+export class RuntimeMetrics {
+  readonly registry = new Registry();
+  readonly turns = new Counter({ name: 'headroom_turns_total', help: 'Turns by outcome', labelNames: ['status', 'reason'] as const, registers: [this.registry] });
+  readonly turnLatency = new Histogram({ name: 'headroom_turn_latency_seconds', help: 'End-to-end turn latency', buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly part = new Histogram({ name: 'headroom_turn_part_seconds', help: 'Turn latency by part (queue, limiter, provider, tool, retry)', labelNames: ['part'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly ttft = new Histogram({ name: 'headroom_ttft_seconds', help: 'Time to first token of a turn', buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly tokens = new Counter({ name: 'headroom_tokens_total', help: 'Tokens by model and class', labelNames: ['model', 'class'] as const, registers: [this.registry] });
+  readonly costUsd = new Counter({ name: 'headroom_cost_usd_total', help: 'Cost by model (USD, from provider usage)', labelNames: ['model'] as const, registers: [this.registry] });
+  readonly requests = new Counter({ name: 'headroom_provider_requests_total', help: 'Provider calls answered, by model', labelNames: ['model'] as const, registers: [this.registry] });
+  readonly failures = new Counter({ name: 'headroom_provider_failures_total', help: 'Provider failures by kind (429, 529, 5xx, timeout, connection)', labelNames: ['kind'] as const, registers: [this.registry] });
+  readonly limiterWaits = new Counter({ name: 'headroom_limiter_waits_total', help: 'Requests held back by our limiter, by model and bucket', labelNames: ['bucket'] as const, registers: [this.registry] });
+  readonly cache = new Counter({ name: 'headroom_cache_lookups_total', help: 'Response cache lookups by result', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly retries = new Counter({ name: 'headroom_retries_total', help: 'Retries and fallbacks', labelNames: ['type'] as const, registers: [this.registry] });
+  readonly inFlight = new Gauge({ name: 'headroom_in_flight_turns', help: 'Turns being handled now', registers: [this.registry] });
+  readonly queueDepth = new Gauge({ name: 'headroom_queue_depth', help: 'Turns waiting for a worker slot', registers: [this.registry] });
+  readonly busySlots = new Gauge({ name: 'headroom_busy_slots', help: 'Worker slots in use', registers: [this.registry] });
+  readonly breaker = new Gauge({ name: 'headroom_breaker_state', help: 'Circuit breaker per model: 0 closed, 1 half-open, 2 open', labelNames: ['model'] as const, registers: [this.registry] });
+  readonly ingressRejected = new Counter({ name: 'headroom_ingress_rejected_total', help: 'Requests refused at the door, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
+
+  constructor(opts: { processMetrics?: boolean } = {}) {
+    if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'headroom_process_' });
+  }
+
+  observeTurn(o: TurnOutcome, cacheLookedUp: boolean): void {
+    this.turns.inc({ status: o.status, reason: o.reason ?? '' });
+    if (cacheLookedUp) this.cache.inc({ result: o.status === 'cache-hit' ? 'hit' : 'miss' });
+    if (o.status === 'ok' || o.status === 'cache-hit') {
+      this.turnLatency.observe((o.endedAtMs - o.startedAtMs) / 1000);
+      if (o.ttftMs !== undefined) this.ttft.observe(o.ttftMs / 1000);
+    }
+    this.part.observe({ part: 'queue' }, o.queueWaitMs / 1000);
+    this.part.observe({ part: 'limiter' }, o.limiterWaitMs / 1000);
+    this.part.observe({ part: 'provider' }, o.providerMs / 1000);
+    this.part.observe({ part: 'tool' }, o.toolMs / 1000);
+    this.part.observe({ part: 'retry' }, o.retryWaitMs / 1000);
+    if (o.retries) this.retries.inc({ type: 'retry' }, o.retries);
+    if (o.fallbacks) this.retries.inc({ type: 'fallback' }, o.fallbacks);
+    for (const [k, n] of Object.entries(o.failures)) this.failures.inc({ kind: k }, n ?? 0);
+    for (const [k, n] of Object.entries(o.limiterWaitsBy)) this.limiterWaits.inc({ bucket: k }, n ?? 0);
+    for (const c of o.charges) {
+      const u = c.usage;
+      this.requests.inc({ model: c.model });
+      this.tokens.inc({ model: c.model, class: 'input' }, u.inputTokens);
+      this.tokens.inc({ model: c.model, class: 'output' }, u.outputTokens);
+      this.tokens.inc({ model: c.model, class: 'cache_write_5m' }, u.cacheWrite5mTokens);
+      this.tokens.inc({ model: c.model, class: 'cache_write_1h' }, u.cacheWrite1hTokens);
+      this.tokens.inc({ model: c.model, class: 'cache_read' }, u.cacheReadTokens);
+      this.costUsd.inc({ model: c.model }, c.costNanos / 1e9);
+    }
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * `POST /v1/messages`: Anthropic-compatible pass-through, so an existing Anthropic client can point
+ * its base URL at the gateway and get our limiter, response cache, routing, retries and cost
+ * accounting. A `model` naming a scenario model (by name or provider id) is used as asked; any other
+ * model is routed by the scenario's router. Text content only; `stream: true` is answered as SSE
+ * once the answer is complete (buffered streaming, documented in the README).
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { cacheKey } from '../../core/cache/index.js';
+import { segment, type Segment } from '../../core/context.js';
+import { runRealtime } from '../../core/pipeline/realtime-interpreter.js';
+import { singleCallPipeline } from '../../core/pipeline/single-call.js';
+import { totalUsage } from '../../core/pipeline/turn.js';
+import { compileSampler } from '../../scenario/distributions.js';
+import { hashString, Rng } from '../../scenario/rng.js';
+import { countTokens, textFor } from '../../workload/text.js';
+import type { Runtime } from '../runtime.js';
+
+interface Block {
+  type: string;
+  text?: string;
+  content?: string | Block[];
+}
+interface MessagesBody {
+  model: string;
+  max_tokens: number;
+  messages: { role: 'user' | 'assistant'; content: string | Block[] }[];
+  system?: string | Block[];
+  stream?: boolean;
+}
+
+const block = { type: 'object', required: ['type'], properties: { type: { type: 'string', maxLength: 64 }, text: { type: 'string', maxLength: 2_000_000 } } } as const;
+const content = { anyOf: [{ type: 'string', maxLength: 2_000_000 }, { type: 'array', maxItems: 1000, items: block }] } as const;
+const bodySchema = {
+  type: 'object',
+  required: ['model', 'max_tokens', 'messages'],
+  properties: {
+    model: { type: 'string', minLength: 1, maxLength: 200 },
+    max_tokens: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    messages: { type: 'array', minItems: 1, maxItems: 10_000, items: { type: 'object', required: ['role', 'content'], properties: { role: { enum: ['user', 'assistant'] }, content } } },
+    system: content,
+    stream: { type: 'boolean' },
+  },
+} as const;
+
+const anthropicError = (reply: FastifyReply, status: number, type: string, message: string) =>
+  reply.code(status).send({ type: 'error', error: { type, message }, request_id: `req_${reply.request.id}` });
+
+function textOf(c: string | Block[], where: string): string {
+  if (typeof c === 'string') return c;
+  return c
+    .map((b, j) => {
+      if (b.type === 'text') return b.text ?? '';
+      if (b.type === 'tool_result') return typeof b.content === 'string' ? b.content : textOf(b.content ?? [], `${where}[${j}].content`);
+      throw new TypeError(`${where}[${j}]: only text content is supported by the pass-through (found "${b.type}")`);
+    })
+    .join('\n');
+}
+
+export function registerMessagesRoute(app: FastifyInstance, rt: Runtime): void {
+  const s = rt.scenario;
+  const byId = new Map<string, string>();
+  for (const [name, m] of Object.entries(s.models)) {
+    byId.set(name, name);
+    if (!byId.has(m.id)) byId.set(m.id, name);
+  }
+  const output = compileSampler(s.conversation.tokens.output, true);
+  const priority = Object.keys(s.users.priorityMix)[0] ?? 'standard';
+
+  app.post<{ Body: MessagesBody }>('/v1/messages', { schema: { summary: 'Anthropic Messages API, through the gateway', body: bodySchema } }, async (req, reply) => {
+    const b = req.body;
+    let texts: { key: string; role: 'system' | 'user' | 'assistant'; text: string }[];
+    try {
+      texts = b.messages.map((m, i) => ({ key: '', role: m.role, text: textOf(m.content, `messages[${i}].content`) }));
+      if (b.system !== undefined) texts.unshift({ key: '', role: 'system', text: textOf(b.system, 'system') });
+    } catch (e) {
+      return anthropicError(reply, 400, 'invalid_request_error', (e as Error).message);
+    }
+    if (b.messages[b.messages.length - 1]!.role !== 'user') return anthropicError(reply, 400, 'invalid_request_error', 'messages: the last message must have role "user"');
+    const model = byId.get(b.model);
+    const whole = texts.map((t) => `${t.role}:${t.text}`).join('\n');
+    const base = `pt-${hashString(`${b.model}\n${whole}`).toString(36)}-${whole.length.toString(36)}`;
+    const segments: Segment[] = texts.map((t, i) => {
+      const key = t.role === 'system' ? `${base}/system` : `${base}/m${i}/${t.role === 'user' ? 'u' : 'c1'}`;
+      rt.texts.set(key, t.text);
+      return segment(key, countTokens(t.text));
+    });
+    const outputTokens = Math.min(b.max_tokens, Math.max(1, output(new Rng(rt.deps.seed, 'pass-through', base))));
+    const o = await runRealtime(rt.env, singleCallPipeline(rt.deps, { key: base, priority, model, segments, outputTokens, cacheKey: s.cache === false ? undefined : cacheKey(model ?? 'routed', whole) }));
+    rt.metrics.observeTurn(o, s.cache !== false);
+
+    if (o.status === 'rejected' || o.status === 'dead-letter') return anthropicError(reply.header('retry-after', '1'), 529, 'overloaded_error', `gateway: ${o.reason ?? 'overloaded'}`);
+    if (o.status === 'failed') {
+      if (o.reason === '429') return anthropicError(reply.header('retry-after', '1'), 429, 'rate_limit_error', 'gateway: the provider rate limit was exceeded after retries');
+      return anthropicError(reply, 529, 'overloaded_error', `gateway: the provider failed (${o.reason ?? 'unknown'})`);
+    }
+    const u = totalUsage(o.charges);
+    const costNanos = o.charges.reduce((a, c) => a + c.costNanos, 0);
+    const text = rt.texts.get(base) ?? textFor(`${base}/answer`, o.answerTokens);
+    reply.header('x-headroom-cost-nanos', String(costNanos)).header('x-headroom-cost-usd', (costNanos / 1e9).toFixed(9)).header('x-headroom-cache', o.status === 'cache-hit' ? 'hit' : 'miss');
+    if (o.charges.length > 0) reply.header('x-headroom-model', o.charges[o.charges.length - 1]!.model);
+    const usage = {
+      input_tokens: u.inputTokens,
+      output_tokens: u.outputTokens,
+      cache_creation_input_tokens: u.cacheWrite5mTokens + u.cacheWrite1hTokens,
+      cache_read_input_tokens: u.cacheReadTokens,
+      cache_creation: { ephemeral_5m_input_tokens: u.cacheWrite5mTokens, ephemeral_1h_input_tokens: u.cacheWrite1hTokens },
+    };
+    const message = { id: `msg_${base}`, type: 'message', role: 'assistant', model: b.model, content: [{ type: 'text', text }], stop_reason: 'end_turn', stop_sequence: null, usage };
+    if (!b.stream) return reply.send(message);
+    const frames: [string, unknown][] = [
+      ['message_start', { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 0 } } }],
+      ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
+      ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }],
+      ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+      ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: u.outputTokens } }],
+      ['message_stop', { type: 'message_stop' }],
+    ];
+    reply.header('content-type', 'text/event-stream').header('cache-control', 'no-cache');
+    return reply.send(frames.map(([e, d]) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`).join(''));
+  });
+}

@@ -1,0 +1,165 @@
+/**
+ * Async turns (`async: true` → 202 + task id): accepted tasks go to the task queue — in memory, or a
+ * Redis Streams consumer group shared by every runtime instance — and each instance's consumers claim
+ * and run them. A task pending with a consumer that stopped answering (a crashed instance) is
+ * reclaimed by another after `reclaimAfterMs` and run again: nothing accepted is lost (at-least-once;
+ * a turn that ran twice is billed twice, which the reclaim window makes rare).
+ */
+import { randomUUID } from 'node:crypto';
+import { MemoryTaskQueue } from '../core/queue/index.js';
+import type { Task, TaskQueue } from '../core/queue/types.js';
+import { queueConfig } from '../core/pipeline/build.js';
+import type { Runtime } from './runtime.js';
+import { RedisTaskQueue } from './stores/redis-queue.js';
+import { SessionBusyError, type TurnBody, type TurnResponse, type TurnService } from './turn-service.js';
+
+export interface TaskPayload {
+  sessionId: string;
+  body: TurnBody;
+}
+
+export interface TaskStatus {
+  id: string;
+  sessionId: string;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  acceptedAt: string;
+  finishedAt?: string;
+  /** Instance that ran (or runs) it. */
+  consumer?: string;
+  result?: TurnResponse;
+  error?: string;
+}
+
+const RESULT_TTL_MS = 3_600_000;
+
+export interface TaskServiceOptions {
+  consumer: string;
+  /** Tasks this instance runs at once. */
+  concurrency: number;
+  /** A task pending this long with another consumer is taken over. */
+  reclaimAfterMs: number;
+  pollMs?: number;
+}
+
+export class TaskService {
+  private readonly queue: TaskQueue<TaskPayload>;
+  private readonly results = new Map<string, TaskStatus>();
+  private running = false;
+  private readonly loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly turns: TurnService,
+    private readonly opts: TaskServiceOptions,
+  ) {
+    const config = queueConfig(rt.scenario);
+    this.queue = rt.redis ? new RedisTaskQueue<TaskPayload>(rt.redis, { prefix: `${rt.prefix}:tasks`, config }) : new MemoryTaskQueue<TaskPayload>(config);
+  }
+
+  private key(id: string): string {
+    return `hr:${this.rt.prefix}:task:${id}`;
+  }
+
+  private async put(st: TaskStatus): Promise<void> {
+    if (this.rt.redis) await this.rt.redis.set(this.key(st.id), JSON.stringify(st), 'PX', RESULT_TTL_MS);
+    else this.results.set(st.id, st);
+  }
+
+  async get(id: string): Promise<TaskStatus | undefined> {
+    if (!this.rt.redis) return this.results.get(id);
+    const raw = await this.rt.redis.get(this.key(id));
+    return raw ? (JSON.parse(raw) as TaskStatus) : undefined;
+  }
+
+  /** Accepts a turn for later; rejected when the queue is full. */
+  async submit(sessionId: string, body: TurnBody, cls: string): Promise<{ accepted: true; id: string } | { accepted: false; reason: string }> {
+    const id = randomUUID();
+    await this.put({ id, sessionId, status: 'queued', acceptedAt: new Date().toISOString() });
+    const r = await this.queue.push(cls, { sessionId, body: { ...body, async: false } }, this.rt.scheduler.now(), id);
+    if (!r.accepted) {
+      await this.put({ id, sessionId, status: 'failed', acceptedAt: new Date().toISOString(), error: `queue ${r.reason}` });
+      return { accepted: false, reason: r.reason };
+    }
+    return { accepted: true, id };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(this.consume());
+    this.loops.push(this.reclaimLoop());
+  }
+
+  /** Stops taking tasks and waits for the ones running to finish. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+    this.loops.length = 0;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, ms).unref());
+  }
+
+  private async consume(): Promise<void> {
+    const poll = this.opts.pollMs ?? 25;
+    while (this.running) {
+      let task: Task<TaskPayload> | undefined;
+      try {
+        task = await this.queue.claim(this.opts.consumer, this.rt.scheduler.now());
+      } catch {
+        await this.sleep(poll * 10); // store trouble: back off, keep the loop alive
+        continue;
+      }
+      if (!task) {
+        await this.sleep(poll);
+        continue;
+      }
+      await this.execute(task, false);
+    }
+  }
+
+  private async reclaimLoop(): Promise<void> {
+    const every = Math.max(50, Math.floor(this.opts.reclaimAfterMs / 2));
+    while (this.running) {
+      await this.sleep(every);
+      if (!this.running) break;
+      try {
+        const taken = await this.queue.reclaim(this.opts.consumer, this.opts.reclaimAfterMs, this.rt.scheduler.now());
+        for (const t of taken) await this.execute(t, true);
+        // Tasks that waited past their class deadline were dead-lettered by a claim: say so.
+        for (const d of await this.queue.drainDeadLetters()) {
+          const prev = await this.get(d.task.id);
+          await this.put({ id: d.task.id, sessionId: d.task.payload.sessionId, status: 'failed', acceptedAt: prev?.acceptedAt ?? new Date().toISOString(), finishedAt: new Date().toISOString(), error: 'deadline: waited in the queue past its deadline' });
+        }
+      } catch {
+        // try again next round
+      }
+    }
+  }
+
+  private async execute(task: Task<TaskPayload>, reclaimed: boolean): Promise<void> {
+    const { sessionId, body } = task.payload;
+    const acceptedAt = (await this.get(task.id))?.acceptedAt ?? new Date().toISOString();
+    // A reclaimed task's previous consumer is gone; its session lock would otherwise block the rerun.
+    if (reclaimed) await this.rt.sessions.unlock(sessionId);
+    await this.put({ id: task.id, sessionId, status: 'running', acceptedAt, consumer: this.opts.consumer });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await this.turns.run(sessionId, body);
+        const ok = result.status === 'ok' || result.status === 'cache-hit';
+        await this.put({ id: task.id, sessionId, status: ok ? 'done' : 'failed', acceptedAt, finishedAt: new Date().toISOString(), consumer: this.opts.consumer, result, ...(ok ? {} : { error: result.reason ?? result.status }) });
+        break;
+      } catch (e) {
+        // Another turn of the same session is running: wait for it, the conversation is sequential.
+        if (e instanceof SessionBusyError && attempt < 400) {
+          await this.sleep(25);
+          continue;
+        }
+        await this.put({ id: task.id, sessionId, status: 'failed', acceptedAt, finishedAt: new Date().toISOString(), consumer: this.opts.consumer, error: (e as Error).message });
+        break;
+      }
+    }
+    await this.queue.ack(this.opts.consumer, task.id);
+  }
+}

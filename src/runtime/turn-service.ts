@@ -1,0 +1,162 @@
+/**
+ * One conversation turn over HTTP: lock the session, restore its conversation, run the shared pipeline
+ * with the real-time interpreter, store the conversation, and answer with usage and cost.
+ *
+ * A load tester replaying a workload sends the turn's plan (user tokens, prompt key, each call's
+ * output tokens, tool time and tool-result tokens), so the live turn is the simulated turn; a plain
+ * client sends a message and the runtime fills in the rest (tokens counted, output drawn from the
+ * scenario, deterministically per session and turn).
+ */
+import { Conversation } from '../core/context.js';
+import { runRealtime } from '../core/pipeline/realtime-interpreter.js';
+import { totalUsage, turnPipeline, type TurnOutcome, type TurnPlan } from '../core/pipeline/turn.js';
+import type { Usage } from '../core/types.js';
+import { compileSampler } from '../scenario/distributions.js';
+import { hashString, Rng } from '../scenario/rng.js';
+import { countTokens, textFor } from '../workload/text.js';
+import type { Runtime } from './runtime.js';
+
+
+export interface PlannedCall {
+  outputTokens: number;
+  toolLatencyMs?: number;
+  toolResultTokens?: number;
+}
+
+export interface TurnBody {
+  message?: string;
+  priority?: string;
+  stream?: boolean;
+  async?: boolean;
+  /** The conversation ends with this turn (per-session workers release their slot). */
+  end?: boolean;
+  plan?: { turn?: number; userTokens?: number; promptKey?: string; calls?: PlannedCall[] };
+}
+
+export interface TurnResponse {
+  sessionId: string;
+  turn: number;
+  status: TurnOutcome['status'];
+  reason?: string;
+  answer?: string;
+  model?: string;
+  usage: Usage;
+  costNanos: number;
+  costUsd: number;
+  timings: { totalMs: number; queueWaitMs: number; limiterWaitMs: number; providerMs: number; toolMs: number; retryWaitMs: number; ttftMs?: number };
+  attempts: number;
+  retries: number;
+  fallbacks: number;
+  route: string[];
+}
+
+export class SessionBusyError extends Error {}
+
+export interface TurnHooks {
+  /** Called when the answer's first token arrives (streaming clients measure TTFT by it). */
+  onFirstToken?(): void;
+}
+
+/** The session key the pipeline uses: the simulator keys session N as `sN`; live sessions alike. */
+export const sessionKeyOf = (id: string) => `s${id}`;
+
+function planFor(rt: Runtime, sessionKey: string, turn: number, body: TurnBody, outputSampler: (rng: Rng) => number): TurnPlan {
+  const p = body.plan ?? {};
+  const userTokens = p.userTokens ?? Math.max(1, countTokens(body.message ?? ''));
+  const promptKey = p.promptKey ?? (turn === 1 ? `m-${hashString((body.message ?? '').trim().replace(/\s+/g, ' ')).toString(36)}` : `${sessionKey}-t${turn}`);
+  const planned = p.calls ?? [{ outputTokens: Math.max(1, outputSampler(new Rng(rt.deps.seed, 'live', sessionKey, turn))) }];
+  const calls = planned.map((c, i) => ({
+    index: i + 1,
+    outputTokens: c.outputTokens,
+    toolLatencyAfterMs: i === planned.length - 1 ? 0 : (c.toolLatencyMs ?? 0),
+    toolResultTokens: i === planned.length - 1 ? 0 : (c.toolResultTokens ?? 0),
+  }));
+  return { index: turn, userTokens, promptKey, calls };
+}
+
+export class TurnService {
+  private readonly output: (rng: Rng) => number;
+
+  constructor(private readonly rt: Runtime) {
+    this.output = compileSampler(rt.scenario.conversation.tokens.output, true);
+  }
+
+  async run(sessionId: string, body: TurnBody, hooks: TurnHooks = {}): Promise<TurnResponse> {
+    const rt = this.rt;
+    const s = rt.scenario;
+    if (!(await rt.sessions.lock(sessionId))) throw new SessionBusyError(`session ${sessionId} has a turn in progress`);
+    rt.metrics.inFlight.inc();
+    try {
+      const sessionKey = sessionKeyOf(sessionId);
+      const rec = await rt.sessions.load(sessionId);
+      const conv = rec ? Conversation.fromState(sessionKey, s.conversation.tokens.systemPrompt, s.conversation.context, rec.conversation) : new Conversation(sessionKey, s.conversation.tokens.systemPrompt, s.conversation.context);
+      const turnIndex = body.plan?.turn ?? (rec?.turns ?? 0) + 1;
+      const turn = planFor(rt, sessionKey, turnIndex, body, this.output);
+      if (body.message !== undefined) rt.texts.set(`${sessionKey}/t${turnIndex}/u`, body.message);
+      const priority = body.priority ?? Object.keys(s.users.priorityMix)[0] ?? 'standard';
+      const env = hooks.onFirstToken ? { ...rt.env, provider: withFirstToken(rt.env.provider, hooks.onFirstToken) } : rt.env;
+      const o = await runRealtime(env, turnPipeline(rt.deps, { sessionKey, priority, turn, lastTurn: body.end === true, conversation: conv, holdingSlot: rec?.holdingSlot ?? false }));
+      const answered = o.status === 'ok' || o.status === 'cache-hit';
+      if (answered && body.end !== true) await rt.sessions.save(sessionId, { turns: turnIndex, conversation: conv.toState(), holdingSlot: o.holdingSlot });
+      else if (body.end === true) await rt.sessions.delete(sessionId);
+      rt.metrics.observeTurn(o, s.cache !== false && turnIndex === 1);
+      this.gauges();
+      const last = turn.calls[turn.calls.length - 1]!;
+      const answer = answered ? (rt.texts.get(`${sessionKey}/t${turnIndex}/c${last.index}`) ?? textFor(`${sessionKey}/t${turnIndex}/answer`, o.answerTokens)) : undefined;
+      const costNanos = o.charges.reduce((a, c) => a + c.costNanos, 0);
+      return {
+        sessionId,
+        turn: turnIndex,
+        status: o.status,
+        ...(o.reason ? { reason: o.reason } : {}),
+        ...(answer !== undefined ? { answer } : {}),
+        ...(o.charges.length > 0 ? { model: o.charges[o.charges.length - 1]!.model } : {}),
+        usage: totalUsage(o.charges),
+        costNanos,
+        costUsd: costNanos / 1e9,
+        timings: {
+          totalMs: o.endedAtMs - o.startedAtMs,
+          queueWaitMs: o.queueWaitMs,
+          limiterWaitMs: o.limiterWaitMs,
+          providerMs: o.providerMs,
+          toolMs: o.toolMs,
+          retryWaitMs: o.retryWaitMs,
+          ...(o.ttftMs !== undefined ? { ttftMs: o.ttftMs } : {}),
+        },
+        attempts: o.attempts,
+        retries: o.retries,
+        fallbacks: o.fallbacks,
+        route: o.routes,
+      };
+    } finally {
+      rt.metrics.inFlight.dec();
+      await rt.sessions.unlock(sessionId);
+    }
+  }
+
+  /** Ends a conversation: forgets its state (a per-session slot is released by its last turn). */
+  async end(sessionId: string): Promise<void> {
+    await this.rt.sessions.delete(sessionId);
+  }
+
+  gauges(): void {
+    const { pool } = this.rt.env;
+    this.rt.metrics.queueDepth.set(pool.queued);
+    this.rt.metrics.busySlots.set(pool.inUse);
+  }
+}
+
+/** Wraps the provider so the first successful call of a turn reports its first token. */
+function withFirstToken(provider: Runtime['env']['provider'], onFirstToken: () => void): Runtime['env']['provider'] {
+  let fired = false;
+  return {
+    async call(req) {
+      const r = await provider.call(req);
+      if (r.ok && !fired) {
+        fired = true;
+        onFirstToken();
+      }
+      return r;
+    },
+  };
+}
