@@ -63,6 +63,92 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
         )
         .demandCommand(1, 'Choose a sim command: run.'),
     )
+    .command(
+      'serve',
+      'Run the agent gateway: the shared pipeline on HTTP, backed by a mock provider or the Anthropic API',
+      (c) =>
+        c
+          .option('scenario', { type: 'string', demandOption: true, describe: 'Scenario YAML (models, limits, router, workers, cache…)' })
+          .option('provider', { choices: ['mock', 'anthropic'] as const, default: 'anthropic' as const, describe: 'Where LLM calls go (anthropic uses ANTHROPIC_API_KEY)' })
+          .option('provider-url', { type: 'string', describe: 'Provider base URL (a mock provider, or an Anthropic-compatible proxy)' })
+          .option('port', { type: 'number', default: 8080 })
+          .option('host', { type: 'string', default: '127.0.0.1' })
+          .option('redis', { type: 'string', describe: 'Share state with other instances, e.g. redis://127.0.0.1:6379' })
+          .option('prefix', { type: 'string', default: 'hr', describe: 'Redis key prefix' })
+          .option('workers', { type: 'number', describe: "Workers of this instance (default: the scenario's)" })
+          .option('concurrency', { type: 'number', describe: "Slots per worker (default: the scenario's)" })
+          .option('time-scale', { type: 'number', default: 1, describe: 'Scenario ms per real ms (match a compressed mock provider)' })
+          .option('api-key', { type: 'string', array: true, default: [] as string[], describe: 'Accepted client API key (repeatable; none: no auth)' })
+          .option('client-rpm', { type: 'number', describe: 'Requests per minute per client (429 + Retry-After beyond it)' })
+          .option('reclaim-after', { type: 'string', default: '30s', describe: 'Take over async tasks pending this long with a silent instance' })
+          .option('drain-timeout', { type: 'string', default: '30s', describe: 'On SIGTERM, finish in-flight work for at most this long' })
+          .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug'], default: 'info' })
+          .option('instance-id', { type: 'string', describe: 'Name of this instance (async task consumer)' })
+          .option('set', setOption)
+          .example('$0 serve --scenario scenarios/support-agent.yaml --provider mock --provider-url http://127.0.0.1:4010', 'against a local mock provider')
+          .example('ANTHROPIC_API_KEY=… $0 serve --scenario scenarios/support-agent.yaml --redis redis://127.0.0.1:6379', 'against the real API, state in Redis'),
+      run(async (a) =>
+        (await import('./commands/serve.js')).serve(io, {
+          scenario: a.scenario as string,
+          provider: a.provider as 'mock' | 'anthropic',
+          ...(a.providerUrl !== undefined ? { providerUrl: a.providerUrl as string } : {}),
+          port: a.port as number,
+          host: a.host as string,
+          ...(a.redis !== undefined ? { redis: a.redis as string } : {}),
+          prefix: a.prefix as string,
+          ...(a.workers !== undefined ? { workers: a.workers as number } : {}),
+          ...(a.concurrency !== undefined ? { concurrency: a.concurrency as number } : {}),
+          timeScale: a.timeScale as number,
+          apiKeys: a.apiKey as string[],
+          ...(a.clientRpm !== undefined ? { clientRpm: a.clientRpm as number } : {}),
+          reclaimAfter: a.reclaimAfter as string,
+          drainTimeout: a.drainTimeout as string,
+          set: a.set as string[],
+          logLevel: a.logLevel as string,
+          ...(a.instanceId !== undefined ? { instanceId: a.instanceId as string } : {}),
+        }),
+      ),
+    )
+    .command(
+      'loadtest <file>',
+      'Replay a scenario\'s workload against a live target; --compare-sim prints predicted vs measured',
+      (c) =>
+        c
+          .positional('file', { type: 'string', demandOption: true, describe: 'Scenario YAML' })
+          .option('target', { type: 'string', demandOption: true, describe: 'Base URL of the runtime (loopback unless --allow-remote)' })
+          .option('time-scale', { type: 'number', default: 1, describe: 'Scenario ms per real ms (the mock provider must use the same)' })
+          .option('duration', { type: 'string', describe: 'Scenario time to replay, e.g. 10m (overrides the scenario)' })
+          .option('max-sessions', { type: 'number', describe: 'Stop after this many sessions' })
+          .option('seed', { type: 'number', describe: "Seed (default: the scenario's)" })
+          .option('stream', { type: 'boolean', default: false, describe: 'Stream turns (SSE) and measure TTFT at the client' })
+          .option('compare-sim', { type: 'boolean', default: false, describe: 'Also simulate and print predicted vs measured' })
+          .option('allow-remote', { type: 'boolean', default: false, describe: 'Allow a non-loopback target' })
+          .option('api-key', { type: 'string', describe: 'Bearer key for the target' })
+          .option('connections', { type: 'number', default: 128, describe: 'HTTP connections to the target' })
+          .option('max-late-share', { type: 'number', default: 0.01, describe: 'Share of late sends above which the run is invalid (exit 1)' })
+          .option('set', setOption)
+          .option('json', { type: 'boolean', default: false })
+          .option('out', { type: 'string', describe: 'Write the JSON report here' })
+          .example('$0 loadtest scenarios/support-agent.yaml --target http://127.0.0.1:8080 --time-scale 60 --duration 10m --compare-sim', 'ten scenario minutes in ten real seconds'),
+      run(async (a) =>
+        (await import('./commands/loadtest.js')).loadtest(io, a.file as string, {
+          target: a.target as string,
+          timeScale: a.timeScale as number,
+          ...(a.duration !== undefined ? { duration: a.duration as string } : {}),
+          ...(a.maxSessions !== undefined ? { maxSessions: a.maxSessions as number } : {}),
+          ...(a.seed !== undefined ? { seed: a.seed as number } : {}),
+          set: a.set as string[],
+          json: a.json as boolean,
+          ...(a.out !== undefined ? { out: a.out as string } : {}),
+          compareSim: a.compareSim as boolean,
+          stream: a.stream as boolean,
+          allowRemote: a.allowRemote as boolean,
+          ...(a.apiKey !== undefined ? { apiKey: a.apiKey as string } : {}),
+          connections: a.connections as number,
+          maxLateShare: a.maxLateShare as number,
+        }),
+      ),
+    )
     .command('workload', 'Inspect the deterministic workload a scenario generates', (y) =>
       y
         .command(

@@ -43,6 +43,8 @@ export interface TurnResponse {
   usage: Usage;
   costNanos: number;
   costUsd: number;
+  /** Each provider call that was billed: model, usage and cost (a turn's calls may use several models). */
+  charges: { model: string; usage: Usage; costNanos: number }[];
   timings: { totalMs: number; queueWaitMs: number; limiterWaitMs: number; providerMs: number; toolMs: number; retryWaitMs: number; ttftMs?: number };
   attempts: number;
   retries: number;
@@ -112,6 +114,7 @@ export class TurnService {
         ...(answer !== undefined ? { answer } : {}),
         ...(o.charges.length > 0 ? { model: o.charges[o.charges.length - 1]!.model } : {}),
         usage: totalUsage(o.charges),
+        charges: o.charges,
         costNanos,
         costUsd: costNanos / 1e9,
         timings: {

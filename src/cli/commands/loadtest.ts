@@ -1,0 +1,92 @@
+/**
+ * `headroom loadtest`: replay a scenario's workload against a live target and report what was
+ * measured; `--compare-sim` also simulates the same scenario, seed and time scale and prints predicted
+ * vs measured. The CLI layer joins the two halves (sim and loadtest never import each other).
+ */
+import { writeFile } from 'node:fs/promises';
+import Table from 'cli-table3';
+import { ErrorCode, ExitCode, HeadroomError } from '../../errors.js';
+import { Pricing } from '../../core/pricing.js';
+import { buildLoadReport } from '../../loadtest/build-report.js';
+import { compareReports, type CompareRow } from '../../loadtest/compare.js';
+import { replay } from '../../loadtest/replay.js';
+import { checkTarget } from '../../loadtest/target.js';
+import { renderReport } from '../../report/terminal.js';
+import { loadScenario } from '../../scenario/load.js';
+import { formatDuration, parseDuration } from '../../scenario/units.js';
+import { buildReport } from '../../sim/build-report.js';
+import { simulate } from '../../sim/simulate.js';
+import { line, writeJson, type Io } from '../output.js';
+
+export interface LoadtestOptions {
+  target: string;
+  timeScale: number;
+  duration?: string;
+  maxSessions?: number;
+  seed?: number;
+  set: string[];
+  json: boolean;
+  out?: string;
+  compareSim: boolean;
+  stream: boolean;
+  allowRemote: boolean;
+  apiKey?: string;
+  connections: number;
+  /** Share of sends allowed to leave late before the run is declared invalid. */
+  maxLateShare: number;
+}
+
+function fmt(r: CompareRow, v: number): string {
+  if (r.unit === 'usd') return `$${v.toFixed(2)}`;
+  if (r.unit === 'ms') return formatDuration(v);
+  if (r.unit === 'per-s') return v.toFixed(2);
+  return Math.round(v).toLocaleString('en-US');
+}
+
+export function renderComparison(rows: CompareRow[]): string {
+  const t = new Table({ head: ['', 'predicted', 'measured', 'error', 'tolerance', ''], style: { head: [], border: [] }, chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ' ' } });
+  for (const r of rows) t.push([r.metric, fmt(r, r.predicted), fmt(r, r.measured), `${(r.error * 100).toFixed(1)}%`, r.tolerance === 'exact' ? 'exact' : `±${r.tolerance * 100}%`, r.pass ? 'ok' : 'DIFFERS']);
+  return t.toString();
+}
+
+export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promise<number> {
+  const target = checkTarget(o.target, o.allowRemote);
+  if (!(o.timeScale > 0)) throw new HeadroomError(ErrorCode.badArgument, `--time-scale: expected a positive number, found ${o.timeScale}`);
+  const overrides = [...o.set];
+  if (o.duration !== undefined) {
+    if (!parseDuration(o.duration).ok) throw new HeadroomError(ErrorCode.badArgument, `--duration: expected a duration like 10m, found ${JSON.stringify(o.duration)}`);
+    overrides.push(`duration=${o.duration}`);
+  }
+  const scenario = await loadScenario(file, { overrides });
+  const seed = o.seed ?? scenario.seed;
+  const pricing = new Pricing(scenario);
+  if (!o.json) line(io, `replaying ${scenario.name} (seed ${seed}) against ${target.origin} at ${o.timeScale}× — ${formatDuration(scenario.duration)} of scenario time in ≈${formatDuration(scenario.duration / o.timeScale)}`);
+  const result = await replay(scenario, {
+    target: target.origin,
+    timeScale: o.timeScale,
+    seed,
+    ...(o.maxSessions !== undefined ? { maxSessions: o.maxSessions } : {}),
+    ...(o.apiKey ? { apiKey: o.apiKey } : {}),
+    stream: o.stream,
+    connections: o.connections,
+  });
+  const live = buildLoadReport(scenario, seed, result, pricing);
+  const rows = o.compareSim ? compareReports(buildReport(simulate(scenario, { seed }), pricing), live) : undefined;
+  const late = result.measurements.lateSends / Math.max(1, live.turns.arrived);
+
+  if (o.out) await writeFile(o.out, `${JSON.stringify({ ...live, ...(rows ? { comparison: rows } : {}) }, null, 2)}\n`);
+  if (o.json) writeJson(io, { ...live, ...(rows ? { comparison: rows } : {}) });
+  else {
+    line(io, renderReport(live, { color: io.isTty }));
+    if (rows) {
+      line(io, '\nPREDICTED vs MEASURED');
+      line(io, renderComparison(rows));
+    }
+  }
+  if (late > o.maxLateShare) {
+    io.err.write(`error: the load generator fell behind: ${(late * 100).toFixed(1)}% of sends left more than 50 ms late (max lag ${Math.round(result.measurements.maxLagMs)} ms). The figures would understate latency; use fewer sessions, a smaller --time-scale, or more load-generator agents.\n`);
+    return ExitCode.internal;
+  }
+  const gateFailed = !live.slo.pass || (rows?.some((r) => !r.pass) ?? false);
+  return gateFailed ? ExitCode.gateFailed : ExitCode.ok;
+}

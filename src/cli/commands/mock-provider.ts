@@ -1,0 +1,71 @@
+/**
+ * `headroom mock-provider --scenario FILE`: serve the scenario's provider (latency, limits, faults, prompt
+ * caching) as an Anthropic-compatible endpoint until SIGINT / SIGTERM. A bad scenario throws the loader's
+ * HeadroomError (located problems, exit 2); a port in use is a bad argument (exit 2).
+ */
+import { ErrorCode, ExitCode, HeadroomError } from '../../errors.js';
+import { startMockProvider, type RunningMockProvider } from '../../runtime/mock-provider/server.js';
+import { loadScenario } from '../../scenario/load.js';
+import { line, type Io } from '../output.js';
+
+export interface MockProviderCommandOptions {
+  scenario: string;
+  port: number;
+  host: string;
+  timeScale: number;
+  seed?: number;
+  set: string[];
+  /** Stops the server when aborted (tests); by default SIGINT or SIGTERM does. */
+  until?: AbortSignal;
+}
+
+function untilSignalled(until: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (until) {
+      if (until.aborted) resolve();
+      until.addEventListener('abort', () => resolve(), { once: true });
+      return;
+    }
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+async function listen(opts: MockProviderCommandOptions, scenario: Awaited<ReturnType<typeof loadScenario>>): Promise<RunningMockProvider> {
+  try {
+    return await startMockProvider({ scenario, port: opts.port, host: opts.host, timeScale: opts.timeScale, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
+      throw new HeadroomError(ErrorCode.badArgument, `cannot listen on ${opts.host}:${opts.port} (${code})`, { hint: 'choose another --port (0 picks a free one) or --host', cause: e });
+    throw e;
+  }
+}
+
+export async function mockProvider(io: Io, opts: MockProviderCommandOptions): Promise<number> {
+  if (!(Number.isFinite(opts.timeScale) && opts.timeScale > 0))
+    throw new HeadroomError(ErrorCode.badArgument, `--time-scale must be a positive number, got ${opts.timeScale}`, { hint: 'e.g. --time-scale 60 replays a scenario hour in a minute' });
+  if (!(Number.isInteger(opts.port) && opts.port >= 0 && opts.port <= 65535))
+    throw new HeadroomError(ErrorCode.badArgument, `--port must be an integer from 0 to 65535, got ${opts.port}`);
+  const scenario = await loadScenario(opts.scenario, { overrides: opts.set });
+  const mock = await listen(opts, scenario);
+
+  const models = Object.entries(scenario.models).map(([name, m]) => `${name} (${m.id})`).join(', ');
+  line(io, `mock provider for ${scenario.name} listening on ${mock.url}  (time scale ${opts.timeScale}×; models: ${models})`);
+  line(io, `  Anthropic SDK:   new Anthropic({ apiKey: 'any', baseURL: '${mock.url}' })   or  ANTHROPIC_BASE_URL=${mock.url}`);
+  line(io, `  curl:            curl ${mock.url}/v1/messages -H 'x-api-key: any' -H 'content-type: application/json' -d '{"model":"${Object.values(scenario.models)[0]!.id}","max_tokens":256,"messages":[{"role":"user","content":"hi"}]}'`);
+  line(io, `  Headroom runtime: use ${mock.url} as the mock provider's base URL, with the same time scale (${opts.timeScale})`);
+  line(io, `  stats:           ${mock.url}/_headroom/stats   (reset: POST ${mock.url}/_headroom/reset)`);
+  line(io, 'Ctrl-C stops it.');
+
+  await untilSignalled(opts.until);
+  await mock.close();
+  const s = mock.stats();
+  line(io, `stopped after ${s.received} request(s): ${Object.entries(s.byStatus).map(([k, v]) => `${v}× ${k}`).join(', ') || 'none answered'}`);
+  return ExitCode.ok;
+}

@@ -1,0 +1,117 @@
+/**
+ * `headroom serve`: the runtime on HTTP. Memory state by default; `--redis URL` shares limiter, cache,
+ * sessions, async tasks and cost counters with other instances. SIGTERM/SIGINT drain: the instance
+ * stops accepting turns (readyz → 503), finishes what it has within `--drain-timeout`, then exits.
+ */
+import { Redis } from 'ioredis';
+import { ErrorCode, ExitCode, HeadroomError } from '../../errors.js';
+import { buildApp } from '../../runtime/app.js';
+import { AnthropicProvider } from '../../runtime/providers/anthropic.js';
+import { MemoryTextStore } from '../../runtime/providers/text-store.js';
+import { createRuntime } from '../../runtime/runtime.js';
+import { loadScenario } from '../../scenario/load.js';
+import { parseDuration } from '../../scenario/units.js';
+import { line, type Io } from '../output.js';
+
+export interface ServeOptions {
+  scenario: string;
+  provider: 'mock' | 'anthropic';
+  providerUrl?: string;
+  port: number;
+  host: string;
+  redis?: string;
+  prefix: string;
+  workers?: number;
+  concurrency?: number;
+  timeScale: number;
+  apiKeys: string[];
+  clientRpm?: number;
+  reclaimAfter: string;
+  drainTimeout: string;
+  set: string[];
+  logLevel: string;
+  instanceId?: string;
+}
+
+function ms(value: string, flag: string): number {
+  const p = parseDuration(value);
+  if (!p.ok) throw new HeadroomError(ErrorCode.badArgument, `${flag}: expected ${p.expected}, found ${JSON.stringify(value)}`);
+  return p.value;
+}
+
+async function connectRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (e) {
+    redis.disconnect();
+    throw new HeadroomError(ErrorCode.redisUnavailable, `cannot reach Redis at ${url}: ${(e as Error).message}`, { hint: 'start one with `redis-server --port 6379` or drop --redis to keep state in memory' });
+  }
+  return redis;
+}
+
+export async function serve(io: Io, o: ServeOptions): Promise<number> {
+  const reclaimAfterMs = ms(o.reclaimAfter, '--reclaim-after');
+  const drainMs = ms(o.drainTimeout, '--drain-timeout');
+  const scenario = await loadScenario(o.scenario, { overrides: o.set });
+  if (o.provider === 'mock' && !o.providerUrl)
+    throw new HeadroomError(ErrorCode.badArgument, '--provider mock needs --provider-url (start one with `headroom mock-provider --scenario FILE`)');
+  const texts = new MemoryTextStore();
+  const provider = new AnthropicProvider({
+    ...(o.providerUrl ? { baseURL: o.providerUrl } : {}),
+    models: Object.fromEntries(Object.entries(scenario.models).map(([n, m]) => [n, { id: m.id, maxTokens: m.maxTokens, timeout: m.timeout }])),
+    texts,
+    mock: o.provider === 'mock',
+    timeScale: o.timeScale,
+    ...(o.provider === 'mock' ? { apiKey: process.env.ANTHROPIC_API_KEY ?? 'mock-key' } : {}),
+  });
+  const redis = o.redis ? await connectRedis(o.redis) : undefined;
+  const rt = createRuntime({
+    scenario,
+    provider,
+    texts,
+    ...(redis ? { redis } : {}),
+    prefix: o.prefix,
+    ...(o.workers !== undefined ? { workers: o.workers } : {}),
+    ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+    timeScale: o.timeScale,
+    processMetrics: true,
+  });
+  const { app } = await buildApp(rt, {
+    logger: { level: o.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
+    apiKeys: o.apiKeys,
+    ...(o.clientRpm ? { clientRpm: o.clientRpm } : {}),
+    reclaimAfterMs,
+    ...(o.instanceId ? { instanceId: o.instanceId } : {}),
+  });
+  const address = await app.listen({ port: o.port, host: o.host });
+  line(io, `headroom runtime listening on ${address} (scenario ${scenario.name}, ${rt.slots} slots, provider ${o.provider}${o.providerUrl ? ` at ${o.providerUrl}` : ''}, state in ${redis ? 'Redis' : 'memory'})`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      rt.draining = true;
+      line(io, `${signal}: draining (up to ${drainMs} ms)…`);
+      const deadline = setTimeout(() => {
+        line(io, 'drain deadline passed; exiting with work in flight');
+        resolve(ExitCode.internal);
+      }, drainMs);
+      deadline.unref();
+      app
+        .close()
+        .then(async () => {
+          provider.close();
+          redis?.disconnect();
+          clearTimeout(deadline);
+          line(io, 'drained; bye');
+          resolve(ExitCode.ok);
+        })
+        .catch(() => resolve(ExitCode.internal));
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

@@ -1,0 +1,109 @@
+/**
+ * Figures both halves derive the same way from what they measured, so a simulated and a measured
+ * report are comparable field by field: limit use per minute, cost by model and token class, SLO
+ * checks, conversations per day and the one-line answer.
+ */
+import type { Scenario } from '../../scenario/schema.js';
+import type { Pricing } from '../pricing.js';
+import type { Usage } from '../types.js';
+import type { LimitUse, ModelCost, Report, SloCheck } from './report.js';
+
+const KINDS = ['rpm', 'itpm', 'otpm'] as const;
+type Kind = (typeof KINDS)[number];
+
+export interface StepUsage {
+  requests: number[];
+  inputTokens: number[];
+  outputTokens: number[];
+}
+
+/** Sessions per day implied by the arrival plan: base rate × ∫ multiplier over 24 h. */
+export function conversationsPerDay(plan: { baseRatePerS: number; multiplierAt(t: number): number }): number {
+  let integral = 0;
+  for (let t = 0; t < 86_400_000; t += 60_000) integral += plan.multiplierAt(t + 30_000) * 60;
+  return plan.baseRatePerS * integral;
+}
+
+/** Peak and mean per-minute use of each limit in the window, and the limit that binds (or comes closest). */
+export function limitUse(s: Scenario, usageByStep: ReadonlyMap<string, StepUsage>, limiterWaits: Readonly<Record<string, number>>): Report['limits'] {
+  const stepMs = s.report.step;
+  const perMinute = 60_000 / stepMs;
+  const first = Math.floor(s.warmup / stepMs);
+  const last = Math.ceil(s.duration / stepMs);
+  const byModel: Report['limits']['byModel'] = {};
+  let binding: Report['limits']['binding'] = null;
+  for (const [name, m] of Object.entries(s.models)) {
+    const u = usageByStep.get(name);
+    const out: Partial<Record<Kind, LimitUse>> = {};
+    for (const kind of KINDS) {
+      const limit = m.limits[kind];
+      if (limit === undefined) continue;
+      const arr = kind === 'rpm' ? u?.requests : kind === 'itpm' ? u?.inputTokens : u?.outputTokens;
+      let peak = 0;
+      let peakAt = 0;
+      let sum = 0;
+      for (let i = first; i < last; i++) {
+        const v = (arr?.[i] ?? 0) * perMinute;
+        sum += v;
+        if (v > peak) {
+          peak = v;
+          peakAt = i * stepMs;
+        }
+      }
+      const use: LimitUse = { limit, admitted: limit * s.limiter.margin, peakPerMinute: peak, peakAtMs: peakAt, peakUtilisation: peak / limit, meanPerMinute: last > first ? sum / (last - first) : 0 };
+      out[kind] = use;
+      const waits = limiterWaits[`${name}:${kind}`] ?? 0;
+      const binds = waits > 0 || use.peakUtilisation >= s.limiter.margin * 0.98;
+      if (use.peakUtilisation >= 0.8 * s.limiter.margin && (!binding || use.peakUtilisation > binding.peakUtilisation || (binds && !binding.binds)))
+        binding = { model: name, limit: kind, peakUtilisation: use.peakUtilisation, atMs: peakAt, binds };
+    }
+    byModel[name] = out;
+  }
+  return { byModel, binding };
+}
+
+/** Cost per model from usage totals (exact total from per-call nano-dollars; class split from the rate card). */
+export function modelCosts(totals: Iterable<[string, Usage & { requests: number; costNanos: number }]>, pricing: Pricing): Record<string, ModelCost> {
+  const out: Record<string, ModelCost> = {};
+  for (const [name, t] of totals) {
+    const card = pricing.card(name);
+    const usd = (tokens: number, picoPerToken: number) => (tokens * picoPerToken) / 1e12;
+    out[name] = {
+      requests: t.requests,
+      inputTokens: t.inputTokens,
+      outputTokens: t.outputTokens,
+      cacheWrite5mTokens: t.cacheWrite5mTokens,
+      cacheWrite1hTokens: t.cacheWrite1hTokens,
+      cacheReadTokens: t.cacheReadTokens,
+      usd: t.costNanos / 1e9,
+      byClass: {
+        input: usd(t.inputTokens, card.input),
+        output: usd(t.outputTokens, card.output),
+        cacheWrite5m: usd(t.cacheWrite5mTokens, card.cacheWrite5m),
+        cacheWrite1h: usd(t.cacheWrite1hTokens, card.cacheWrite1h),
+        cacheRead: usd(t.cacheReadTokens, card.cacheRead),
+      },
+      priceSource: card.source,
+    };
+  }
+  return out;
+}
+
+export function sloChecks(s: Scenario, report: Pick<Report, 'latency' | 'turns' | 'cost'>): SloCheck[] {
+  const slo = s.slo;
+  const checks: SloCheck[] = [];
+  const lat = report.latency;
+  const add = (name: string, target: number | undefined, actual: number, unit: SloCheck['unit']) => {
+    if (target !== undefined) checks.push({ name, target, actual, unit, pass: actual <= target });
+  };
+  add('turn latency p50', slo.turnLatencyP50, lat.turn.p50, 'ms');
+  add('turn latency p95', slo.turnLatencyP95, lat.turn.p95, 'ms');
+  add('turn latency p99', slo.turnLatencyP99, lat.turn.p99, 'ms');
+  add('TTFT p95', slo.ttftP95, lat.ttft.p95, 'ms');
+  add('queue wait p95', slo.queueWaitP95, lat.queueWait.p95, 'ms');
+  const t = report.turns;
+  add('error rate', slo.maxErrorRate, t.arrived === 0 ? 0 : (t.rejected + t.deadLettered + t.failed) / t.arrived, 'ratio');
+  add('cost per day', slo.maxCostPerDay, report.cost.perDayUsd, 'usd');
+  add('cost per conversation', slo.maxCostPerConversation, report.cost.perConversationUsd.mean, 'usd');
+  return checks;
+}

@@ -1,0 +1,62 @@
+/**
+ * A load test's measurements as a Report of the same shape as the simulator's (kind `loadtest`), so
+ * predicted and measured figures can be compared field by field. Latencies are in scenario time
+ * (client-measured real ms × time scale); the real figures are in `measuredReal` of the result.
+ */
+import { conversationsPerDay, limitUse, modelCosts, sloChecks } from '../core/metrics/derive.js';
+import { encodeHistogram, summarise } from '../core/metrics/histogram.js';
+import { LATENCY_METRICS, REPORT_SCHEMA_VERSION, type Report } from '../core/metrics/report.js';
+import type { Pricing } from '../core/pricing.js';
+import type { Scenario } from '../scenario/schema.js';
+import { formatDuration } from '../scenario/units.js';
+import { planArrivals } from '../workload/arrivals.js';
+import type { ReplayResult } from './replay.js';
+
+export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pricing: Pricing): Report {
+  const m = r.measurements;
+  const plan = planArrivals(s);
+  const windowS = (Math.min(s.duration, r.scenarioDurationMs) - s.warmup) / 1000;
+  const latency = Object.fromEntries(LATENCY_METRICS.map((k) => [k, summarise(m.latency[k])])) as Report['latency'];
+  const byModel = modelCosts(m.byModel, pricing);
+  const cpd = conversationsPerDay(plan);
+  const perConv = m.sessionsCompleted === 0 ? 0 : m.sessionCost.mean / 1e6;
+  const calls = Object.values(byModel).reduce((a, x) => a + x.requests, 0);
+  const input = Object.values(byModel).reduce((a, x) => a + x.inputTokens + x.cacheWrite5mTokens + x.cacheWrite1hTokens + x.cacheReadTokens, 0);
+  const output = Object.values(byModel).reduce((a, x) => a + x.outputTokens, 0);
+  const inflight = { mean: m.inFlightTurns.mean, p99: m.inFlightTurns.percentile(99), max: m.inFlightTurns.max };
+  const slots = s.workers.count * s.workers.concurrency;
+  const workersNeeded = Math.max(1, Math.ceil(inflight.p99 / s.workers.concurrency));
+  const lambda = windowS > 0 ? m.turns.arrived / windowS : 0;
+  const W = m.turns.arrived === 0 ? 0 : m.sojournMs / m.turns.arrived;
+  const L = inflight.mean;
+  const limiterWaits: Record<string, number> = {};
+  const base: Omit<Report, 'slo' | 'answer'> = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    kind: 'loadtest',
+    scenario: { name: s.name, seed, durationMs: s.duration, warmupMs: s.warmup, workers: { ...s.workers } },
+    run: { simulatedMs: Math.round(r.scenarioDurationMs), wallMs: Math.round(r.wallMs), events: m.turns.arrived, eventsPerSecond: Math.round((m.turns.arrived / Math.max(r.wallMs, 1)) * 1000) },
+    population: { targetConcurrency: plan.targetConcurrency, meanSessionMs: plan.meanSessionMs, arrivalRatePerS: plan.baseRatePerS, sessionsStarted: m.sessionsStarted, sessionsCompleted: m.sessionsCompleted, conversationsPerDay: cpd, meanActiveSessions: m.activeSessions.mean },
+    turns: m.turns,
+    latency,
+    throughput: { turnsPerS: windowS > 0 ? (m.turns.completed + m.turns.cacheHits) / windowS : 0, callsPerS: windowS > 0 ? calls / windowS : 0, inputTokensPerS: windowS > 0 ? input / windowS : 0, outputTokensPerS: windowS > 0 ? output / windowS : 0 },
+    // The client sees turns, not provider calls or slots: in-flight turns stand in for slot demand.
+    capacity: { slots, utilisation: slots > 0 ? inflight.mean / slots : 0, inFlightCalls: inflight, busySlots: inflight, slotDemand: inflight, queueDepth: { mean: 0, p99: 0, max: 0 }, workersNeeded, workersRecommended: Math.ceil(workersNeeded * s.planning.headroom), headroom: s.planning.headroom },
+    limits: limitUse(s, m.usageByStep, limiterWaits),
+    events: { providerCalls: calls, attempts: m.attempts, retries: m.retries, fallbacks: m.fallbacks, providerFailures: {}, breakerRejections: 0, limiterWaits },
+    cache: { hits: m.turns.cacheHits, misses: 0, hitRate: m.turns.arrived === 0 ? 0 : m.turns.cacheHits / m.turns.arrived },
+    cost: { windowUsd: m.costNanos / 1e9, byModel, perConversationUsd: { mean: perConv, p95: m.sessionCost.totalCount ? m.sessionCost.getValueAtPercentile(95) / 1e6 : 0 }, perDayUsd: perConv * cpd, perMonthUsd: perConv * cpd * 30 },
+    littlesLaw: { L, lambdaPerS: lambda, WMs: W, relativeError: L === 0 ? 0 : Math.abs(L - (lambda * W) / 1000) / L },
+    series: { stepMs: s.report.step, t: [], inFlightCalls: [], busySlots: [], queueDepth: [], activeSessions: [], turnsCompleted: [], p95TurnLatencyMs: [], costUsd: [], byModel: {} },
+    histograms: Object.fromEntries(LATENCY_METRICS.map((k) => [k, encodeHistogram(m.latency[k])])) as Report['histograms'],
+  };
+  const checks = sloChecks(s, base);
+  const withSlo = { ...base, slo: { checks, pass: checks.every((c) => c.pass) } };
+  const failed = checks.filter((c) => !c.pass);
+  const answer =
+    `Measured over ${formatDuration(windowS * 1000)} of scenario time (${formatDuration(r.wallMs)} real): ${m.turns.arrived.toLocaleString('en-US')} turns, ` +
+    `p95 turn latency ${formatDuration(latency.turn.p95)}, ${Math.round(inflight.mean * 10) / 10} turns in flight on average (p99 ${inflight.p99}), ` +
+    `$${(m.costNanos / 1e9).toFixed(2)} in the window. ` +
+    (checks.length === 0 ? '' : failed.length === 0 ? 'All SLOs met.' : `SLO failed: ${failed.map((f) => f.name).join(', ')}.`) +
+    (m.lateSends > 0 ? ` Warning: ${m.lateSends} sends left late (max lag ${Math.round(m.maxLagMs)} ms real).` : '');
+  return { ...withSlo, answer };
+}

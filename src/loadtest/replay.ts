@@ -1,0 +1,183 @@
+/**
+ * Scenario replay against a live target (the runtime's turn API): the workload stream the simulator
+ * planned — same seed, same sessions, turns, prompts, token sizes, think times — sent open-model.
+ *
+ * - Sessions start at their scheduled times (compressed by the time scale) whether or not earlier ones
+ *   finished; within a session a turn is sent after the previous answer plus its think time.
+ * - Latency is measured from the *intended* send time (corrected for coordinated omission) and from
+ *   the actual send; sends that leave later than `lagThresholdMs` are counted, because a generator
+ *   that falls behind produces flattering figures.
+ * - Every run is bounded: by the scenario duration (or `durationMs`), `maxSessions`, and a request
+ *   timeout; targets outside loopback are refused unless allowed (see target.ts).
+ */
+import { Pool } from 'undici';
+import type { Scenario } from '../scenario/schema.js';
+import { textFor } from '../workload/text.js';
+import { Workload } from '../workload/stream.js';
+import type { Session, Turn } from '../workload/types.js';
+import { Measurements, type TurnResult } from './measure.js';
+
+export interface ReplayOptions {
+  target: string;
+  /** Scenario ms per real ms. */
+  timeScale: number;
+  seed: number;
+  /** Scenario ms of arrivals (default: the scenario's duration). */
+  durationMs?: number;
+  maxSessions?: number;
+  /** Only sessions this returns true for (distributed agents split by session id). */
+  owns?: (sessionId: number) => boolean;
+  apiKey?: string;
+  /** Stream turns (SSE) and measure TTFT at the client. */
+  stream?: boolean;
+  connections?: number;
+  /** Real ms before a turn request is abandoned. */
+  requestTimeoutMs?: number;
+  /** A send later than this (real ms) counts as falling behind. */
+  lagThresholdMs?: number;
+  onTurn?: (r: TurnResult) => void;
+}
+
+export interface ReplayResult {
+  measurements: Measurements;
+  sessions: number;
+  wallMs: number;
+  /** Real time the run covered, and the same in scenario time. */
+  realDurationMs: number;
+  scenarioDurationMs: number;
+}
+
+interface RuntimeAnswer {
+  status?: TurnResult['status'];
+  reason?: string;
+  charges?: TurnResult['charges'];
+  costNanos?: number;
+  timings?: TurnResult['timings'];
+  attempts?: number;
+  retries?: number;
+  fallbacks?: number;
+  result?: RuntimeAnswer;
+}
+
+export async function replay(scenario: Scenario, o: ReplayOptions): Promise<ReplayResult> {
+  const K = o.timeScale;
+  const untilMs = o.durationMs ?? scenario.duration;
+  const lagThreshold = o.lagThresholdMs ?? 50;
+  const m = new Measurements(K, scenario.warmup, untilMs, scenario.report.step);
+  const pool = new Pool(o.target, { connections: o.connections ?? 128, pipelining: 1, keepAliveTimeout: 30_000 });
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;
+  const workload = new Workload(scenario, o.seed);
+  const t0 = performance.now();
+  /** Scenario ms since the start. */
+  const now = () => (performance.now() - t0) * K;
+  const sleepUntil = (scenarioMs: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, (scenarioMs - now()) / K)));
+  const running = new Set<Promise<void>>();
+  let sessions = 0;
+  let inFlight = 0;
+  // Sample in-flight turns and active sessions once a (real) second, inside the window.
+  const sampler = setInterval(() => {
+    if (!m.inWindow(now())) return;
+    m.inFlightTurns.record(inFlight);
+    m.activeSessions.record(running.size);
+  }, 1000);
+
+  const sendTurn = async (s: Session, turn: Turn, intendedAtMs: number): Promise<TurnResult> => {
+    const sentAtMs = now();
+    const lag = (sentAtMs - intendedAtMs) / K;
+    if (lag > lagThreshold) m.lateSends++;
+    if (lag > m.maxLagMs) m.maxLagMs = lag;
+    const body = {
+      message: textFor(`s${s.id}/t${turn.index}/u`, turn.userTokens),
+      priority: s.priority,
+      end: turn.index === s.turns.length,
+      ...(o.stream ? { stream: true } : {}),
+      plan: {
+        turn: turn.index,
+        userTokens: turn.userTokens,
+        promptKey: turn.promptKey,
+        calls: turn.calls.map((c) => ({ outputTokens: c.outputTokens, toolLatencyMs: c.toolLatencyAfterMs, toolResultTokens: c.toolResultTokens })),
+      },
+    };
+    const base: TurnResult = { sessionId: s.id, turn: turn.index, intendedAtMs, sentAtMs, endedAtMs: sentAtMs, httpStatus: 0, status: 'failed', charges: [], costNanos: 0 };
+    try {
+      const res = await pool.request({ path: `/v1/sessions/${s.id}/turns`, method: 'POST', headers, body: JSON.stringify(body), headersTimeout: o.requestTimeoutMs ?? 120_000, bodyTimeout: o.requestTimeoutMs ?? 120_000 });
+      let answer: RuntimeAnswer = {};
+      let ttftMs: number | undefined;
+      if (o.stream && res.statusCode === 200) {
+        // SSE: first_token marks TTFT at the client; turn_end carries the result.
+        let buf = '';
+        for await (const chunk of res.body) {
+          buf += chunk.toString();
+          let i: number;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            const frame = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            const ev = /^event: (.*)$/m.exec(frame)?.[1];
+            const data = /^data: (.*)$/m.exec(frame)?.[1];
+            if (ev === 'first_token' && ttftMs === undefined) ttftMs = now() - intendedAtMs;
+            if ((ev === 'turn_end' || ev === 'error') && data) answer = JSON.parse(data) as RuntimeAnswer;
+          }
+        }
+      } else {
+        const text = await res.body.text();
+        try {
+          answer = JSON.parse(text) as RuntimeAnswer;
+        } catch {
+          answer = {};
+        }
+      }
+      const r = answer.result ?? answer;
+      const ok = res.statusCode === 200 && (r.status === 'ok' || r.status === 'cache-hit');
+      return {
+        ...base,
+        endedAtMs: now(),
+        httpStatus: res.statusCode,
+        status: ok ? r.status! : r.status && r.status !== 'ok' && r.status !== 'cache-hit' ? r.status : 'failed',
+        ...(r.reason ? { reason: r.reason } : ok ? {} : { reason: `http-${res.statusCode}` }),
+        ...(ok ? {} : { errorClass: `http-${res.statusCode}` }),
+        charges: r.charges ?? [],
+        costNanos: r.costNanos ?? 0,
+        ...(r.timings ? { timings: r.timings } : {}),
+        ...(ttftMs !== undefined ? { ttftMs } : {}),
+        ...(r.attempts !== undefined ? { attempts: r.attempts, retries: r.retries ?? 0, fallbacks: r.fallbacks ?? 0 } : {}),
+      };
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? '';
+      const errorClass = /TIMEOUT/i.test(code) ? 'timeout' : 'connection';
+      return { ...base, endedAtMs: now(), errorClass, reason: errorClass };
+    }
+  };
+
+  const runSession = async (s: Session): Promise<void> => {
+    m.sessionsStarted += m.inWindow(s.startAtMs) ? 1 : 0;
+    let intended = s.startAtMs;
+    let cost = 0;
+    for (const turn of s.turns) {
+      await sleepUntil(intended);
+      inFlight++;
+      const r = await sendTurn(s, turn, intended);
+      inFlight--;
+      m.record(r);
+      o.onTurn?.(r);
+      cost += r.costNanos;
+      if (r.status !== 'ok' && r.status !== 'cache-hit') break; // the user gives up, as in the simulator
+      intended = r.endedAtMs + turn.thinkTimeAfterMs;
+    }
+    m.sessionEnded(s.startAtMs, cost);
+  };
+
+  for (const s of workload.sessions({ untilMs, ...(o.owns ? { owns: o.owns } : {}) })) {
+    if (o.maxSessions !== undefined && sessions >= o.maxSessions) break;
+    sessions++;
+    // Open model: wait for the arrival time, never for earlier sessions.
+    if (s.startAtMs > now()) await sleepUntil(s.startAtMs);
+    const p = runSession(s).finally(() => running.delete(p));
+    running.add(p);
+  }
+  await Promise.all(running);
+  clearInterval(sampler);
+  await pool.close();
+  const wallMs = performance.now() - t0;
+  return { measurements: m, sessions, wallMs, realDurationMs: wallMs, scenarioDurationMs: wallMs * K };
+}
