@@ -149,6 +149,30 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
         }),
       ),
     )
+    .command(
+      'mock-provider',
+      "Serve a scenario's provider (latency, limits, faults, prompt caching) as an Anthropic-compatible API",
+      (c) =>
+        c
+          .option('scenario', { type: 'string', demandOption: true, describe: 'Scenario YAML whose models, limits and faults the mock serves' })
+          .option('port', { type: 'number', default: 4010, describe: 'Port to listen on (0 picks a free one)' })
+          .option('host', { type: 'string', default: '127.0.0.1', describe: 'Interface to listen on' })
+          .option('time-scale', { type: 'number', default: 1, describe: 'Scenario ms per real ms: latencies K× shorter, per-minute limits K× per real minute' })
+          .option('seed', { type: 'number', describe: "Seed for latency and fault draws (default: the scenario's)" })
+          .option('set', setOption)
+          .example('$0 mock-provider --scenario scenarios/support-agent.yaml', 'an Anthropic-compatible endpoint on http://127.0.0.1:4010')
+          .example('$0 mock-provider --scenario scenarios/support-agent.yaml --time-scale 60', 'replay a scenario hour in a real minute'),
+      run(async (a) =>
+        (await import('./commands/mock-provider.js')).mockProvider(io, {
+          scenario: a.scenario as string,
+          port: a.port as number,
+          host: a.host as string,
+          timeScale: a.timeScale as number,
+          ...(a.seed !== undefined ? { seed: a.seed as number } : {}),
+          set: a.set as string[],
+        }),
+      ),
+    )
     .command('workload', 'Inspect the deterministic workload a scenario generates', (y) =>
       y
         .command(

@@ -10,7 +10,7 @@
  * provider corrects at completion; we ignore the reservation's lifetime, a few seconds).
  */
 import { compileSampler, type Sampler } from '../scenario/distributions.js';
-import { Rng } from '../scenario/rng.js';
+import { RngFamily } from '../scenario/rng.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Segment } from './context.js';
 import { MemoryLimiter } from './limiter/memory-limiter.js';
@@ -30,7 +30,7 @@ export interface ProviderRequest {
 }
 
 export type ProviderResult =
-  | { ok: true; usage: Usage; ttftMs: number; stopReason: 'end_turn' | 'max_tokens' }
+  | { ok: true; usage: Usage; ttftMs: number; stopReason: 'end_turn' | 'max_tokens'; /** The answer, when a real provider produced one (the runtime keeps it for later prompts). */ text?: string }
   | { ok: false; kind: FailureKind; status: number; retryAfterMs?: number };
 
 export interface ProviderOutcome {
@@ -53,11 +53,14 @@ export class ProviderModel {
   readonly promptCache = new PromptCache();
   /** What the provider received, for tests and reports. */
   readonly received = { requests: 0, rateLimited: 0, faults: 0, timeouts: 0 };
+  /** Streams keyed (seed, 'provider', requestKey). */
+  private readonly streams: RngFamily;
 
   constructor(
     private readonly scenario: Scenario,
-    private readonly seed: number,
+    seed: number,
   ) {
+    this.streams = new RngFamily(seed, 'provider');
     for (const [name, m] of Object.entries(scenario.models)) {
       this.models.set(name, {
         ttft: compileSampler(m.latency.ttft),
@@ -74,7 +77,7 @@ export class ProviderModel {
     const m = this.models.get(req.model);
     if (!m) throw new Error(`provider model: unknown model "${req.model}"`);
     this.received.requests++;
-    const rng = new Rng(this.seed, 'provider', req.requestKey);
+    const rng = this.streams.rng(req.requestKey);
     const ttft = m.ttft(rng);
     let multiplier = 1;
 
@@ -113,5 +116,14 @@ export class ProviderModel {
       cacheReadTokens: prompt.cacheReadTokens,
     };
     return { result: { ok: true, usage, ttftMs, stopReason: outputTokens < req.outputTokens ? 'max_tokens' : 'end_turn' }, durationMs };
+  }
+
+  /**
+   * The provider-side buckets of `model` at `nowMs` (read-only view, for the mock provider's
+   * `anthropic-ratelimit-*` headers). Reading refills the buckets up to `nowMs`, which is invisible to
+   * later decisions: continuous refill to t then to t' ≥ t equals refill to t' directly.
+   */
+  limitLevels(model: string, nowMs: number): ReturnType<MemoryLimiter['levels']> {
+    return this.limits.levels(model, nowMs);
   }
 }

@@ -149,16 +149,19 @@ export class TurnService {
   }
 }
 
-/** Wraps the provider so the first successful call of a turn reports its first token. */
+/** Wraps the provider so the first token of the turn's first answered call is reported once. */
 function withFirstToken(provider: Runtime['env']['provider'], onFirstToken: () => void): Runtime['env']['provider'] {
   let fired = false;
+  const fire = () => {
+    if (fired) return;
+    fired = true;
+    onFirstToken();
+  };
   return {
-    async call(req) {
-      const r = await provider.call(req);
-      if (r.ok && !fired) {
-        fired = true;
-        onFirstToken();
-      }
+    async call(req, hooks) {
+      const r = await provider.call(req, fired ? hooks : { ...hooks, onFirstToken: () => (hooks?.onFirstToken?.(), fire()) });
+      // A provider without streaming hooks: the answer's arrival is the first token.
+      if (r.ok) fire();
       return r;
     },
   };

@@ -8,6 +8,7 @@ import { startMockProvider, type RunningMockProvider } from '../../runtime/mock-
 import { loadScenario } from '../../scenario/load.js';
 import { line, type Io } from '../output.js';
 
+/** Parsed `headroom mock-provider` arguments. */
 export interface MockProviderCommandOptions {
   scenario: string;
   port: number;
@@ -47,6 +48,7 @@ async function listen(opts: MockProviderCommandOptions, scenario: Awaited<Return
   }
 }
 
+/** Runs the mock until stopped; resolves to the exit code (0), throws a HeadroomError for bad input. */
 export async function mockProvider(io: Io, opts: MockProviderCommandOptions): Promise<number> {
   if (!(Number.isFinite(opts.timeScale) && opts.timeScale > 0))
     throw new HeadroomError(ErrorCode.badArgument, `--time-scale must be a positive number, got ${opts.timeScale}`, { hint: 'e.g. --time-scale 60 replays a scenario hour in a minute' });

@@ -60,11 +60,10 @@ export async function serve(io: Io, o: ServeOptions): Promise<number> {
   const texts = new MemoryTextStore();
   const provider = new AnthropicProvider({
     ...(o.providerUrl ? { baseURL: o.providerUrl } : {}),
-    models: Object.fromEntries(Object.entries(scenario.models).map(([n, m]) => [n, { id: m.id, maxTokens: m.maxTokens, timeout: m.timeout }])),
+    models: scenario.models,
     texts,
     mock: o.provider === 'mock',
     timeScale: o.timeScale,
-    ...(o.provider === 'mock' ? { apiKey: process.env.ANTHROPIC_API_KEY ?? 'mock-key' } : {}),
   });
   const redis = o.redis ? await connectRedis(o.redis) : undefined;
   const rt = createRuntime({

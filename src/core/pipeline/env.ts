@@ -21,9 +21,14 @@ export interface VirtualEnv extends CommonEnv {
   provider: { decide(req: ProviderRequest, nowMs: number): ProviderOutcome };
 }
 
+/** Optional callbacks of one provider call (a streaming client's TTFT). */
+export interface CallHooks {
+  onFirstToken?(): void;
+}
+
 /** The runtime's: stores may be Redis (async), the provider is HTTP. */
 export interface RealtimeEnv extends CommonEnv {
-  provider: { call(req: ProviderRequest): Promise<ProviderResult> };
+  provider: { call(req: ProviderRequest, hooks?: CallHooks): Promise<ProviderResult> };
 }
 
 export function sync<T>(v: T | Promise<T>, what: string): T {
