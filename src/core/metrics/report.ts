@@ -1,8 +1,18 @@
 /**
  * The report shape and metric names, defined once and used by the simulator and the load tester alike,
- * so a prediction and a measurement can be diffed field by field (STYLE.md habit 4). The JSON report is
- * versioned: `schema/report.schema.json` describes `REPORT_SCHEMA_VERSION`; bump it on any breaking change.
+ * so a prediction and a measurement can be diffed field by field (STYLE.md habit 4).
+ *
+ * The shape is a zod schema (`ReportSchema`) and the `Report` type is inferred from it, so the JSON a
+ * run writes is checked against the same definition that `schema/report.schema.json` is generated
+ * from (`src/report/write-report-schema.ts`; a test fails when the file drifts). Every object is
+ * strict: a key the schema does not name is an error, so a field added in code but not here is caught.
+ * The JSON report is versioned by `schemaVersion`: bump `REPORT_SCHEMA_VERSION` on any breaking change
+ * (a field removed, renamed or given another meaning or unit); adding an optional field is not breaking.
+ *
+ * Units are in the field names or descriptions: durations and timestamps in ms (`…Ms`, or from the start
+ * of the run for `…AtMs`), money in USD, ratios in [0, 1], rates per second (`…PerS`) or per minute.
  */
+import { z } from 'zod';
 import type { Summary } from './histogram.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -11,133 +21,247 @@ export const REPORT_SCHEMA_VERSION = 1;
 export const LATENCY_METRICS = ['turn', 'queueWait', 'limiterWait', 'provider', 'tool', 'retryWait', 'ttft'] as const;
 export type LatencyMetric = (typeof LATENCY_METRICS)[number];
 
-/** Turn outcome counters. */
-export interface TurnCounts {
-  /** Turns that arrived in the measurement window. */
-  arrived: number;
-  /** Answered by the provider. */
-  completed: number;
-  cacheHits: number;
-  /** Refused at admission (queue full, unknown class). */
-  rejected: number;
-  /** Waited past their queue deadline. */
-  deadLettered: number;
-  /** Gave up after retries / fallbacks (429, 529, 5xx, timeout, breaker open…). */
-  failed: number;
-  /** Why turns did not complete, by reason. */
-  byReason: Record<string, number>;
-}
+const LIMIT_KINDS = ['rpm', 'itpm', 'otpm'] as const;
+const LimitKind = z.enum(LIMIT_KINDS).describe('rpm: requests/min; itpm: input tokens/min; otpm: output tokens/min');
 
-export interface EventCounts {
-  providerCalls: number;
-  attempts: number;
-  retries: number;
-  fallbacks: number;
-  /** Provider answers by failure kind (429, 529, 500, timeout…). */
-  providerFailures: Record<string, number>;
-  breakerRejections: number;
-  /** Requests our own limiter held back, by `model:binding`. */
-  limiterWaits: Record<string, number>;
-}
+const count = (what: string) => z.int().nonnegative().describe(what);
+const ms = (what: string) => z.number().nonnegative().describe(`${what} (ms)`);
+const usd = (what: string) => z.number().nonnegative().describe(`${what} (USD)`);
+const ratio = (what: string) => z.number().nonnegative().describe(`${what} (ratio; 1 = 100 %)`);
+const counters = (what: string) => z.record(z.string(), z.int().nonnegative()).describe(what);
 
-export interface UsageTotals {
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheWrite5mTokens: number;
-  cacheWrite1hTokens: number;
-  cacheReadTokens: number;
-}
+export const LatencySummarySchema = z
+  .strictObject({
+    count: count('Samples recorded'),
+    mean: ms('Mean'),
+    p50: ms('Median'),
+    p90: ms('90th percentile'),
+    p95: ms('95th percentile'),
+    p99: ms('99th percentile'),
+    max: ms('Largest sample'),
+  })
+  .describe('Percentiles in ms of an HDR histogram (3 significant digits); all 0 when nothing was recorded');
+export type LatencySummary = z.infer<typeof LatencySummarySchema>;
 
-export interface ModelCost extends UsageTotals {
-  usd: number;
-  /** USD by token class (from the rate card; sums to `usd` up to per-call rounding). */
-  byClass: { input: number; output: number; cacheWrite5m: number; cacheWrite1h: number; cacheRead: number };
-  priceSource: string;
-}
+const LatencySchema = z
+  .strictObject({
+    turn: LatencySummarySchema.describe('Turn latency: user message arrives → answer complete (includes queue, limiter, provider, tools, retries)'),
+    queueWait: LatencySummarySchema.describe('Time a turn waited in the queue for a worker slot'),
+    limiterWait: LatencySummarySchema.describe('Time calls were held back by our own rate limiter, per turn'),
+    provider: LatencySummarySchema.describe('Time spent in provider calls, per turn (all LLM calls of the agent loop)'),
+    tool: LatencySummarySchema.describe('Time spent running tools, per turn'),
+    retryWait: LatencySummarySchema.describe('Backoff time between retries, per turn'),
+    ttft: LatencySummarySchema.describe('Time to first token: turn arrival → first output token of the answer'),
+  })
+  .describe('Latency breakdown per turn, over turns that arrived in the measurement window');
 
-export interface LimitUse {
-  /** Provider limit per minute. */
-  limit: number;
-  /** What our limiter admits (limit × margin). */
-  admitted: number;
-  /** Highest use in any one-minute step of the window, and when (ms from the start). */
-  peakPerMinute: number;
-  peakAtMs: number;
-  /** peakPerMinute / limit. */
-  peakUtilisation: number;
-  meanPerMinute: number;
-}
+export const TurnCountsSchema = z
+  .strictObject({
+    arrived: count('Turns that arrived in the measurement window'),
+    completed: count('Answered by the provider'),
+    cacheHits: count('Answered from the response cache'),
+    rejected: count('Refused at admission (queue full, unknown class)'),
+    deadLettered: count('Waited past their queue deadline'),
+    failed: count('Gave up after retries / fallbacks (429, 529, 5xx, timeout, breaker open…)'),
+    byReason: counters('Why turns did not complete: turns by reason'),
+  })
+  .describe('Turn outcomes; arrived = completed + cacheHits + rejected + deadLettered + failed');
+export type TurnCounts = z.infer<typeof TurnCountsSchema>;
 
-export interface Distribution {
-  mean: number;
-  p99: number;
-  max: number;
-}
+export const EventCountsSchema = z
+  .strictObject({
+    providerCalls: count('Provider calls that returned an answer'),
+    attempts: count('Provider call attempts, including failed ones'),
+    retries: count('Attempts repeated on the same model after a failure'),
+    fallbacks: count('Calls moved to the next model of the fallback chain'),
+    providerFailures: counters('Failed provider attempts by kind (429, 529, 500, timeout…)'),
+    breakerRejections: count('Calls refused by an open circuit breaker'),
+    limiterWaits: counters('Calls our own limiter held back, by `model:limit` (e.g. `sonnet:otpm`)'),
+  })
+  .describe('Provider-call events in the measurement window');
+export type EventCounts = z.infer<typeof EventCountsSchema>;
 
-export interface SloCheck {
-  name: string;
-  target: number;
-  actual: number;
-  unit: 'ms' | 'ratio' | 'usd';
-  pass: boolean;
-}
+const usageFields = {
+  requests: count('Provider calls'),
+  inputTokens: count('Uncached input tokens'),
+  outputTokens: count('Output tokens'),
+  cacheWrite5mTokens: count('Input tokens written to the provider prompt cache with a 5-minute TTL'),
+  cacheWrite1hTokens: count('Input tokens written to the provider prompt cache with a 1-hour TTL'),
+  cacheReadTokens: count('Input tokens read from the provider prompt cache'),
+};
+export const UsageTotalsSchema = z.strictObject(usageFields).describe('Token usage');
+export type UsageTotals = z.infer<typeof UsageTotalsSchema>;
 
-export interface Series {
-  stepMs: number;
-  /** Start of each step, ms from the start of the run. */
-  t: number[];
-  inFlightCalls: number[];
-  busySlots: number[];
-  queueDepth: number[];
-  activeSessions: number[];
-  turnsCompleted: number[];
-  p95TurnLatencyMs: number[];
-  costUsd: number[];
-  byModel: Record<string, { requests: number[]; inputTokens: number[]; outputTokens: number[] }>;
-}
+export const ModelCostSchema = z
+  .strictObject({
+    ...usageFields,
+    usd: usd('Cost of these calls, from usage'),
+    byClass: z
+      .strictObject({ input: usd('Input'), output: usd('Output'), cacheWrite5m: usd('Cache writes, 5 m'), cacheWrite1h: usd('Cache writes, 1 h'), cacheRead: usd('Cache reads') })
+      .describe('USD by token class (from the rate card; sums to `usd` up to per-call rounding)'),
+    priceSource: z.string().describe('Where the prices came from (catalog entry and date, or the scenario)'),
+  })
+  .describe('Usage and cost of one model in the measurement window');
+export type ModelCost = z.infer<typeof ModelCostSchema>;
 
-export interface Report {
-  schemaVersion: typeof REPORT_SCHEMA_VERSION;
-  kind: 'simulation' | 'loadtest';
-  /** The answer first, in one or two sentences. */
-  answer: string;
-  scenario: { name: string; seed: number; durationMs: number; warmupMs: number; workers: { count: number; concurrency: number; mode: string } };
-  run: { simulatedMs: number; wallMs: number; events: number; eventsPerSecond: number };
-  population: { targetConcurrency: number; meanSessionMs: number; arrivalRatePerS: number; sessionsStarted: number; sessionsCompleted: number; conversationsPerDay: number; meanActiveSessions: number };
-  turns: TurnCounts;
-  latency: Record<LatencyMetric, Summary>;
-  throughput: { turnsPerS: number; callsPerS: number; inputTokensPerS: number; outputTokensPerS: number };
-  capacity: {
-    slots: number;
-    utilisation: number;
-    inFlightCalls: Distribution;
-    busySlots: Distribution;
-    /** Turns wanting a slot (busy + queued): what the workers must cover. */
-    slotDemand: Distribution;
-    queueDepth: Distribution;
-    workersNeeded: number;
-    workersRecommended: number;
-    headroom: number;
-  };
-  limits: {
-    byModel: Record<string, Partial<Record<'rpm' | 'itpm' | 'otpm', LimitUse>>>;
-    /** The limit closest to (or at) its admitted rate; null if none is above 80 %. */
-    binding: { model: string; limit: 'rpm' | 'itpm' | 'otpm'; peakUtilisation: number; atMs: number; binds: boolean } | null;
-  };
-  events: EventCounts;
-  cache: { hits: number; misses: number; hitRate: number };
-  cost: {
-    /** In the measurement window. */
-    windowUsd: number;
-    byModel: Record<string, ModelCost>;
-    perConversationUsd: { mean: number; p95: number };
-    perDayUsd: number;
-    perMonthUsd: number;
-  };
-  slo: { checks: SloCheck[]; pass: boolean };
-  littlesLaw: { L: number; lambdaPerS: number; WMs: number; relativeError: number };
-  series: Series;
-  /** Encoded HDR histograms (µs), for merging. */
-  histograms: Record<LatencyMetric, string>;
-}
+export const LimitUseSchema = z
+  .strictObject({
+    limit: z.number().positive().describe('Provider limit per minute'),
+    admitted: z.number().nonnegative().describe('What our limiter admits per minute (limit × safety margin)'),
+    peakPerMinute: z.number().nonnegative().describe('Highest use in any one-minute step of the window'),
+    peakAtMs: ms('When the peak step starts, from the start of the run'),
+    peakUtilisation: ratio('peakPerMinute / limit'),
+    meanPerMinute: z.number().nonnegative().describe('Mean use per minute over the window'),
+  })
+  .describe('Use of one provider rate limit');
+export type LimitUse = z.infer<typeof LimitUseSchema>;
+
+export const DistributionSchema = z
+  .strictObject({ mean: z.number().nonnegative(), p99: z.number().nonnegative(), max: z.number().nonnegative() })
+  .describe('A sampled quantity (sampled every second of the window)');
+export type Distribution = z.infer<typeof DistributionSchema>;
+
+export const SloCheckSchema = z
+  .strictObject({
+    name: z.string().describe('What is checked, e.g. "turn latency p95"'),
+    target: z.number().describe('The most the scenario allows, in `unit`'),
+    actual: z.number().describe('What the run measured, in `unit`'),
+    unit: z.enum(['ms', 'ratio', 'usd']),
+    pass: z.boolean().describe('actual ≤ target'),
+  })
+  .describe('One SLO from the scenario');
+export type SloCheck = z.infer<typeof SloCheckSchema>;
+
+const perStep = (what: string) => z.array(z.number()).describe(`${what}, one value per step`);
+
+export const SeriesSchema = z
+  .strictObject({
+    stepMs: z.number().positive().describe('Step length (ms)'),
+    t: perStep('Start of each step, ms from the start of the run'),
+    inFlightCalls: perStep('LLM calls in flight'),
+    busySlots: perStep('Worker slots busy'),
+    queueDepth: perStep('Turns waiting in the queue'),
+    activeSessions: perStep('Conversations in progress'),
+    turnsCompleted: perStep('Turns answered (provider or cache) in the step'),
+    p95TurnLatencyMs: perStep('p95 latency (ms) of turns answered in the step'),
+    costUsd: perStep('Cost (USD) incurred in the step'),
+    byModel: z
+      .record(z.string(), z.strictObject({ requests: perStep('Provider calls'), inputTokens: perStep('Input tokens'), outputTokens: perStep('Output tokens') }))
+      .describe('Provider usage per model (what counts against its limits)'),
+  })
+  .describe('Time series over the whole run, warm-up and drain included (for charts)');
+export type Series = z.infer<typeof SeriesSchema>;
+
+export const ReportSchema = z
+  .strictObject({
+    schemaVersion: z.literal(REPORT_SCHEMA_VERSION).describe('Version of this report format'),
+    kind: z.enum(['simulation', 'loadtest']).describe('A prediction (simulation) or a measurement (load test)'),
+    answer: z.string().describe('The answer first, in one or two sentences: workers, binding limit, latency, cost'),
+    scenario: z
+      .strictObject({
+        name: z.string(),
+        seed: z.int().describe('Seed of the workload and provider model; the same seed replays the same sessions'),
+        durationMs: ms('Length of the run, warm-up included'),
+        warmupMs: ms('Warm-up excluded from the measurement window'),
+        workers: z.strictObject({
+          count: count('Workers configured'),
+          concurrency: count('Slots per worker'),
+          mode: z.enum(['pooled', 'perSession']).describe('pooled: a slot per turn; perSession: a slot per conversation'),
+        }),
+      })
+      .describe('The scenario as run'),
+    run: z
+      .strictObject({
+        simulatedMs: ms('Virtual time simulated, drain included'),
+        wallMs: ms('Wall-clock time the run took'),
+        events: count('Events processed'),
+        eventsPerSecond: z.number().nonnegative().describe('Events processed per wall-clock second'),
+      })
+      .describe('How the run itself went'),
+    population: z
+      .strictObject({
+        targetConcurrency: z.number().nonnegative().describe('Concurrent conversations planned (daily active × concurrency ratio)'),
+        meanSessionMs: ms('Expected length of an unloaded conversation'),
+        arrivalRatePerS: z.number().nonnegative().describe('Base conversation arrival rate (per second), by Little’s law'),
+        sessionsStarted: count('Conversations started in the window'),
+        sessionsCompleted: count('Of those, conversations that ended'),
+        conversationsPerDay: z.number().nonnegative().describe('Conversations per day implied by the arrival profile'),
+        meanActiveSessions: z.number().nonnegative().describe('Mean conversations in progress (sampled)'),
+      })
+      .describe('The user population'),
+    turns: TurnCountsSchema,
+    latency: LatencySchema,
+    throughput: z
+      .strictObject({
+        turnsPerS: z.number().nonnegative().describe('Turns answered per second'),
+        callsPerS: z.number().nonnegative().describe('Provider calls per second'),
+        inputTokensPerS: z.number().nonnegative().describe('Input tokens per second (cached and uncached)'),
+        outputTokensPerS: z.number().nonnegative().describe('Output tokens per second'),
+      })
+      .describe('Mean rates over the measurement window'),
+    capacity: z
+      .strictObject({
+        slots: count('Worker slots configured (workers × concurrency)'),
+        utilisation: ratio('Mean busy slots / slots'),
+        inFlightCalls: DistributionSchema.describe('LLM calls in flight'),
+        busySlots: DistributionSchema.describe('Worker slots busy'),
+        slotDemand: DistributionSchema.describe('Turns wanting a slot (busy + queued): what the workers must cover'),
+        queueDepth: DistributionSchema.describe('Turns waiting in the queue'),
+        workersNeeded: count('Workers that cover p99 slot demand'),
+        workersRecommended: count('workersNeeded × headroom, rounded up'),
+        headroom: z.number().positive().describe('Planning headroom factor from the scenario'),
+      })
+      .describe('Workers and slots'),
+    limits: z
+      .strictObject({
+        byModel: z.record(z.string(), z.partialRecord(LimitKind, LimitUseSchema)).describe('Use of each configured provider limit, per model'),
+        binding: z
+          .strictObject({
+            model: z.string(),
+            limit: LimitKind,
+            peakUtilisation: ratio('Peak use / provider limit'),
+            atMs: ms('When the peak step starts, from the start of the run'),
+            binds: z.boolean().describe('True if the limit held calls back or reached the admitted rate'),
+          })
+          .nullable()
+          .describe('The limit closest to (or at) its admitted rate; null if none is above 80 % of it'),
+      })
+      .describe('Provider rate limits'),
+    events: EventCountsSchema,
+    cache: z
+      .strictObject({ hits: count('Lookups answered from the cache'), misses: count('Lookups not in the cache'), hitRate: ratio('hits / (hits + misses)') })
+      .describe('Response cache (exact match); the hit rate emerges from prompt repetition and TTL'),
+    cost: z
+      .strictObject({
+        windowUsd: usd('Cost of the measurement window'),
+        byModel: z.record(z.string(), ModelCostSchema),
+        perConversationUsd: z.strictObject({ mean: usd('Mean'), p95: usd('95th percentile') }).describe('Cost per completed conversation'),
+        perDayUsd: usd('Per day: per conversation × conversations per day'),
+        perMonthUsd: usd('Per 30-day month'),
+      })
+      .describe('Cost, from usage and the rate cards'),
+    slo: z
+      .strictObject({ checks: z.array(SloCheckSchema), pass: z.boolean().describe('Every check passed (true when there are none)') })
+      .describe('The scenario’s SLOs against what the run measured; a failure exits with code 99'),
+    littlesLaw: z
+      .strictObject({
+        L: z.number().nonnegative().describe('Mean turns in the system (sampled)'),
+        lambdaPerS: z.number().nonnegative().describe('Turn arrival rate (per second)'),
+        WMs: ms('Mean turn sojourn'),
+        relativeError: ratio('|L − λW| / L: a consistency check of the run; should be near 0'),
+      })
+      .describe('Little’s law check, L = λW'),
+    series: SeriesSchema,
+    histograms: z
+      .strictObject(Object.fromEntries(LATENCY_METRICS.map((m) => [m, z.string()])) as Record<LatencyMetric, z.ZodString>)
+      .describe('HDR histograms (µs), compressed and base64-encoded, for merging (hdr-histogram-js encodeIntoCompressedBase64)'),
+  })
+  .describe('A Headroom report: what a simulation predicts or a load test measured');
+
+export type Report = z.infer<typeof ReportSchema>;
+
+// Compile-time guards: the latency keys are exactly LATENCY_METRICS, and what `summarise` returns is a
+// LatencySummary (and back), so the recorder, the schema and the histogram module cannot drift apart.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _latencyKeys: Same<keyof Report['latency'], LatencyMetric> = true;
+const _summary: Same<Summary, LatencySummary> = true;
