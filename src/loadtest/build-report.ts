@@ -45,6 +45,7 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
     events: { providerCalls: calls, attempts: m.attempts, retries: m.retries, fallbacks: m.fallbacks, providerFailures: {}, breakerRejections: 0, limiterWaits },
     cache: { hits: m.turns.cacheHits, misses: 0, hitRate: m.turns.arrived === 0 ? 0 : m.turns.cacheHits / m.turns.arrived },
     cost: { windowUsd: m.costNanos / 1e9, byModel, perConversationUsd: { mean: perConv, p95: m.sessionCost.totalCount ? m.sessionCost.getValueAtPercentile(95) / 1e6 : 0 }, perDayUsd: perConv * cpd, perMonthUsd: perConv * cpd * 30 },
+    cohort: m.cohort.report(),
     littlesLaw: { L, lambdaPerS: lambda, WMs: W, relativeError: L === 0 ? 0 : Math.abs(L - (lambda * W) / 1000) / L },
     series: { stepMs: s.report.step, t: [], inFlightCalls: [], busySlots: [], queueDepth: [], activeSessions: [], turnsCompleted: [], p95TurnLatencyMs: [], costUsd: [], byModel: {} },
     histograms: Object.fromEntries(LATENCY_METRICS.map((k) => [k, encodeHistogram(m.latency[k])])) as Report['histograms'],

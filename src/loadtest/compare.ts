@@ -31,23 +31,28 @@ function row(metric: string, predicted: number, measured: number, tolerance: Com
 }
 
 export function compareReports(sim: Report, live: Report): CompareRow[] {
+  // Exact rows: the window's cohort (sessions that started in it, with all their turns) is the same
+  // set of requests in both halves whatever the timing; per-window counts are not.
+  const p = sim.cohort;
+  const q = live.cohort;
   const rows: CompareRow[] = [
-    row('sessions started', sim.population.sessionsStarted, live.population.sessionsStarted, 'exact', 'count'),
-    row('turns', sim.turns.arrived, live.turns.arrived, 'exact', 'count'),
-    row('cache hits', sim.turns.cacheHits, live.turns.cacheHits, 'exact', 'count'),
+    row('sessions (cohort)', p.sessions, q.sessions, 'exact', 'count'),
+    row('turns (cohort)', p.turns, q.turns, 'exact', 'count'),
+    row('answered (cohort)', p.answered, q.answered, 'exact', 'count'),
+    row('cache hits (cohort)', p.cacheHits, q.cacheHits, 'exact', 'count'),
   ];
-  const models = [...new Set([...Object.keys(sim.cost.byModel), ...Object.keys(live.cost.byModel)])].sort();
+  const models = [...new Set([...Object.keys(p.byModel), ...Object.keys(q.byModel)])].sort();
   for (const m of models) {
-    const p = sim.cost.byModel[m];
-    const q = live.cost.byModel[m];
-    rows.push(row(`${m} calls`, p?.requests ?? 0, q?.requests ?? 0, 'exact', 'count'));
-    rows.push(row(`${m} input tokens`, p?.inputTokens ?? 0, q?.inputTokens ?? 0, 'exact', 'tokens'));
-    rows.push(row(`${m} output tokens`, p?.outputTokens ?? 0, q?.outputTokens ?? 0, 'exact', 'tokens'));
-    rows.push(row(`${m} cache read tokens`, p?.cacheReadTokens ?? 0, q?.cacheReadTokens ?? 0, 'exact', 'tokens'));
-    rows.push(row(`${m} cache write tokens`, (p?.cacheWrite5mTokens ?? 0) + (p?.cacheWrite1hTokens ?? 0), (q?.cacheWrite5mTokens ?? 0) + (q?.cacheWrite1hTokens ?? 0), 'exact', 'tokens'));
+    const a = p.byModel[m];
+    const b = q.byModel[m];
+    rows.push(row(`${m} calls`, a?.requests ?? 0, b?.requests ?? 0, 'exact', 'count'));
+    rows.push(row(`${m} input tokens`, a?.inputTokens ?? 0, b?.inputTokens ?? 0, 'exact', 'tokens'));
+    rows.push(row(`${m} output tokens`, a?.outputTokens ?? 0, b?.outputTokens ?? 0, 'exact', 'tokens'));
+    rows.push(row(`${m} cache read tokens`, a?.cacheReadTokens ?? 0, b?.cacheReadTokens ?? 0, 'exact', 'tokens'));
+    rows.push(row(`${m} cache write tokens`, (a?.cacheWrite5mTokens ?? 0) + (a?.cacheWrite1hTokens ?? 0), (b?.cacheWrite5mTokens ?? 0) + (b?.cacheWrite1hTokens ?? 0), 'exact', 'tokens'));
   }
   rows.push(
-    row('cost in window', sim.cost.windowUsd, live.cost.windowUsd, 'exact', 'usd'),
+    row('cost (cohort)', p.costNanos / 1e9, q.costNanos / 1e9, 'exact', 'usd'),
     row('throughput (turns/s)', sim.throughput.turnsPerS, live.throughput.turnsPerS, TOLERANCES.throughput, 'per-s'),
     row('turn latency p50', sim.latency.turn.p50, live.latency.turn.p50, TOLERANCES.latencyP50, 'ms'),
     row('turn latency p95', sim.latency.turn.p95, live.latency.turn.p95, TOLERANCES.latencyP95, 'ms'),

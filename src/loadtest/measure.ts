@@ -6,6 +6,7 @@
  */
 import { LATENCY_METRICS, type LatencyMetric } from '../core/metrics/report.js';
 import { newHistogram, recordMs, type Histogram } from '../core/metrics/histogram.js';
+import { CohortTally } from '../core/metrics/cohort.js';
 import type { Usage } from '../core/types.js';
 
 /** Exact mean / p99 / max of sampled small integers. */
@@ -83,6 +84,8 @@ export class Measurements {
   /** Sampled every second (real): turns awaiting an answer and sessions in progress. */
   readonly inFlightTurns = new IntSamples();
   readonly activeSessions = new IntSamples();
+  /** Sessions that started in the window and all their turns (exactly comparable with the simulator). */
+  readonly cohort = new CohortTally();
   /** Scenario ms of the window's turns summed (W of Little's law). */
   sojournMs = 0;
 

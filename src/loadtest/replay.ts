@@ -150,7 +150,11 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
   };
 
   const runSession = async (s: Session): Promise<void> => {
-    m.sessionsStarted += m.inWindow(s.startAtMs) ? 1 : 0;
+    const inCohort = m.inWindow(s.startAtMs);
+    if (inCohort) {
+      m.sessionsStarted++;
+      m.cohort.session();
+    }
     let intended = s.startAtMs;
     let cost = 0;
     for (const turn of s.turns) {
@@ -159,6 +163,7 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
       const r = await sendTurn(s, turn, intended);
       inFlight--;
       m.record(r);
+      if (inCohort) m.cohort.turn(r.status, r.charges);
       o.onTurn?.(r);
       cost += r.costNanos;
       if (r.status !== 'ok' && r.status !== 'cache-hit') break; // the user gives up, as in the simulator

@@ -87,6 +87,7 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
     events: rec.events,
     cache: { hits: rec.turns.cacheHits, misses: 0, hitRate: 0 },
     cost: { windowUsd: rec.costNanos / 1e9, byModel, perConversationUsd: { mean: perConv, p95: rec.sessionCost.totalCount ? rec.sessionCost.getValueAtPercentile(95) / 1e6 : 0 }, perDayUsd: perConv * cpd, perMonthUsd: perConv * cpd * 30 },
+    cohort: rec.cohort.report(),
     littlesLaw: { L, lambdaPerS: lambda, WMs: W, relativeError: L === 0 ? 0 : Math.abs(L - (lambda * W) / 1000) / L },
     series: {
       stepMs: s.report.step,

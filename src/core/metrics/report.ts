@@ -104,6 +104,20 @@ export const ModelCostSchema = z
   .describe('Usage and cost of one model in the measurement window');
 export type ModelCost = z.infer<typeof ModelCostSchema>;
 
+export const CohortSchema = z
+  .strictObject({
+    sessions: count('Sessions that started in the measurement window'),
+    turns: count('All turns those sessions took, whenever they ran'),
+    answered: count('Of those, turns answered (by the provider or the cache)'),
+    cacheHits: count('Of those, turns answered from the response cache'),
+    costNanos: count('Their cost, nano-dollars (exact)'),
+    byModel: z.record(z.string(), z.strictObject({ ...usageFields, costNanos: count('Cost, nano-dollars (exact)') })).describe('Their provider calls by model'),
+  })
+  .describe(
+    'Everything the sessions that started in the window did, counted when they ended: independent of timing, so a simulation and a live replay of the same scenario and seed agree exactly',
+  );
+export type Cohort = z.infer<typeof CohortSchema>;
+
 export const LimitUseSchema = z
   .strictObject({
     limit: z.number().positive().describe('Provider limit per minute'),
@@ -243,6 +257,7 @@ export const ReportSchema = z
     slo: z
       .strictObject({ checks: z.array(SloCheckSchema), pass: z.boolean().describe('Every check passed (true when there are none)') })
       .describe('The scenario’s SLOs against what the run measured; a failure exits with code 99'),
+    cohort: CohortSchema,
     littlesLaw: z
       .strictObject({
         L: z.number().nonnegative().describe('Mean turns in the system (sampled)'),

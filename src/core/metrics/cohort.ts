@@ -1,0 +1,47 @@
+/**
+ * The window's cohort: sessions that started in the measurement window, with every turn they took.
+ * Unlike "turns in the window", this does not depend on timing (a slower system shifts turns across
+ * the window's edge, but not between sessions), so the simulator and a live replay of the same
+ * scenario and seed must agree on it exactly — token for token, nano-dollar for nano-dollar.
+ */
+import type { Usage } from '../types.js';
+import type { Cohort } from './report.js';
+
+type ModelTotals = Cohort['byModel'][string];
+
+export class CohortTally {
+  sessions = 0;
+  turns = 0;
+  answered = 0;
+  cacheHits = 0;
+  costNanos = 0;
+  private readonly byModel = new Map<string, ModelTotals>();
+
+  session(): void {
+    this.sessions++;
+  }
+
+  turn(status: string, charges: readonly { model: string; usage: Usage; costNanos: number }[]): void {
+    this.turns++;
+    if (status === 'ok' || status === 'cache-hit') this.answered++;
+    if (status === 'cache-hit') this.cacheHits++;
+    for (const c of charges) {
+      let m = this.byModel.get(c.model);
+      if (!m) this.byModel.set(c.model, (m = { requests: 0, inputTokens: 0, outputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, costNanos: 0 }));
+      const u = c.usage;
+      m.requests++;
+      m.inputTokens += u.inputTokens;
+      m.outputTokens += u.outputTokens;
+      m.cacheWrite5mTokens += u.cacheWrite5mTokens;
+      m.cacheWrite1hTokens += u.cacheWrite1hTokens;
+      m.cacheReadTokens += u.cacheReadTokens;
+      m.costNanos += c.costNanos;
+      this.costNanos += c.costNanos;
+    }
+  }
+
+  report(): Cohort {
+    const byModel = Object.fromEntries([...this.byModel].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, { ...v }]));
+    return { sessions: this.sessions, turns: this.turns, answered: this.answered, cacheHits: this.cacheHits, costNanos: this.costNanos, byModel };
+  }
+}
