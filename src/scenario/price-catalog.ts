@@ -6,7 +6,9 @@
  * Prices are USD per million tokens as published; `batch` halves input and output (Message Batches API).
  * Sources: platform.claude.com/docs/en/about-claude/pricing (model table, prompt-caching multipliers,
  * long-context rules) as stored on 2026-10 and ../shared/reference/anthropic-api.md (gathered 2026-11),
- * checked on 2026-11-21. Anything marked `unverified` had conflicting sources: override it inline.
+ * checked on 2026-11-21. Model ids are those of @anthropic-ai/sdk 1.12.0's `Model` type, and retirement
+ * dates those of its deprecated-models table. Anything marked `unverified` had conflicting sources:
+ * override it inline.
  */
 
 export interface CatalogPrice {
@@ -26,6 +28,8 @@ export interface CatalogEntry extends CatalogPrice {
   batchDiscount: number;
   /** A prompt above `aboveInputTokens` is billed at these prices for the whole request. */
   longContext?: { aboveInputTokens: number } & CatalogPrice;
+  /** The provider retires the model on this date (YYYY-MM-DD). */
+  retiresOn?: string;
   note?: string;
 }
 
@@ -55,11 +59,15 @@ export const PRICE_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   'claude-haiku-5-5': standard('Claude Haiku 5.5', 0.1, 0.5, '2026-09-01', {
     longContext: { aboveInputTokens: 100_000, input: 0.5, output: 2.5, cacheWrite5m: 0.625, cacheWrite1h: 1, cacheRead: 0.05 },
   }),
+  'claude-fable-5-1': standard('Claude Fable 5.1', 10, 50, '2026-09-01', { cacheRead: 0.25 }),
+  'claude-fable-5': standard('Claude Fable 5', 10, 50, '2026-05-01', { cacheRead: 1 }),
   'claude-opus-5': standard('Claude Opus 5', 5, 25, '2026-05-01'),
+  'claude-opus-4-8': standard('Claude Opus 4.8', 5, 25, '2026-04-01'),
+  'claude-opus-4-7': standard('Claude Opus 4.7', 5, 25, '2026-03-01'),
   'claude-sonnet-5': standard('Claude Sonnet 5', 2, 10, '2026-05-01'),
   'claude-opus-4-5': standard('Claude Opus 4.5', 5, 25, '2025-11-24'),
   'claude-opus-4-6': standard('Claude Opus 4.6', 5, 25, '2026-02-01'),
-  'claude-sonnet-4-5': standard('Claude Sonnet 4.5', 3, 15, '2025-09-29'),
+  'claude-sonnet-4-5': standard('Claude Sonnet 4.5', 3, 15, '2025-09-29', { retiresOn: '2026-11-30' }),
   'claude-sonnet-4-6': standard('Claude Sonnet 4.6', 3, 15, '2026-02-01'),
   'claude-haiku-4-5': standard('Claude Haiku 4.5', 1, 5, '2025-10-15'),
 };
