@@ -12,7 +12,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { MemoryLimiter } from '../core/limiter/index.js';
-import { errorBody, handleError } from './http-errors.js';
+import { clientErrorHandler, errorBody, frameworkErrorHandler, handleError } from './http-errors.js';
 import { registerMessagesRoute } from './routes/messages.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerTurnRoutes } from './routes/turns.js';
@@ -41,6 +41,9 @@ export interface App {
   tasks: TaskService;
 }
 
+/** The path of a request target, absolute-form (`http://host/p?q`) included. */
+const pathOf = (url: string) => url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
+
 export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<App> {
   const app = Fastify({
     logger: opts.logger ?? false,
@@ -51,8 +54,14 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<App>
     },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     routerOptions: { maxParamLength: 200 },
+    // Errors Fastify answers before a route runs (bad percent-encoding, an overlong path parameter, a
+    // malformed request line or headers) get the runtime's error shape too, not Fastify's own.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
   app.setErrorHandler(handleError);
+  // A JSON API: text/plain is refused (415) rather than parsed into a string that fails validation.
+  app.removeContentTypeParser('text/plain');
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).send(errorBody('not_found', `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`));
   });
@@ -68,9 +77,12 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<App>
   const keys = new Set(opts.apiKeys ?? []);
   const ingress = opts.clientRpm ? new MemoryLimiter({ models: { ingress: { rpm: opts.clientRpm } }, margin: 1 }) : undefined;
   app.addHook('onRequest', async (req, reply) => {
-    if (!req.url.startsWith('/v1/')) return;
+    // Decide by the route the router matched, not the raw request target: an absolute-form target
+    // (`POST http://host/v1/messages HTTP/1.1`) routes to /v1/messages but does not start with /v1/.
+    if (!(req.routeOptions.url ?? pathOf(req.url)).startsWith('/v1/')) return;
     const auth = req.headers.authorization;
-    const bearer = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : undefined;
+    // The scheme is case-insensitive (RFC 9110 §11.1): `bearer <key>` is as good as `Bearer <key>`.
+    const bearer = typeof auth === 'string' && /^bearer /i.test(auth) ? auth.slice(7) : undefined;
     const key = bearer ?? (typeof req.headers['x-api-key'] === 'string' ? req.headers['x-api-key'] : undefined);
     if (keys.size > 0 && (!key || !keys.has(key))) {
       rt.metrics.ingressRejected.inc({ reason: 'unauthorized' });
@@ -96,6 +108,18 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<App>
   registerOpsRoutes(app, rt, turns);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.addHook('onReady', async () => tasks.start());
+  // Draining: close() waits for every connection to end, and a keep-alive connection whose request
+  // was in flight when close() began stays open after its response until the keep-alive timeout
+  // (72 s), outlasting any drain deadline. So once draining, each finished response closes the
+  // connections left idle (SSE replies are hijacked and skip Fastify's hooks, hence the raw event).
+  app.addHook('preClose', async () => {
+    rt.draining = true;
+  });
+  app.server.on('request', (_req, res) =>
+    res.once('finish', () => {
+      if (rt.draining) setImmediate(() => app.server.closeIdleConnections());
+    }),
+  );
   app.addHook('onClose', async () => {
     rt.draining = true;
     await tasks.stop();

@@ -46,6 +46,8 @@ export class TaskService {
   private readonly results = new Map<string, TaskStatus>();
   private running = false;
   private readonly loops: Promise<void>[] = [];
+  /** Wake-ups of the loops' pending sleeps, so stop() does not wait out a poll or reclaim interval. */
+  private readonly sleepers = new Set<() => void>();
 
   constructor(
     private readonly rt: Runtime,
@@ -54,6 +56,15 @@ export class TaskService {
   ) {
     const config = queueConfig(rt.scenario);
     this.queue = rt.redis ? new RedisTaskQueue<TaskPayload>(rt.redis, { prefix: `${rt.prefix}:tasks`, config }) : new MemoryTaskQueue<TaskPayload>(config);
+  }
+
+  /**
+   * The queue's clock (enqueue times, deadlines): wall-clock ms, scaled like the scenario clock, so every
+   * instance reads the same time. The runtime's scheduler starts at 0 when its process starts, which would
+   * make a task pushed on a young instance look long overdue to an older one (dead-lettered at once).
+   */
+  private queueNow(): number {
+    return Date.now() * this.rt.timeScale;
   }
 
   private key(id: string): string {
@@ -75,7 +86,7 @@ export class TaskService {
   async submit(sessionId: string, body: TurnBody, cls: string): Promise<{ accepted: true; id: string } | { accepted: false; reason: string }> {
     const id = randomUUID();
     await this.put({ id, sessionId, status: 'queued', acceptedAt: new Date().toISOString() });
-    const r = await this.queue.push(cls, { sessionId, body: { ...body, async: false } }, this.rt.scheduler.now(), id);
+    const r = await this.queue.push(cls, { sessionId, body: { ...body, async: false } }, this.queueNow(), id);
     if (!r.accepted) {
       await this.put({ id, sessionId, status: 'failed', acceptedAt: new Date().toISOString(), error: `queue ${r.reason}` });
       return { accepted: false, reason: r.reason };
@@ -93,12 +104,21 @@ export class TaskService {
   /** Stops taking tasks and waits for the ones running to finish. */
   async stop(): Promise<void> {
     this.running = false;
+    for (const wake of [...this.sleepers]) wake();
     await Promise.all(this.loops);
     this.loops.length = 0;
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((r) => setTimeout(r, ms).unref());
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms).unref();
+      this.sleepers.add(wake);
+    });
   }
 
   private async consume(): Promise<void> {
@@ -106,7 +126,7 @@ export class TaskService {
     while (this.running) {
       let task: Task<TaskPayload> | undefined;
       try {
-        task = await this.queue.claim(this.opts.consumer, this.rt.scheduler.now());
+        task = await this.queue.claim(this.opts.consumer, this.queueNow());
       } catch {
         await this.sleep(poll * 10); // store trouble: back off, keep the loop alive
         continue;
@@ -125,8 +145,10 @@ export class TaskService {
       await this.sleep(every);
       if (!this.running) break;
       try {
-        const taken = await this.queue.reclaim(this.opts.consumer, this.opts.reclaimAfterMs, this.rt.scheduler.now());
-        for (const t of taken) await this.execute(t, true);
+        const taken = await this.queue.reclaim(this.opts.consumer, this.opts.reclaimAfterMs, this.queueNow());
+        // All at once: run one after another, the later ones would sit past `reclaimAfterMs` again and be
+        // taken over (and run twice) by another instance, and recovery would take one turn per task.
+        await Promise.all(taken.map((t) => this.execute(t, true)));
         // Tasks that waited past their class deadline were dead-lettered by a claim: say so.
         for (const d of await this.queue.drainDeadLetters()) {
           const prev = await this.get(d.task.id);

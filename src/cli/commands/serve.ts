@@ -41,12 +41,17 @@ function ms(value: string, flag: string): number {
 
 async function connectRedis(url: string): Promise<Redis> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  // Without a listener ioredis prints "Unhandled error event" with a stack trace on every failed
+  // (re)connect; the connect error it keeps is the one worth reporting ("connect ECONNREFUSED …"),
+  // not connect()'s own "Connection is closed.".
+  let lastError: Error | undefined;
+  redis.on('error', (e: Error) => (lastError = e));
   try {
     await redis.connect();
     await redis.ping();
   } catch (e) {
     redis.disconnect();
-    throw new HeadroomError(ErrorCode.redisUnavailable, `cannot reach Redis at ${url}: ${(e as Error).message}`, { hint: 'start one with `redis-server --port 6379` or drop --redis to keep state in memory' });
+    throw new HeadroomError(ErrorCode.redisUnavailable, `cannot reach Redis at ${url}: ${(lastError ?? (e as Error)).message}`, { hint: 'start one with `redis-server --port 6379` or drop --redis to keep state in memory' });
   }
   return redis;
 }
