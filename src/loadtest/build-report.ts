@@ -3,7 +3,7 @@
  * predicted and measured figures can be compared field by field. Latencies are in scenario time
  * (client-measured real ms × time scale); the real figures are in `measuredReal` of the result.
  */
-import { conversationsPerDay, limitUse, modelCosts, sloChecks } from '../core/metrics/derive.js';
+import { conversationsPerDay, limitUse, modelCosts, servedThroughput, sloChecks } from '../core/metrics/derive.js';
 import { encodeHistogram, summarise } from '../core/metrics/histogram.js';
 import { LATENCY_METRICS, REPORT_SCHEMA_VERSION, type Report } from '../core/metrics/report.js';
 import type { Pricing } from '../core/pricing.js';
@@ -21,8 +21,6 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
   const cpd = conversationsPerDay(plan);
   const perConv = m.sessionsCompleted === 0 ? 0 : m.sessionCost.mean / 1e6;
   const calls = Object.values(byModel).reduce((a, x) => a + x.requests, 0);
-  const input = Object.values(byModel).reduce((a, x) => a + x.inputTokens + x.cacheWrite5mTokens + x.cacheWrite1hTokens + x.cacheReadTokens, 0);
-  const output = Object.values(byModel).reduce((a, x) => a + x.outputTokens, 0);
   const inflight = { mean: m.inFlightTurns.mean, p99: m.inFlightTurns.percentile(99), max: m.inFlightTurns.max };
   const slots = s.workers.count * s.workers.concurrency;
   const workersNeeded = Math.max(1, Math.ceil(inflight.p99 / s.workers.concurrency));
@@ -38,7 +36,7 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
     population: { targetConcurrency: plan.targetConcurrency, meanSessionMs: plan.meanSessionMs, arrivalRatePerS: plan.baseRatePerS, sessionsStarted: m.sessionsStarted, sessionsCompleted: m.sessionsCompleted, conversationsPerDay: cpd, meanActiveSessions: m.activeSessions.mean },
     turns: m.turns,
     latency,
-    throughput: { turnsPerS: windowS > 0 ? (m.turns.completed + m.turns.cacheHits) / windowS : 0, callsPerS: windowS > 0 ? calls / windowS : 0, inputTokensPerS: windowS > 0 ? input / windowS : 0, outputTokensPerS: windowS > 0 ? output / windowS : 0 },
+    throughput: servedThroughput(s, m.completedByStep, m.usageByStep),
     // The client sees turns, not provider calls or slots: in-flight turns stand in for slot demand.
     capacity: { slots, utilisation: slots > 0 ? inflight.mean / slots : 0, inFlightCalls: inflight, busySlots: inflight, slotDemand: inflight, queueDepth: { mean: 0, p99: 0, max: 0 }, workersNeeded, workersRecommended: Math.ceil(workersNeeded * s.planning.headroom), headroom: s.planning.headroom },
     limits: limitUse(s, m.usageByStep, limiterWaits),

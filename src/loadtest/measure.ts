@@ -5,16 +5,29 @@
  * tool, retry) comes back in each response, already in scenario ms.
  */
 import { LATENCY_METRICS, type LatencyMetric } from '../core/metrics/report.js';
-import { newHistogram, recordMs, type Histogram } from '../core/metrics/histogram.js';
+import { decodeHistogram, encodeHistogram, mergeInto, newHistogram, recordMs, type Histogram } from '../core/metrics/histogram.js';
+import type { Cohort } from '../core/metrics/report.js';
 import { CohortTally } from '../core/metrics/cohort.js';
 import type { Usage } from '../core/types.js';
 
 /** Exact mean / p99 / max of sampled small integers. */
 export class IntSamples {
-  private readonly counts: number[] = [];
+  private counts: number[] = [];
   n = 0;
   private sum = 0;
   max = 0;
+
+  toJSON(): { counts: number[]; n: number; sum: number; max: number } {
+    return { counts: Array.from(this.counts, (c) => c ?? 0), n: this.n, sum: this.sum, max: this.max };
+  }
+
+  /** Adds another process's samples (distributed load generation). */
+  mergeFrom(o: { counts: number[]; n: number; sum: number; max: number }): void {
+    o.counts.forEach((c, i) => (this.counts[i] = (this.counts[i] ?? 0) + c));
+    this.n += o.n;
+    this.sum += o.sum;
+    this.max = Math.max(this.max, o.max);
+  }
 
   record(v: number): void {
     this.counts[v] = (this.counts[v] ?? 0) + 1;
@@ -60,6 +73,27 @@ export interface TurnResult {
   fallbacks?: number;
 }
 
+type ModelUsage = Usage & { requests: number; costNanos: number };
+type StepUsage = { requests: number[]; inputTokens: number[]; outputTokens: number[] };
+type Samples = ReturnType<IntSamples['toJSON']>;
+
+/** Measurements as JSON, for merging across load-generator processes. */
+export interface MeasurementsJSON {
+  latency: Record<LatencyMetric, string>;
+  uncorrected: string;
+  realTurn: string;
+  sessionCost: string;
+  turns: Measurements['turns'];
+  errors: Record<string, number>;
+  byModel: [string, ModelUsage][];
+  usageByStep: [string, StepUsage][];
+  completedByStep: number[];
+  counters: { costNanos: number; attempts: number; retries: number; fallbacks: number; lateSends: number; maxLagMs: number; sessionsStarted: number; sessionsCompleted: number; sojournMs: number };
+  inFlightTurns: Samples;
+  activeSessions: Samples;
+  cohort: Cohort;
+}
+
 export class Measurements {
   /** Scenario-time latency histograms (same names as the simulator's). */
   readonly latency = Object.fromEntries(LATENCY_METRICS.map((m) => [m, newHistogram()])) as Record<LatencyMetric, Histogram>;
@@ -84,6 +118,8 @@ export class Measurements {
   /** Sampled every second (real): turns awaiting an answer and sessions in progress. */
   readonly inFlightTurns = new IntSamples();
   readonly activeSessions = new IntSamples();
+  /** Turns answered, by the step they ended in (served throughput). */
+  completedByStep: number[] = [];
   /** Sessions that started in the window and all their turns (exactly comparable with the simulator). */
   readonly cohort = new CohortTally();
   /** Scenario ms of the window's turns summed (W of Little's law). */
@@ -101,6 +137,11 @@ export class Measurements {
   }
 
   record(r: TurnResult): void {
+    if (r.status === 'ok' || r.status === 'cache-hit') {
+      const step = Math.floor(r.endedAtMs / this.stepMs);
+      this.completedByStep[step] = (this.completedByStep[step] ?? 0) + 1;
+    }
+    this.recordUsage(r);
     if (!this.inWindow(r.intendedAtMs)) return;
     const t = this.turns;
     t.arrived++;
@@ -142,13 +183,80 @@ export class Measurements {
       m.cacheWrite1hTokens += u.cacheWrite1hTokens;
       m.cacheReadTokens += u.cacheReadTokens;
       m.costNanos += c.costNanos;
-      const step = Math.floor(r.sentAtMs / this.stepMs);
+    }
+  }
+
+  /** Provider usage per model and step, for every turn (limits per minute and served throughput). */
+  private recordUsage(r: TurnResult): void {
+    const step = Math.floor(r.sentAtMs / this.stepMs);
+    for (const c of r.charges) {
+      const u = c.usage;
       let s = this.usageByStep.get(c.model);
       if (!s) this.usageByStep.set(c.model, (s = { requests: [], inputTokens: [], outputTokens: [] }));
       s.requests[step] = (s.requests[step] ?? 0) + 1;
       s.inputTokens[step] = (s.inputTokens[step] ?? 0) + u.inputTokens + u.cacheWrite5mTokens + u.cacheWrite1hTokens;
       s.outputTokens[step] = (s.outputTokens[step] ?? 0) + u.outputTokens;
     }
+  }
+
+  /** Everything measured, as JSON another process can merge (histograms as encoded HDR). */
+  toJSON(): MeasurementsJSON {
+    return {
+      latency: Object.fromEntries(LATENCY_METRICS.map((k) => [k, encodeHistogram(this.latency[k])])) as Record<LatencyMetric, string>,
+      uncorrected: encodeHistogram(this.uncorrected),
+      realTurn: encodeHistogram(this.realTurn),
+      sessionCost: encodeHistogram(this.sessionCost),
+      turns: this.turns,
+      errors: this.errors,
+      byModel: [...this.byModel],
+      usageByStep: [...this.usageByStep],
+      completedByStep: Array.from(this.completedByStep, (v) => v ?? 0),
+      counters: { costNanos: this.costNanos, attempts: this.attempts, retries: this.retries, fallbacks: this.fallbacks, lateSends: this.lateSends, maxLagMs: this.maxLagMs, sessionsStarted: this.sessionsStarted, sessionsCompleted: this.sessionsCompleted, sojournMs: this.sojournMs },
+      inFlightTurns: this.inFlightTurns.toJSON(),
+      activeSessions: this.activeSessions.toJSON(),
+      cohort: this.cohort.report(),
+    };
+  }
+
+  /** Merges another load-generator process's measurements into these. */
+  mergeFrom(o: MeasurementsJSON): void {
+    for (const k of LATENCY_METRICS) mergeInto(this.latency[k], decodeHistogram(o.latency[k]));
+    mergeInto(this.uncorrected, decodeHistogram(o.uncorrected));
+    mergeInto(this.realTurn, decodeHistogram(o.realTurn));
+    mergeInto(this.sessionCost, decodeHistogram(o.sessionCost));
+    const t = this.turns;
+    t.arrived += o.turns.arrived;
+    t.completed += o.turns.completed;
+    t.cacheHits += o.turns.cacheHits;
+    t.rejected += o.turns.rejected;
+    t.deadLettered += o.turns.deadLettered;
+    t.failed += o.turns.failed;
+    for (const [k, v] of Object.entries(o.turns.byReason)) t.byReason[k] = (t.byReason[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(o.errors)) this.errors[k] = (this.errors[k] ?? 0) + v;
+    for (const [model, u] of o.byModel) {
+      const m = this.byModel.get(model);
+      if (!m) this.byModel.set(model, { ...u });
+      else for (const f of Object.keys(u) as (keyof typeof u)[]) m[f] += u[f];
+    }
+    for (const [model, u] of o.usageByStep) {
+      let m = this.usageByStep.get(model);
+      if (!m) this.usageByStep.set(model, (m = { requests: [], inputTokens: [], outputTokens: [] }));
+      for (const f of ['requests', 'inputTokens', 'outputTokens'] as const) u[f].forEach((v, i) => (m[f][i] = (m[f][i] ?? 0) + (v ?? 0)));
+    }
+    o.completedByStep.forEach((v, i) => (this.completedByStep[i] = (this.completedByStep[i] ?? 0) + (v ?? 0)));
+    const c = o.counters;
+    this.costNanos += c.costNanos;
+    this.attempts += c.attempts;
+    this.retries += c.retries;
+    this.fallbacks += c.fallbacks;
+    this.lateSends += c.lateSends;
+    this.maxLagMs = Math.max(this.maxLagMs, c.maxLagMs);
+    this.sessionsStarted += c.sessionsStarted;
+    this.sessionsCompleted += c.sessionsCompleted;
+    this.sojournMs += c.sojournMs;
+    this.inFlightTurns.mergeFrom(o.inFlightTurns);
+    this.activeSessions.mergeFrom(o.activeSessions);
+    this.cohort.mergeFrom(o.cohort);
   }
 
   sessionEnded(startAtMs: number, costNanos: number): void {

@@ -5,7 +5,7 @@
 import { encodeHistogram, summarise } from '../core/metrics/histogram.js';
 import { LATENCY_METRICS, REPORT_SCHEMA_VERSION, type Report } from '../core/metrics/report.js';
 import type { Pricing } from '../core/pricing.js';
-import { conversationsPerDay, limitUse, modelCosts, sloChecks } from '../core/metrics/derive.js';
+import { conversationsPerDay, limitUse, modelCosts, servedThroughput, sloChecks } from '../core/metrics/derive.js';
 
 import { formatDuration } from '../scenario/units.js';
 import type { SimResult } from './simulate.js';
@@ -46,14 +46,11 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
   const byModel = modelCosts(r.recorder.byModel, pricing);
   const cpd = conversationsPerDay(r.workload.plan);
   const perConv = rec.sessionsCompleted === 0 ? 0 : rec.sessionCost.mean / 1e6;
-  const calls = Object.values(byModel).reduce((a, m) => a + m.requests, 0);
   const lambda = rec.turns.arrived / windowS;
   const W = rec.turns.arrived === 0 ? 0 : rec.sojournMs / rec.turns.arrived;
   const L = rec.meanTurnsInSystem;
   const stepCount = Math.ceil(r.simulatedMs / s.report.step);
   const seriesArr = (a: number[]) => Array.from({ length: stepCount }, (_, i) => a[i] ?? 0);
-  const input = Object.values(byModel).reduce((a, m) => a + m.inputTokens + m.cacheWrite5mTokens + m.cacheWrite1hTokens + m.cacheReadTokens, 0);
-  const output = Object.values(byModel).reduce((a, m) => a + m.outputTokens, 0);
 
   const base: Omit<Report, 'slo' | 'answer'> = {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -71,7 +68,7 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
     },
     turns: rec.turns,
     latency,
-    throughput: { turnsPerS: (rec.turns.completed + rec.turns.cacheHits) / windowS, callsPerS: calls / windowS, inputTokensPerS: input / windowS, outputTokensPerS: output / windowS },
+    throughput: servedThroughput(s, rec.series.turnsCompleted, rec.usageByStep),
     capacity: {
       slots,
       utilisation: rec.busySlots.mean / slots,

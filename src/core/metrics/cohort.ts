@@ -40,6 +40,20 @@ export class CohortTally {
     }
   }
 
+  /** Adds another process's cohort (distributed load generation). */
+  mergeFrom(o: Cohort): void {
+    this.sessions += o.sessions;
+    this.turns += o.turns;
+    this.answered += o.answered;
+    this.cacheHits += o.cacheHits;
+    this.costNanos += o.costNanos;
+    for (const [model, t] of Object.entries(o.byModel)) {
+      const m = this.byModel.get(model);
+      if (!m) this.byModel.set(model, { ...t });
+      else for (const f of Object.keys(t) as (keyof typeof t)[]) m[f] += t[f];
+    }
+  }
+
   report(): Cohort {
     const byModel = Object.fromEntries([...this.byModel].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, { ...v }]));
     return { sessions: this.sessions, turns: this.turns, answered: this.answered, cacheHits: this.cacheHits, costNanos: this.costNanos, byModel };

@@ -17,6 +17,34 @@ export interface StepUsage {
   outputTokens: number[];
 }
 
+/**
+ * Served throughput in the window [warmup, duration): turns answered by their end time, provider calls
+ * and tokens by their start time, per second. (Counting the window's arrivals instead would report
+ * the offered load, which an overloaded system does not serve.)
+ */
+export function servedThroughput(s: Scenario, turnsCompletedByStep: readonly number[], usageByStep: ReadonlyMap<string, StepUsage>): Report['throughput'] {
+  const stepMs = s.report.step;
+  const first = Math.floor(s.warmup / stepMs);
+  const last = Math.ceil(s.duration / stepMs);
+  const windowS = ((last - first) * stepMs) / 1000;
+  const sum = (a: readonly number[] | undefined) => {
+    let n = 0;
+    for (let i = first; i < last; i++) n += a?.[i] ?? 0;
+    return n;
+  };
+  let calls = 0;
+  let input = 0;
+  let output = 0;
+  for (const u of usageByStep.values()) {
+    calls += sum(u.requests);
+    input += sum(u.inputTokens);
+    output += sum(u.outputTokens);
+  }
+  return windowS > 0
+    ? { turnsPerS: sum(turnsCompletedByStep) / windowS, callsPerS: calls / windowS, inputTokensPerS: input / windowS, outputTokensPerS: output / windowS }
+    : { turnsPerS: 0, callsPerS: 0, inputTokensPerS: 0, outputTokensPerS: 0 };
+}
+
 /** Sessions per day implied by the arrival plan: base rate × ∫ multiplier over 24 h. */
 export function conversationsPerDay(plan: { baseRatePerS: number; multiplierAt(t: number): number }): number {
   let integral = 0;

@@ -209,7 +209,7 @@ export const ReportSchema = z
       .strictObject({
         turnsPerS: z.number().nonnegative().describe('Turns answered per second'),
         callsPerS: z.number().nonnegative().describe('Provider calls per second'),
-        inputTokensPerS: z.number().nonnegative().describe('Input tokens per second (cached and uncached)'),
+        inputTokensPerS: z.number().nonnegative().describe('Input tokens per second that count against ITPM (uncached input + cache writes; cache reads do not)'),
         outputTokensPerS: z.number().nonnegative().describe('Output tokens per second'),
       })
       .describe('Mean rates over the measurement window'),
