@@ -3,6 +3,7 @@
  *   { "error": { "type": "invalid_request", "message": "…", "field": "body.priority" } }
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
 
 export interface ErrorBody {
   error: { type: string; message: string; field?: string; reason?: string };
@@ -40,4 +41,31 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
   }
   req.log.error({ err }, 'unhandled error');
   reply.code(500).send(errorBody('internal_error', 'internal error; see the server log for the request id'));
+}
+
+/** Fastify's `frameworkErrors`: a bad percent-encoding in the URL (400), a path parameter over `maxParamLength` (414). */
+export function frameworkErrorHandler(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    reply.code(414).send(errorBody('uri_too_long', 'a path parameter is longer than the server accepts', { field: 'params' }));
+    return;
+  }
+  reply.code(err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400).send(errorBody('invalid_request', 'the URL is not valid (bad percent-encoding?)', { field: 'url' }));
+}
+
+/**
+ * Node's `clientError` (the HTTP parser refused the request line or the headers), answered in our shape
+ * on the raw socket, as Fastify's default handler does in its own: 431 for oversized headers, 408 for
+ * a request that timed out, 400 otherwise; then the connection is closed.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, text, body] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', errorBody('headers_too_large', 'the request headers are larger than the server accepts')]
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', errorBody('request_timeout', 'the request was not received in time')]
+        : [400, 'Bad Request', errorBody('invalid_request', 'malformed HTTP request (request line or headers)')];
+  const json = JSON.stringify(body);
+  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${text}\r\nContent-Length: ${Buffer.byteLength(json)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${json}`);
+  socket.destroy(err);
 }

@@ -60,6 +60,8 @@ export interface Runtime {
   redis: Redis | undefined;
   prefix: string;
   slots: number;
+  /** Scenario ms per real ms (1 in production). */
+  timeScale: number;
   /** Set when the runtime drains for shutdown: new turns are refused. */
   draining: boolean;
 }
@@ -78,7 +80,8 @@ export function createRuntime(o: RuntimeOptions): Runtime {
   let sessions: SessionStore;
   if (o.redis) {
     limiter = new RedisLimiter(o.redis, limiterConfig(s), { prefix, onStoreDown: s.limiter.onStoreDown, timeScale });
-    cache = new RedisResponseCache<CachedAnswer>(o.redis, { prefix, config: cc });
+    // Redis expires entries on its own (real-time) clock: a scenario TTL lasts ttl / timeScale real ms.
+    cache = new RedisResponseCache<CachedAnswer>(o.redis, { prefix, config: { ...cc, ttlMs: Math.max(1, cc.ttlMs / timeScale) } });
     counters = new RedisCostCounters(o.redis, { prefix });
     sessions = new RedisSessionStore(o.redis, prefix);
   } else {
@@ -95,5 +98,5 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     onBreaker: (t) => metrics.breaker.set({ model: t.model }, t.to === 'closed' ? 0 : t.to === 'half-open' ? 1 : 2),
   });
   const env: RealtimeEnv = { scheduler, pool, cache, limiter, counters, provider: o.provider };
-  return { scenario: s, deps, env, scheduler, sessions, texts: o.texts, metrics, redis: o.redis, prefix, slots, draining: false };
+  return { scenario: s, deps, env, scheduler, sessions, texts: o.texts, metrics, redis: o.redis, prefix, slots, timeScale, draining: false };
 }

@@ -46,12 +46,20 @@ const bodySchema = {
 const anthropicError = (reply: FastifyReply, status: number, type: string, message: string) =>
   reply.code(status).send({ type: 'error', error: { type, message }, request_id: `req_${reply.request.id}` });
 
-function textOf(c: string | Block[], where: string): string {
+/** tool_result blocks may nest; the schema does not see inside them, so textOf bounds the depth itself. */
+const MAX_NESTING = 8;
+
+/** The text of a message's content; throws a TypeError naming the offending block (→ 400). */
+function textOf(c: string | Block[], where: string, depth = 0): string {
   if (typeof c === 'string') return c;
+  // A tool_result's content is not covered by the body schema: anything but a string or an array of blocks is refused here.
+  if (!Array.isArray(c)) throw new TypeError(`${where}: expected a string or an array of content blocks`);
+  if (depth > MAX_NESTING) throw new TypeError(`${where}: content blocks nested more than ${MAX_NESTING} deep`);
   return c
     .map((b, j) => {
+      if (typeof b !== 'object' || b === null) throw new TypeError(`${where}[${j}]: expected a content block`);
       if (b.type === 'text') return b.text ?? '';
-      if (b.type === 'tool_result') return typeof b.content === 'string' ? b.content : textOf(b.content ?? [], `${where}[${j}].content`);
+      if (b.type === 'tool_result') return typeof b.content === 'string' ? b.content : textOf(b.content ?? [], `${where}[${j}].content`, depth + 1);
       throw new TypeError(`${where}[${j}]: only text content is supported by the pass-through (found "${b.type}")`);
     })
     .join('\n');
