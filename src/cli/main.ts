@@ -111,11 +111,11 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
     )
     .command(
       'loadtest <file>',
-      'Replay a scenario\'s workload against a live target; --compare-sim prints predicted vs measured',
+      "Replay a scenario's workload against a live target; --compare-sim prints predicted vs measured. `loadtest agent --redis URL` runs a load-generator agent",
       (c) =>
         c
           .positional('file', { type: 'string', demandOption: true, describe: 'Scenario YAML' })
-          .option('target', { type: 'string', demandOption: true, describe: 'Base URL of the runtime (loopback unless --allow-remote)' })
+          .option('target', { type: 'string', describe: 'Base URL of the runtime (loopback unless --allow-remote)' })
           .option('time-scale', { type: 'number', default: 1, describe: 'Scenario ms per real ms (the mock provider must use the same)' })
           .option('duration', { type: 'string', describe: 'Scenario time to replay, e.g. 10m (overrides the scenario)' })
           .option('max-sessions', { type: 'number', describe: 'Stop after this many sessions' })
@@ -126,12 +126,19 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           .option('api-key', { type: 'string', describe: 'Bearer key for the target' })
           .option('connections', { type: 'number', default: 128, describe: 'HTTP connections to the target' })
           .option('max-late-share', { type: 'number', default: 0.01, describe: 'Share of late sends above which the run is invalid (exit 1)' })
+          .option('agents', { type: 'number', default: 1, describe: 'Load-generator processes sharing the sessions through Redis' })
+          .option('redis', { type: 'string', default: 'redis://127.0.0.1:6379', describe: 'Redis for --agents and for `loadtest agent`' })
+          .option('external-agents', { type: 'boolean', default: false, describe: 'Agents run elsewhere (`headroom loadtest agent`); spawn none here' })
+          .option('once', { type: 'boolean', default: false, describe: '(agent) take one run, then exit' })
           .option('set', setOption)
           .option('json', { type: 'boolean', default: false })
           .option('out', { type: 'string', describe: 'Write the JSON report here' })
           .example('$0 loadtest scenarios/support-agent.yaml --target http://127.0.0.1:8080 --time-scale 60 --duration 10m --compare-sim', 'ten scenario minutes in ten real seconds'),
-      run(async (a) =>
-        (await import('./commands/loadtest.js')).loadtest(io, a.file as string, {
+      run(async (a) => {
+        const cmd = await import('./commands/loadtest.js');
+        if (a.file === 'agent') return cmd.loadtestAgent(io, { redis: a.redis as string, once: a.once as boolean });
+        if (a.target === undefined) throw new HeadroomError('HEADROOM_ERR_BAD_ARGUMENT', 'loadtest needs --target URL (the runtime to load)', { hint: 'e.g. --target http://127.0.0.1:8080' });
+        return cmd.loadtest(io, a.file as string, {
           target: a.target as string,
           timeScale: a.timeScale as number,
           ...(a.duration !== undefined ? { duration: a.duration as string } : {}),
@@ -146,8 +153,11 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           ...(a.apiKey !== undefined ? { apiKey: a.apiKey as string } : {}),
           connections: a.connections as number,
           maxLateShare: a.maxLateShare as number,
-        }),
-      ),
+          agents: a.agents as number,
+          redis: a.redis as string,
+          externalAgents: a.externalAgents as boolean,
+        });
+      }),
     )
     .command(
       'mock-provider',

@@ -36,6 +36,8 @@ export interface ReplayOptions {
   /** A send later than this (real ms) counts as falling behind. */
   lagThresholdMs?: number;
   onTurn?: (r: TurnResult) => void;
+  /** Wall-clock start shared by distributed agents (epoch ms): every agent schedules from it. */
+  startAtEpochMs?: number;
 }
 
 export interface ReplayResult {
@@ -68,7 +70,9 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;
   const workload = new Workload(scenario, o.seed);
-  const t0 = performance.now();
+  // Distributed agents share one start instant so their open-model schedules line up.
+  const t0 = performance.now() + Math.max(0, (o.startAtEpochMs ?? Date.now()) - Date.now());
+  if (o.startAtEpochMs !== undefined) await new Promise((r) => setTimeout(r, Math.max(0, o.startAtEpochMs! - Date.now())));
   /** Scenario ms since the start. */
   const now = () => (performance.now() - t0) * K;
   const sleepUntil = (scenarioMs: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, (scenarioMs - now()) / K)));

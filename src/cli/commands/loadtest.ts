@@ -3,13 +3,16 @@
  * measured; `--compare-sim` also simulates the same scenario, seed and time scale and prints predicted
  * vs measured. The CLI layer joins the two halves (sim and loadtest never import each other).
  */
-import { writeFile } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { Redis } from 'ioredis';
 import Table from 'cli-table3';
 import { ErrorCode, ExitCode, HeadroomError } from '../../errors.js';
 import { Pricing } from '../../core/pricing.js';
 import { buildLoadReport } from '../../loadtest/build-report.js';
 import { compareReports, type CompareRow } from '../../loadtest/compare.js';
-import { replay } from '../../loadtest/replay.js';
+import { collectRun, postRun, runAgentOnce } from '../../loadtest/distributed.js';
+import { replay, type ReplayResult } from '../../loadtest/replay.js';
 import { checkTarget } from '../../loadtest/target.js';
 import { renderReport } from '../../report/terminal.js';
 import { loadScenario } from '../../scenario/load.js';
@@ -34,6 +37,83 @@ export interface LoadtestOptions {
   connections: number;
   /** Share of sends allowed to leave late before the run is declared invalid. */
   maxLateShare: number;
+  /** Load-generator processes (through Redis); 1 replays in this process. */
+  agents: number;
+  redis: string;
+  /** Agents run elsewhere (`headroom loadtest agent`): do not spawn them here. */
+  externalAgents: boolean;
+}
+
+/**
+ * How to start a local agent process: the command that runs this CLI, from HEADROOM_AGENT_CMD
+ * (JSON array) when set, else this very process's node, flags and entry script.
+ */
+function agentCommand(redisUrl: string): [string, string[]] {
+  const args = ['loadtest', 'agent', '--redis', redisUrl, '--once'];
+  const custom = process.env.HEADROOM_AGENT_CMD;
+  if (custom) {
+    const [cmd, ...rest] = JSON.parse(custom) as string[];
+    return [cmd!, [...rest, ...args]];
+  }
+  return [process.execPath, [...process.execArgv, process.argv[1]!, ...args]];
+}
+
+async function connect(url: string): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  redis.on('error', () => undefined); // reported by the failing command below
+  try {
+    await redis.connect();
+  } catch (e) {
+    redis.disconnect();
+    throw new HeadroomError(ErrorCode.redisUnavailable, `cannot reach Redis at ${url}: ${(e as Error).message}`, { hint: 'distributed load generation shares work through Redis' });
+  }
+  return redis;
+}
+
+/** `headroom loadtest agent`: take runs from Redis and replay this agent's share of them. */
+export async function loadtestAgent(io: Io, o: { redis: string; once: boolean }): Promise<number> {
+  const redis = await connect(o.redis);
+  try {
+    if (!o.once) line(io, `load-test agent waiting for runs on ${o.redis} (Ctrl-C stops it)`);
+    do {
+      await runAgentOnce(redis, o.once ? 30_000 : 5_000);
+    } while (!o.once);
+  } finally {
+    redis.disconnect();
+  }
+  return ExitCode.ok;
+}
+
+async function distributedReplay(file: string, o: LoadtestOptions, overrides: string[], scenarioDurationMs: number, seed: number): Promise<ReplayResult> {
+  const redis = await connect(o.redis);
+  const children: ChildProcess[] = [];
+  try {
+    const spec = await postRun(redis, {
+      scenarioText: await readFile(file, 'utf8'),
+      scenarioFile: file,
+      overrides,
+      target: checkTarget(o.target, o.allowRemote).origin,
+      timeScale: o.timeScale,
+      seed,
+      agents: o.agents,
+      // Time for agents to start and pick the run up before the shared start instant.
+      startAtEpochMs: Date.now() + 3000,
+      stream: o.stream,
+      connections: Math.max(1, Math.ceil(o.connections / o.agents)),
+      ...(o.apiKey ? { apiKey: o.apiKey } : {}),
+    });
+    if (!o.externalAgents) {
+      const [cmd, args] = agentCommand(o.redis);
+      for (let i = 0; i < o.agents; i++) children.push(spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] }));
+    }
+    // Generous: the replay, its drain (sessions that started late run on), and process start-up.
+    const timeoutMs = 60_000 + (3 * scenarioDurationMs) / o.timeScale;
+    const r = await collectRun(redis, spec, timeoutMs);
+    return { measurements: r.measurements, sessions: r.sessions, wallMs: r.wallMs, realDurationMs: r.wallMs, scenarioDurationMs: r.wallMs * o.timeScale };
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    redis.disconnect();
+  }
 }
 
 function fmt(r: CompareRow, v: number): string {
@@ -61,15 +141,18 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
   const seed = o.seed ?? scenario.seed;
   const pricing = new Pricing(scenario);
   if (!o.json) line(io, `replaying ${scenario.name} (seed ${seed}) against ${target.origin} at ${o.timeScale}× — ${formatDuration(scenario.duration)} of scenario time in ≈${formatDuration(scenario.duration / o.timeScale)}`);
-  const result = await replay(scenario, {
-    target: target.origin,
-    timeScale: o.timeScale,
-    seed,
-    ...(o.maxSessions !== undefined ? { maxSessions: o.maxSessions } : {}),
-    ...(o.apiKey ? { apiKey: o.apiKey } : {}),
-    stream: o.stream,
-    connections: o.connections,
-  });
+  const result =
+    o.agents > 1
+      ? await distributedReplay(file, o, overrides, scenario.duration, seed)
+      : await replay(scenario, {
+          target: target.origin,
+          timeScale: o.timeScale,
+          seed,
+          ...(o.maxSessions !== undefined ? { maxSessions: o.maxSessions } : {}),
+          ...(o.apiKey ? { apiKey: o.apiKey } : {}),
+          stream: o.stream,
+          connections: o.connections,
+        });
   const live = buildLoadReport(scenario, seed, result, pricing);
   const rows = o.compareSim ? compareReports(buildReport(simulate(scenario, { seed }), pricing), live) : undefined;
   const late = result.measurements.lateSends / Math.max(1, live.turns.arrived);
