@@ -17,6 +17,9 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ENTRY = `const { main } = await import(${JSON.stringify(pathToFileURL(resolve(REPO_ROOT, 'src/cli/main.ts')).href)});
 process.exit(await main(process.argv.slice(1)));`;
 
+/** The command that runs this repository's CLI in a child process (for HEADROOM_AGENT_CMD and the like). */
+export const CLI_COMMAND: readonly string[] = [process.execPath, '--import', 'tsx', '--input-type=module', '-e', ENTRY, '--'];
+
 /** `serve` prints this once listening (src/cli/commands/serve.ts); port 0 makes the OS pick the port. */
 const LISTENING = /headroom runtime listening on (http:\/\/[^\s]+)/;
 
