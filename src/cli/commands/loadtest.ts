@@ -12,6 +12,7 @@ import { Pricing } from '../../core/pricing.js';
 import { buildLoadReport } from '../../loadtest/build-report.js';
 import { compareReports, type CompareRow } from '../../loadtest/compare.js';
 import { collectRun, postRun, runAgentOnce } from '../../loadtest/distributed.js';
+import type { TurnResult } from '../../loadtest/measure.js';
 import { replay, type ReplayResult } from '../../loadtest/replay.js';
 import { checkTarget } from '../../loadtest/target.js';
 import { renderReport } from '../../report/terminal.js';
@@ -19,6 +20,7 @@ import { loadScenario } from '../../scenario/load.js';
 import { formatDuration, parseDuration } from '../../scenario/units.js';
 import { buildReport } from '../../sim/build-report.js';
 import { simulate } from '../../sim/simulate.js';
+import { LiveProgress } from '../live-progress.js';
 import { line, writeJson, type Io } from '../output.js';
 
 export interface LoadtestOptions {
@@ -141,6 +143,7 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
   const seed = o.seed ?? scenario.seed;
   const pricing = new Pricing(scenario);
   if (!o.json) line(io, `replaying ${scenario.name} (seed ${seed}) against ${target.origin} at ${o.timeScale}× — ${formatDuration(scenario.duration)} of scenario time in ≈${formatDuration(scenario.duration / o.timeScale)}`);
+  const progress = !o.json && io.isTty ? new LiveProgress(io, o.timeScale, scenario.duration) : undefined;
   const result =
     o.agents > 1
       ? await distributedReplay(file, o, overrides, scenario.duration, seed)
@@ -152,7 +155,9 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
           ...(o.apiKey ? { apiKey: o.apiKey } : {}),
           stream: o.stream,
           connections: o.connections,
+          ...(progress ? { onTurn: (r: TurnResult) => progress.turn(r) } : {}),
         });
+  progress?.stop();
   const live = buildLoadReport(scenario, seed, result, pricing);
   const rows = o.compareSim ? compareReports(buildReport(simulate(scenario, { seed }), pricing), live) : undefined;
   const late = result.measurements.lateSends / Math.max(1, live.turns.arrived);
