@@ -110,33 +110,73 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
       ),
     )
     .command(
-      'loadtest <file>',
-      "Replay a scenario's workload against a live target; --compare-sim prints predicted vs measured. `loadtest agent --redis URL` runs a load-generator agent",
+      'loadtest [file]',
+      "Replay a scenario's workload against a live target; --compare-sim prints predicted vs measured. `loadtest agent --redis URL` runs a load-generator agent; `loadtest raw --target URL` measures raw throughput",
       (c) =>
         c
-          .positional('file', { type: 'string', demandOption: true, describe: 'Scenario YAML' })
-          .option('target', { type: 'string', describe: 'Base URL of the runtime (loopback unless --allow-remote)' })
-          .option('time-scale', { type: 'number', default: 1, describe: 'Scenario ms per real ms (the mock provider must use the same)' })
-          .option('duration', { type: 'string', describe: 'Scenario time to replay, e.g. 10m (overrides the scenario)' })
-          .option('max-sessions', { type: 'number', describe: 'Stop after this many sessions' })
-          .option('seed', { type: 'number', describe: "Seed (default: the scenario's)" })
-          .option('stream', { type: 'boolean', default: false, describe: 'Stream turns (SSE) and measure TTFT at the client' })
-          .option('compare-sim', { type: 'boolean', default: false, describe: 'Also simulate and print predicted vs measured' })
-          .option('allow-remote', { type: 'boolean', default: false, describe: 'Allow a non-loopback target' })
-          .option('api-key', { type: 'string', describe: 'Bearer key for the target' })
-          .option('connections', { type: 'number', default: 128, describe: 'HTTP connections to the target' })
-          .option('max-late-share', { type: 'number', default: 0.01, describe: 'Share of late sends above which the run is invalid (exit 1)' })
-          .option('agents', { type: 'number', default: 1, describe: 'Load-generator processes sharing the sessions through Redis' })
-          .option('redis', { type: 'string', default: 'redis://127.0.0.1:6379', describe: 'Redis for --agents and for `loadtest agent`' })
-          .option('external-agents', { type: 'boolean', default: false, describe: 'Agents run elsewhere (`headroom loadtest agent`); spawn none here' })
-          .option('once', { type: 'boolean', default: false, describe: '(agent) take one run, then exit' })
-          .option('set', setOption)
-          .option('json', { type: 'boolean', default: false })
-          .option('out', { type: 'string', describe: 'Write the JSON report here' })
+          .command(
+            'raw',
+            'Fixed-request maximum-throughput load (autocannon), for the gateway\'s own overhead: requests/s, latency p50/p90/p99/max, errors by status',
+            (r) =>
+              r
+                .option('target', { type: 'string', demandOption: true, describe: 'URL to load, e.g. http://127.0.0.1:8080/v1/messages (loopback unless --allow-remote)' })
+                .option('connections', { alias: 'c', type: 'number', default: 10, describe: 'Concurrent connections, one request in flight on each (1–1000)' })
+                .option('duration', { alias: 'd', type: 'string', default: '10s', describe: 'How long to run (1s–10m; whole seconds)' })
+                .option('body', { type: 'string', describe: 'File whose contents are the request body (JSON gets content-type application/json)' })
+                .option('path', { type: 'string', describe: "Request path (default: the target URL's path)" })
+                .option('method', { type: 'string', describe: 'HTTP method (default: POST with --body, else GET)' })
+                .option('header', { alias: 'H', type: 'string', array: true, default: [] as string[], describe: 'Request header "name: value" (repeatable)' })
+                .option('rate', { alias: 'R', type: 'number', describe: 'Fixed overall requests/s instead of as fast as possible' })
+                .option('timeout', { type: 'string', default: '10s', describe: 'A request without a response after this long is a timeout' })
+                .option('api-key', { type: 'string', describe: 'Bearer key for the target' })
+                .option('allow-remote', { type: 'boolean', default: false, describe: 'Allow a non-loopback target' })
+                .option('json', { type: 'boolean', default: false, describe: 'Print the JSON report (kind "raw") instead of the summary' })
+                .option('out', { type: 'string', describe: 'Also write the JSON report to this file' })
+                .example('$0 loadtest raw --target http://127.0.0.1:8080/v1/messages --body message.json -c 50 -d 30s', 'gateway throughput on one repeated (cached) message')
+                .example('$0 loadtest raw --target http://127.0.0.1:8080/healthz --rate 1000 --json', 'latency at a fixed 1,000 requests/s'),
+            run(async (a) =>
+              (await import('./commands/loadtest-raw.js')).loadtestRaw(io, {
+                target: a.target as string,
+                connections: a.connections as number,
+                duration: a.duration as string,
+                ...(a.body !== undefined ? { body: a.body as string } : {}),
+                ...(a.path !== undefined ? { path: a.path as string } : {}),
+                ...(a.method !== undefined ? { method: a.method as string } : {}),
+                header: a.header as string[],
+                ...(a.rate !== undefined ? { rate: a.rate as number } : {}),
+                timeout: a.timeout as string,
+                ...(a.apiKey !== undefined ? { apiKey: a.apiKey as string } : {}),
+                allowRemote: a.allowRemote as boolean,
+                json: a.json as boolean,
+                ...(a.out !== undefined ? { out: a.out as string } : {}),
+              }),
+            ),
+          )
+          .positional('file', { type: 'string', describe: 'Scenario YAML (or `agent`)' })
+          // yargs options are global by default: `global: false` keeps these out of `loadtest raw`.
+          .option('target', { global: false, type: 'string', describe: 'Base URL of the runtime (loopback unless --allow-remote)' })
+          .option('time-scale', { global: false, type: 'number', default: 1, describe: 'Scenario ms per real ms (the mock provider must use the same)' })
+          .option('duration', { global: false, type: 'string', describe: 'Scenario time to replay, e.g. 10m (overrides the scenario)' })
+          .option('max-sessions', { global: false, type: 'number', describe: 'Stop after this many sessions' })
+          .option('seed', { global: false, type: 'number', describe: "Seed (default: the scenario's)" })
+          .option('stream', { global: false, type: 'boolean', default: false, describe: 'Stream turns (SSE) and measure TTFT at the client' })
+          .option('compare-sim', { global: false, type: 'boolean', default: false, describe: 'Also simulate and print predicted vs measured' })
+          .option('allow-remote', { global: false, type: 'boolean', default: false, describe: 'Allow a non-loopback target' })
+          .option('api-key', { global: false, type: 'string', describe: 'Bearer key for the target' })
+          .option('connections', { global: false, type: 'number', default: 128, describe: 'HTTP connections to the target' })
+          .option('max-late-share', { global: false, type: 'number', default: 0.01, describe: 'Share of late sends above which the run is invalid (exit 1)' })
+          .option('agents', { global: false, type: 'number', default: 1, describe: 'Load-generator processes sharing the sessions through Redis' })
+          .option('redis', { global: false, type: 'string', default: 'redis://127.0.0.1:6379', describe: 'Redis for --agents and for `loadtest agent`' })
+          .option('external-agents', { global: false, type: 'boolean', default: false, describe: 'Agents run elsewhere (`headroom loadtest agent`); spawn none here' })
+          .option('once', { global: false, type: 'boolean', default: false, describe: '(agent) take one run, then exit' })
+          .option('set', { ...setOption, global: false })
+          .option('json', { global: false, type: 'boolean', default: false })
+          .option('out', { global: false, type: 'string', describe: 'Write the JSON report here' })
           .example('$0 loadtest scenarios/support-agent.yaml --target http://127.0.0.1:8080 --time-scale 60 --duration 10m --compare-sim', 'ten scenario minutes in ten real seconds'),
       run(async (a) => {
         const cmd = await import('./commands/loadtest.js');
         if (a.file === 'agent') return cmd.loadtestAgent(io, { redis: a.redis as string, once: a.once as boolean });
+        if (a.file === undefined) throw new HeadroomError('HEADROOM_ERR_BAD_ARGUMENT', 'loadtest needs a scenario FILE', { hint: 'headroom loadtest FILE --target URL replays a scenario; headroom loadtest raw --target URL measures raw throughput' });
         if (a.target === undefined) throw new HeadroomError('HEADROOM_ERR_BAD_ARGUMENT', 'loadtest needs --target URL (the runtime to load)', { hint: 'e.g. --target http://127.0.0.1:8080' });
         return cmd.loadtest(io, a.file as string, {
           target: a.target as string,

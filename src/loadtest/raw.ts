@@ -75,7 +75,7 @@ export const RawReportSchema = z
         timeouts: count('Requests without a response within the timeout'),
       })
       .describe('What went wrong'),
-    throughput: z.strictObject({ bytesPerS: z.number().nonnegative().describe('Response bytes per second (2xx)') }),
+    throughput: z.strictObject({ bytesPerS: z.number().nonnegative().describe('Response bytes per second, all statuses') }),
     histogram: z.string().describe('HDR histogram (µs) of 2xx latency, compressed base64 (hdr-histogram-js), mergeable'),
   })
   .describe('A raw load-test run: one fixed request at maximum throughput or a fixed rate');

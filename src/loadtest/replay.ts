@@ -75,7 +75,15 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
   if (o.startAtEpochMs !== undefined) await new Promise((r) => setTimeout(r, Math.max(0, o.startAtEpochMs! - Date.now())));
   /** Scenario ms since the start. */
   const now = () => (performance.now() - t0) * K;
-  const sleepUntil = (scenarioMs: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, (scenarioMs - now()) / K)));
+  /**
+   * Waits until scenario time `scenarioMs`. No timer when it is already due (a timer would add ~1 ms);
+   * re-checks after waking, because a timer with a fractional delay can fire a little early.
+   */
+  const sleepUntil = async (scenarioMs: number): Promise<void> => {
+    for (let left = (scenarioMs - now()) / K; left > 0.05; left = (scenarioMs - now()) / K) {
+      await new Promise<void>((r) => setTimeout(r, left));
+    }
+  };
   const running = new Set<Promise<void>>();
   let sessions = 0;
   let inFlight = 0;

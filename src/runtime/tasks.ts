@@ -48,6 +48,10 @@ export class TaskService {
   private readonly loops: Promise<void>[] = [];
   /** Wake-ups of the loops' pending sleeps, so stop() does not wait out a poll or reclaim interval. */
   private readonly sleepers = new Set<() => void>();
+  /** Tasks this instance is running. */
+  private readonly executing = new Set<Promise<void>>();
+  /** Wakes the dispatcher's idle wait (a task was submitted here, or one finished). */
+  private kick: (() => void) | undefined;
 
   constructor(
     private readonly rt: Runtime,
@@ -91,13 +95,14 @@ export class TaskService {
       await this.put({ id, sessionId, status: 'failed', acceptedAt: new Date().toISOString(), error: `queue ${r.reason}` });
       return { accepted: false, reason: r.reason };
     }
+    this.kick?.();
     return { accepted: true, id };
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(this.consume());
+    this.loops.push(this.dispatch());
     this.loops.push(this.reclaimLoop());
   }
 
@@ -121,22 +126,54 @@ export class TaskService {
     });
   }
 
-  private async consume(): Promise<void> {
-    const poll = this.opts.pollMs ?? 25;
+  /**
+   * One dispatcher per instance claims tasks and runs up to `concurrency` at once. It sleeps while
+   * idle — a local submit or a finished task wakes it at once; other instances' submits (Redis) are
+   * found by polling that backs off from `pollMs` to 500 ms — so an idle runtime costs nothing.
+   */
+  private async dispatch(): Promise<void> {
+    const base = this.opts.pollMs ?? 25;
+    let idle = 0;
     while (this.running) {
+      if (this.executing.size >= this.opts.concurrency) {
+        await this.idleWait(1000);
+        continue;
+      }
       let task: Task<TaskPayload> | undefined;
       try {
         task = await this.queue.claim(this.opts.consumer, this.queueNow());
       } catch {
-        await this.sleep(poll * 10); // store trouble: back off, keep the loop alive
+        await this.sleep(base * 10); // store trouble: back off, keep the loop alive
         continue;
       }
       if (!task) {
-        await this.sleep(poll);
+        await this.idleWait(Math.min(500, base * 2 ** idle));
+        idle = Math.min(idle + 1, 5);
         continue;
       }
-      await this.execute(task, false);
+      idle = 0;
+      const p: Promise<void> = this.execute(task, false).finally(() => {
+        this.executing.delete(p);
+        this.kick?.();
+      });
+      this.executing.add(p);
     }
+    await Promise.all(this.executing);
+  }
+
+  /** An idle wait the dispatcher can be woken from (`kick`). */
+  private idleWait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        if (this.kick === done) this.kick = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms).unref();
+      this.sleepers.add(done);
+      this.kick = done;
+    });
   }
 
   private async reclaimLoop(): Promise<void> {
