@@ -7,6 +7,7 @@
 import { LATENCY_METRICS, type LatencyMetric } from '../core/metrics/report.js';
 import { decodeHistogram, encodeHistogram, mergeInto, newHistogram, recordMs, type Histogram } from '../core/metrics/histogram.js';
 import type { Cohort } from '../core/metrics/report.js';
+import { addCharge } from '../core/cost/types.js';
 import { CohortTally } from '../core/metrics/cohort.js';
 import type { Usage } from '../core/types.js';
 
@@ -172,18 +173,7 @@ export class Measurements {
       const ttft = r.ttftMs ?? tm?.ttftMs;
       if (ttft !== undefined) recordMs(this.latency.ttft, ttft);
     }
-    for (const c of r.charges) {
-      let m = this.byModel.get(c.model);
-      if (!m) this.byModel.set(c.model, (m = { requests: 0, inputTokens: 0, outputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, costNanos: 0 }));
-      const u = c.usage;
-      m.requests++;
-      m.inputTokens += u.inputTokens;
-      m.outputTokens += u.outputTokens;
-      m.cacheWrite5mTokens += u.cacheWrite5mTokens;
-      m.cacheWrite1hTokens += u.cacheWrite1hTokens;
-      m.cacheReadTokens += u.cacheReadTokens;
-      m.costNanos += c.costNanos;
-    }
+    for (const c of r.charges) addCharge(this.byModel, c.model, c.usage, c.costNanos);
   }
 
   /** Provider usage per model and step, for every turn (limits per minute and served throughput). */

@@ -4,7 +4,7 @@
  */
 import type { Usage } from '../types.js';
 import type { CostCounters, CostTotals, ModelTotals } from './types.js';
-import { checkAdd } from './types.js';
+import { addCharge, checkAdd } from './types.js';
 
 /**
  * Memory implementation of `CostCounters` (semantics in ./types.ts); answers synchronously.
@@ -19,18 +19,7 @@ export class MemoryCostCounters implements CostCounters {
 
   add(model: string, usage: Usage, costNanos: number): void {
     checkAdd(model, usage, costNanos);
-    let t = this.byModel.get(model);
-    if (t === undefined) {
-      t = { requests: 0, inputTokens: 0, outputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, costNanos: 0 };
-      this.byModel.set(model, t);
-    }
-    t.requests++;
-    t.inputTokens += usage.inputTokens;
-    t.outputTokens += usage.outputTokens;
-    t.cacheWrite5mTokens += usage.cacheWrite5mTokens;
-    t.cacheWrite1hTokens += usage.cacheWrite1hTokens;
-    t.cacheReadTokens += usage.cacheReadTokens;
-    t.costNanos += costNanos;
+    addCharge(this.byModel, model, usage, costNanos);
   }
 
   totals(): CostTotals {

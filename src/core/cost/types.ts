@@ -35,11 +35,35 @@ export interface CostCounters {
 /** The usage fields in a fixed order (Redis hash fields, validation, summing). */
 export const USAGE_FIELDS = ['inputTokens', 'outputTokens', 'cacheWrite5mTokens', 'cacheWrite1hTokens', 'cacheReadTokens'] as const satisfies readonly (keyof Usage)[];
 
+const isCount = (v: number) => Number.isSafeInteger(v) && v >= 0;
+
 /** Throws `RangeError` unless every usage figure and the cost are safe integers ≥ 0. */
 export function checkAdd(model: string, usage: Usage, costNanos: number): void {
+  // Fast path with named fields (the simulator adds once per call); the loop below finds the culprit.
+  const u = usage;
+  if (isCount(u.inputTokens) && isCount(u.outputTokens) && isCount(u.cacheWrite5mTokens) && isCount(u.cacheWrite1hTokens) && isCount(u.cacheReadTokens) && isCount(costNanos)) return;
   for (const f of USAGE_FIELDS) {
     const v = usage[f];
     if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`cost: ${model}: ${f} must be an integer ≥ 0, got ${v}`);
   }
   if (!Number.isSafeInteger(costNanos) || costNanos < 0) throw new RangeError(`cost: ${model}: costNanos must be an integer ≥ 0, got ${costNanos}`);
+}
+
+/**
+ * Adds one billed call to per-model totals (creating the model's entry): the one place usage is summed,
+ * for the cost counters, the simulator's recorder, the load tester and the cohort alike.
+ */
+export function addCharge(totals: Map<string, ModelTotals>, model: string, usage: Usage, costNanos: number): void {
+  let t = totals.get(model);
+  if (t === undefined) {
+    t = { requests: 0, inputTokens: 0, outputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, costNanos: 0 };
+    totals.set(model, t);
+  }
+  t.requests++;
+  t.inputTokens += usage.inputTokens;
+  t.outputTokens += usage.outputTokens;
+  t.cacheWrite5mTokens += usage.cacheWrite5mTokens;
+  t.cacheWrite1hTokens += usage.cacheWrite1hTokens;
+  t.cacheReadTokens += usage.cacheReadTokens;
+  t.costNanos += costNanos;
 }

@@ -4,6 +4,7 @@
  * the window's edge, but not between sessions), so the simulator and a live replay of the same
  * scenario and seed must agree on it exactly — token for token, nano-dollar for nano-dollar.
  */
+import { addCharge } from '../cost/types.js';
 import type { Usage } from '../types.js';
 import type { Cohort } from './report.js';
 
@@ -26,16 +27,7 @@ export class CohortTally {
     if (status === 'ok' || status === 'cache-hit') this.answered++;
     if (status === 'cache-hit') this.cacheHits++;
     for (const c of charges) {
-      let m = this.byModel.get(c.model);
-      if (!m) this.byModel.set(c.model, (m = { requests: 0, inputTokens: 0, outputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, costNanos: 0 }));
-      const u = c.usage;
-      m.requests++;
-      m.inputTokens += u.inputTokens;
-      m.outputTokens += u.outputTokens;
-      m.cacheWrite5mTokens += u.cacheWrite5mTokens;
-      m.cacheWrite1hTokens += u.cacheWrite1hTokens;
-      m.cacheReadTokens += u.cacheReadTokens;
-      m.costNanos += c.costNanos;
+      addCharge(this.byModel, c.model, c.usage, c.costNanos);
       this.costNanos += c.costNanos;
     }
   }
