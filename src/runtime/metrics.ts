@@ -28,22 +28,35 @@ export class RuntimeMetrics {
   readonly breaker = new Gauge({ name: 'headroom_breaker_state', help: 'Circuit breaker per model: 0 closed, 1 half-open, 2 open', labelNames: ['model'] as const, registers: [this.registry] });
   readonly ingressRejected = new Counter({ name: 'headroom_ingress_rejected_total', help: 'Requests refused at the door, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
 
+  // Label children resolved once: a labelled observe hashes its labels on every call, and these run
+  // once per request on the hot path (see bench/runtime.ts).
+  private readonly parts = {
+    queue: this.part.labels({ part: 'queue' }),
+    limiter: this.part.labels({ part: 'limiter' }),
+    provider: this.part.labels({ part: 'provider' }),
+    tool: this.part.labels({ part: 'tool' }),
+    retry: this.part.labels({ part: 'retry' }),
+  };
+  private readonly cacheHit = this.cache.labels({ result: 'hit' });
+  private readonly cacheMiss = this.cache.labels({ result: 'miss' });
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'headroom_process_' });
   }
 
   observeTurn(o: TurnOutcome, cacheLookedUp: boolean): void {
     this.turns.inc({ status: o.status, reason: o.reason ?? '' });
-    if (cacheLookedUp) this.cache.inc({ result: o.status === 'cache-hit' ? 'hit' : 'miss' });
+    if (cacheLookedUp) (o.status === 'cache-hit' ? this.cacheHit : this.cacheMiss).inc();
     if (o.status === 'ok' || o.status === 'cache-hit') {
       this.turnLatency.observe((o.endedAtMs - o.startedAtMs) / 1000);
       if (o.ttftMs !== undefined) this.ttft.observe(o.ttftMs / 1000);
     }
-    this.part.observe({ part: 'queue' }, o.queueWaitMs / 1000);
-    this.part.observe({ part: 'limiter' }, o.limiterWaitMs / 1000);
-    this.part.observe({ part: 'provider' }, o.providerMs / 1000);
-    this.part.observe({ part: 'tool' }, o.toolMs / 1000);
-    this.part.observe({ part: 'retry' }, o.retryWaitMs / 1000);
+    const p = this.parts;
+    p.queue.observe(o.queueWaitMs / 1000);
+    p.limiter.observe(o.limiterWaitMs / 1000);
+    p.provider.observe(o.providerMs / 1000);
+    p.tool.observe(o.toolMs / 1000);
+    p.retry.observe(o.retryWaitMs / 1000);
     if (o.retries) this.retries.inc({ type: 'retry' }, o.retries);
     if (o.fallbacks) this.retries.inc({ type: 'fallback' }, o.fallbacks);
     for (const [k, n] of Object.entries(o.failures)) this.failures.inc({ kind: k }, n ?? 0);

@@ -90,7 +90,7 @@ export function registerMessagesRoute(app: FastifyInstance, rt: Runtime): void {
     const base = `pt-${hashString(`${b.model}\n${whole}`).toString(36)}-${whole.length.toString(36)}`;
     const segments: Segment[] = texts.map((t, i) => {
       const key = t.role === 'system' ? `${base}/system` : `${base}/m${i}/${t.role === 'user' ? 'u' : 'c1'}`;
-      rt.texts.set(key, t.text);
+      if (rt.texts.get(key) !== t.text) rt.texts.set(key, t.text); // repeated requests (cache hits) store nothing
       return segment(key, countTokens(t.text));
     });
     const outputTokens = Math.min(b.max_tokens, Math.max(1, output(new Rng(rt.deps.seed, 'pass-through', base))));
