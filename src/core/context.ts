@@ -23,6 +23,14 @@ export function segment(key: string, tokens: number): Segment {
   return { key, tokens, hash: hashString(key) };
 }
 
+const SYSTEM_KEY = 'system';
+const SYSTEM_HASH = hashString(SYSTEM_KEY);
+
+/** `segment(prefix + suffix, tokens)` given the prefix's hash: hashes only the suffix (see hashString). */
+function segmentAfter(prefix: string, prefixHash: number, suffix: string, tokens: number): Segment {
+  return { key: prefix + suffix, tokens, hash: hashString(suffix, prefixHash) };
+}
+
 export interface SummaryRequest {
   /** Segments the summarising call reads (system + previous summary + history). */
   segments: Segment[];
@@ -48,6 +56,9 @@ export class Conversation {
   /** This turn: the user message and what earlier calls of the agent loop added. */
   private current: Segment[] = [];
   private turnKey = '';
+  /** hashString of sessionKey and of turnKey: segment keys extend them, so only suffixes get hashed. */
+  private readonly sessionHash: number;
+  private turnHash = 0;
 
   private readonly system: Segment;
 
@@ -56,28 +67,37 @@ export class Conversation {
     systemTokens: number,
     private readonly policy: Policy,
   ) {
-    this.system = segment('system', systemTokens);
+    this.system = { key: SYSTEM_KEY, tokens: systemTokens, hash: SYSTEM_HASH };
+    this.sessionHash = hashString(sessionKey);
   }
 
   beginTurn(turnIndex: number, userTokens: number): void {
-    this.turnKey = `${this.sessionKey}/t${turnIndex}`;
-    this.current = [segment(`${this.turnKey}/u`, userTokens)];
+    const suffix = `/t${turnIndex}`;
+    this.turnKey = this.sessionKey + suffix;
+    this.turnHash = hashString(suffix, this.sessionHash);
+    this.current = [segmentAfter(this.turnKey, this.turnHash, '/u', userTokens)];
   }
 
   /** Segments of the next call's prompt. */
   prompt(): Segment[] {
-    const out: Segment[] = [this.system];
-    if (this.summary) out.push(this.summary);
-    const from = this.policy.policy === 'window' ? Math.max(0, this.history.length - this.policy.turns) : 0;
-    for (let i = from; i < this.history.length; i++) for (const seg of this.history[i]!) out.push(seg);
-    for (const s of this.current) out.push(s);
+    const h = this.history;
+    const from = this.policy.policy === 'window' && h.length > this.policy.turns ? h.length - this.policy.turns : 0;
+    // Sized up front: growing by push over-allocates (16 spare slots) on every call.
+    let n = (this.summary ? 2 : 1) + this.current.length;
+    for (let i = from; i < h.length; i++) n += h[i]!.length;
+    const out = new Array<Segment>(n);
+    let k = 0;
+    out[k++] = this.system;
+    if (this.summary) out[k++] = this.summary;
+    for (let i = from; i < h.length; i++) for (const seg of h[i]!) out[k++] = seg;
+    for (const seg of this.current) out[k++] = seg;
     return out;
   }
 
   /** A call of this turn answered with `outputTokens`; a tool then added `toolResultTokens` (0 after the last call). */
   recordCall(callIndex: number, outputTokens: number, toolResultTokens: number): void {
-    this.current.push(segment(`${this.turnKey}/c${callIndex}`, outputTokens));
-    if (toolResultTokens > 0) this.current.push(segment(`${this.turnKey}/r${callIndex}`, toolResultTokens));
+    this.current.push(segmentAfter(this.turnKey, this.turnHash, `/c${callIndex}`, outputTokens));
+    if (toolResultTokens > 0) this.current.push(segmentAfter(this.turnKey, this.turnHash, `/r${callIndex}`, toolResultTokens));
   }
 
   endTurn(): void {

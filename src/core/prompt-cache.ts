@@ -9,6 +9,7 @@
  * before the call (reads do not count against ITPM).
  */
 import { hashString } from '../scenario/rng.js';
+import { ExpiryTable } from './expiry-table.js';
 import type { Segment } from './context.js';
 import type { Usage } from './types.js';
 
@@ -20,8 +21,11 @@ const TTL_MS: Record<CacheTtl, number> = { '5m': 300_000, '1h': 3_600_000 };
 
 export class PromptCache {
   /** prefix identity (53-bit number from two hash lanes) → expiry time. */
-  private readonly entries = new Map<number, number>();
-  private sweepAtMs = 0;
+  private readonly entries = new ExpiryTable();
+  private readonly modelHashes = new Map<string, number>();
+  /** Scratch: identity and cumulative tokens of each prefix of the current prompt (reused, grown as needed). */
+  private ids = new Float64Array(64);
+  private accs = new Float64Array(64);
 
   /**
    * Splits a call's prompt into uncached input, cache read and cache write tokens, and records the
@@ -32,44 +36,55 @@ export class PromptCache {
     for (const s of segments) total += s.tokens;
     if (!ttl || total < MIN_CACHEABLE_TOKENS) return { inputTokens: total, cacheReadTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0 };
     const ttlMs = TTL_MS[ttl];
-    this.sweep(nowMs);
+    const n = segments.length;
+    if (n > this.ids.length) {
+      this.ids = new Float64Array(2 * n);
+      this.accs = new Float64Array(2 * n);
+    }
+    const { ids, accs } = this;
 
     // Rolling identity of each prefix: two 32-bit lanes over the segment hashes, packed into 53 bits.
-    let a = hashString(model);
+    let a = this.modelHash(model);
     let b = 0x9e3779b9;
     let acc = 0;
-    let read = 0;
-    let readId = -1;
-    let id = 0;
-    let systemId = -1;
-    for (const s of segments) {
+    for (let i = 0; i < n; i++) {
+      const s = segments[i]!;
       const h = s.hash;
       a = Math.imul(a ^ h, 0x01000193) >>> 0;
       b = Math.imul((b ^ (h + s.tokens)) >>> 0, 0x85ebca6b) >>> 0;
       acc += s.tokens;
-      id = a * 2097152 + (b >>> 11);
-      if (systemId < 0) systemId = id;
-      const exp = this.entries.get(id);
-      if (exp !== undefined && exp > nowMs) {
-        read = acc;
-        readId = id;
+      ids[i] = a * 2097152 + (b >>> 11);
+      accs[i] = acc;
+    }
+    // The read is the longest live prefix. Searching from the longest down stops at the first hit:
+    // in a conversation that is the previous call's prompt, a few segments back, rather than a
+    // lookup per segment (the prompt-cache model was ~13 % of a simulated day before).
+    let read = 0;
+    let readId = -1;
+    for (let i = n - 1; i >= 0; i--) {
+      if (this.entries.isLive(ids[i]!, nowMs)) {
+        read = accs[i]!;
+        readId = ids[i]!;
+        break;
       }
     }
-    if (readId >= 0) this.entries.set(readId, nowMs + ttlMs);
-    if (segments[0]!.tokens >= MIN_CACHEABLE_TOKENS) this.entries.set(systemId, nowMs + ttlMs);
-    this.entries.set(id, nowMs + ttlMs);
+    const expiresAtMs = nowMs + ttlMs;
+    if (readId >= 0) this.entries.set(readId, expiresAtMs, nowMs);
+    if (segments[0]!.tokens >= MIN_CACHEABLE_TOKENS) this.entries.set(ids[0]!, expiresAtMs, nowMs);
+    this.entries.set(ids[n - 1]!, expiresAtMs, nowMs);
     const write = total - read;
     return { inputTokens: 0, cacheReadTokens: read, cacheWrite5mTokens: ttl === '5m' ? write : 0, cacheWrite1hTokens: ttl === '1h' ? write : 0 };
   }
 
+  private modelHash(model: string): number {
+    let h = this.modelHashes.get(model);
+    if (h === undefined) this.modelHashes.set(model, (h = hashString(model)));
+    return h;
+  }
+
+  /** Prefix entries held: the live ones and lapsed ones not yet reclaimed (a small multiple of the live). */
   get size(): number {
     return this.entries.size;
   }
-
-  /** Drops expired entries at most once a minute, so memory stays bounded by what is live. */
-  private sweep(nowMs: number): void {
-    if (nowMs < this.sweepAtMs) return;
-    this.sweepAtMs = nowMs + 60_000;
-    for (const [k, exp] of this.entries) if (exp <= nowMs) this.entries.delete(k);
-  }
 }
+

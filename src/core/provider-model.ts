@@ -22,6 +22,11 @@ export interface ProviderRequest {
   model: string;
   /** Stable identity of this attempt (session, turn, call, attempt): seeds its latency draws. */
   requestKey: string;
+  /**
+   * hashString(requestKey), when the caller built it along with the key (the pipeline does, from the
+   * turn's hash), so the provider model need not hash the key again. Must agree with requestKey.
+   */
+  requestKeyHash?: number;
   segments: Segment[];
   /** Output the workload planned for this call; capped at `maxTokens`. */
   outputTokens: number;
@@ -77,7 +82,7 @@ export class ProviderModel {
     const m = this.models.get(req.model);
     if (!m) throw new Error(`provider model: unknown model "${req.model}"`);
     this.received.requests++;
-    const rng = this.streams.rng(req.requestKey);
+    const rng = req.requestKeyHash !== undefined ? this.streams.rngOfHashed(req.requestKeyHash) : this.streams.rng(req.requestKey);
     const ttft = m.ttft(rng);
     let multiplier = 1;
 

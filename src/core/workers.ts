@@ -21,6 +21,8 @@ export interface SlotWaiter {
 }
 
 const CONSUMER = 'pool';
+/** A slot granted at once (the common case): one shared, frozen answer rather than an object per turn. */
+const GRANTED_NOW: SlotResult = Object.freeze({ ok: true, waitedMs: 0 });
 
 export class WorkerPool {
   private busy = 0;
@@ -54,7 +56,7 @@ export class WorkerPool {
   request(cls: string, waiter: SlotWaiter, nowMs: number): SlotResult | { queued: true; id: string; deadlineAtMs: number } {
     if (this.busy < this.capacity && this.waiting.size === 0) {
       this.take();
-      return { ok: true, waitedMs: 0 };
+      return GRANTED_NOW;
     }
     const id = `w${this.nextId++}`;
     const r = this.queue.push(cls, waiter, nowMs, id);

@@ -3,11 +3,13 @@
  * provider usage per model and step (for tokens-per-minute against limits), sampled in-flight figures
  * and time series. Warm-up is excluded from everything but the time series.
  */
+import { CohortTally } from '../core/metrics/cohort.js';
 import { LATENCY_METRICS, type LatencyMetric } from '../core/metrics/report.js';
-import { newHistogram, recordMs, type Histogram } from '../core/metrics/histogram.js';
+import { FastHistogram } from '../core/metrics/fast-histogram.js';
+import type { Histogram } from '../core/metrics/histogram.js';
 import type { TurnOutcome } from '../core/pipeline/turn.js';
 import type { ProviderOutcome, ProviderRequest } from '../core/provider-model.js';
-import { EndTimes, IntHistogram } from './counts.js';
+import { EndTimes, IntHistogram, StepValues } from './counts.js';
 
 export interface StepUsage {
   requests: number[];
@@ -16,7 +18,7 @@ export interface StepUsage {
 }
 
 export class Recorder {
-  readonly latency = Object.fromEntries(LATENCY_METRICS.map((m) => [m, newHistogram()])) as Record<LatencyMetric, Histogram>;
+  private readonly latencyUs = Object.fromEntries(LATENCY_METRICS.map((m) => [m, new FastHistogram()])) as Record<LatencyMetric, FastHistogram>;
   readonly turns = { arrived: 0, completed: 0, cacheHits: 0, rejected: 0, deadLettered: 0, failed: 0, byReason: {} as Record<string, number> };
   readonly events = { providerCalls: 0, attempts: 0, retries: 0, fallbacks: 0, providerFailures: {} as Record<string, number>, breakerRejections: 0, limiterWaits: {} as Record<string, number> };
   /** Sampled every `sampleMs` inside the window. */
@@ -28,13 +30,16 @@ export class Recorder {
   /** Per model, per step: provider-admitted requests and ITPM-counted input and output tokens. */
   readonly usageByStep = new Map<string, StepUsage>();
   readonly series = { inFlightCalls: [] as number[], busySlots: [] as number[], queueDepth: [] as number[], activeSessions: [] as number[], turnsCompleted: [] as number[], costNanos: [] as number[] };
-  readonly stepLatency: Histogram[] = [];
+  /** Turn latency (µs) of completed turns, per step (for p95 over time). */
+  readonly stepLatency = new StepValues();
   /** Cost (nano-dollars) of the window's calls, and per session for sessions started in the window. */
   costNanos = 0;
   /** Usage and cost per model of turns that arrived in the window. */
   readonly byModel = new Map<string, { requests: number; inputTokens: number; outputTokens: number; cacheWrite5mTokens: number; cacheWrite1hTokens: number; cacheReadTokens: number; costNanos: number }>();
-  readonly sessionCost = newHistogram();
+  private readonly sessionCostUs = new FastHistogram();
   sessionsStarted = 0;
+  /** Sessions that started in the window and all their turns (exactly comparable with a live replay). */
+  readonly cohort = new CohortTally();
   sessionsCompleted = 0;
   /** Σ turn sojourn (ms) of turns that arrived in the window — W for Little's law. */
   sojournMs = 0;
@@ -50,6 +55,16 @@ export class Recorder {
     readonly stepMs: number,
   ) {}
 
+  /** Latency breakdown of the window's answered turns (HDR, µs). */
+  get latency(): Record<LatencyMetric, Histogram> {
+    return Object.fromEntries(LATENCY_METRICS.map((m) => [m, this.latencyUs[m].histogram()])) as Record<LatencyMetric, Histogram>;
+  }
+
+  /** Cost per session (micro-dollars) of the window's completed sessions (HDR). */
+  get sessionCost(): Histogram {
+    return this.sessionCostUs.histogram();
+  }
+
   private step(t: number): number {
     return Math.floor(t / this.stepMs);
   }
@@ -64,7 +79,7 @@ export class Recorder {
     for (const c of o.charges) this.series.costNanos[step] = (this.series.costNanos[step] ?? 0) + c.costNanos;
     if (o.status === 'ok' || o.status === 'cache-hit') {
       this.series.turnsCompleted[step] = (this.series.turnsCompleted[step] ?? 0) + 1;
-      (this.stepLatency[step] ??= newHistogram()).recordValue(Math.round((o.endedAtMs - o.startedAtMs) * 1000));
+      this.stepLatency.record(step, Math.round((o.endedAtMs - o.startedAtMs) * 1000));
     }
     if (o.startedAtMs < this.warmupMs || o.startedAtMs >= this.endMs) return;
     const t = this.turns;
@@ -110,14 +125,14 @@ export class Recorder {
     }
 
     if (o.status === 'ok' || o.status === 'cache-hit') {
-      const l = this.latency;
-      recordMs(l.turn, o.endedAtMs - o.startedAtMs);
-      recordMs(l.queueWait, o.queueWaitMs);
-      recordMs(l.limiterWait, o.limiterWaitMs);
-      recordMs(l.provider, o.providerMs);
-      recordMs(l.tool, o.toolMs);
-      recordMs(l.retryWait, o.retryWaitMs);
-      if (o.ttftMs !== undefined) recordMs(l.ttft, o.ttftMs);
+      const l = this.latencyUs;
+      l.turn.recordMs(o.endedAtMs - o.startedAtMs);
+      l.queueWait.recordMs(o.queueWaitMs);
+      l.limiterWait.recordMs(o.limiterWaitMs);
+      l.provider.recordMs(o.providerMs);
+      l.tool.recordMs(o.toolMs);
+      l.retryWait.recordMs(o.retryWaitMs);
+      if (o.ttftMs !== undefined) l.ttft.recordMs(o.ttftMs);
     }
   }
 
@@ -163,6 +178,6 @@ export class Recorder {
   sessionEnded(startedAtMs: number, costNanos: number): void {
     if (startedAtMs < this.warmupMs || startedAtMs >= this.endMs) return;
     this.sessionsCompleted++;
-    this.sessionCost.recordValue(Math.max(1, Math.round(costNanos / 1000))); // micro-dollars
+    this.sessionCostUs.record(Math.max(1, Math.round(costNanos / 1000))); // micro-dollars
   }
 }

@@ -12,13 +12,14 @@ import { Conversation } from '../core/context.js';
 import { MemoryCostCounters } from '../core/cost/index.js';
 import { MemoryLimiter } from '../core/limiter/index.js';
 import { buildDeps, cacheConfig, limiterConfig, queueConfig, slotCapacity } from '../core/pipeline/build.js';
+import type { PipelineDeps } from '../core/pipeline/deps.js';
 import type { CachedAnswer } from '../core/pipeline/effects.js';
 import type { VirtualEnv } from '../core/pipeline/env.js';
 import { turnPipeline, type TurnOutcome } from '../core/pipeline/turn.js';
 import { runVirtual } from '../core/pipeline/virtual-interpreter.js';
 import { ProviderModel } from '../core/provider-model.js';
 import { MemoryTaskQueue } from '../core/queue/index.js';
-import { VirtualScheduler } from '../core/scheduler.js';
+import { VirtualScheduler, type Resumable } from '../core/scheduler.js';
 import { WorkerPool, type SlotWaiter } from '../core/workers.js';
 import type { Scenario } from '../scenario/schema.js';
 import { Workload } from '../workload/stream.js';
@@ -76,53 +77,24 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}): SimResult {
   const workload = new Workload(scenario, seed);
   const system = scenario.conversation.tokens.systemPrompt;
   const policy = scenario.conversation.context;
-  let activeSessions = 0;
 
-  const startSession = (s: Session) => {
-    activeSessions++;
-    const sessionKey = `s${s.id}`;
-    const conv = new Conversation(sessionKey, system, policy);
-    let holdingSlot = false;
-    let costNanos = 0;
-    let i = 0;
-    const playTurn = () => {
-      const turn = s.turns[i]!;
-      recorder.turnStarted();
-      runVirtual(env, turnPipeline(deps, { sessionKey, priority: s.priority, turn, lastTurn: i === s.turns.length - 1, conversation: conv, holdingSlot }), onTurnEnd);
-    };
-    const onTurnEnd = (o: TurnOutcome) => {
-      recorder.turnEnded(o);
-      holdingSlot = o.holdingSlot;
-      for (const c of o.charges) costNanos += c.costNanos;
-      const answered = o.status === 'ok' || o.status === 'cache-hit';
-      const turn = s.turns[i]!;
-      // A user whose turn failed gives up: the conversation ends there.
-      if (answered && ++i < s.turns.length) sched.at(sched.now() + turn.thinkTimeAfterMs, playTurn);
-      else {
-        activeSessions--;
-        recorder.sessionEnded(s.startAtMs, costNanos);
-      }
-    };
-    if (s.startAtMs >= scenario.warmup && s.startAtMs < scenario.duration) recorder.sessionsStarted++;
-    playTurn();
-  };
-
+  const ctx: PlayContext = { scheduler: sched, env, deps, recorder, system, policy, warmupMs: scenario.warmup, endMs: scenario.duration, activeSessions: 0 };
+  // Arrivals are pulled one at a time: the next one is read when the previous one starts.
   const arrivals = workload.sessions({ untilMs: scenario.duration });
-  const nextArrival = () => {
-    const r = arrivals.next();
-    if (r.done) return;
-    const s = r.value;
-    sched.at(s.startAtMs, () => {
-      startSession(s);
-      nextArrival();
-    });
+  const arrival: Resumable = {
+    resume(value) {
+      new SessionPlay(ctx, value as Session).start();
+      const r = arrivals.next();
+      if (!r.done) sched.resumeAt(r.value.startAtMs, arrival, r.value);
+    },
   };
-  nextArrival();
+  const first = arrivals.next();
+  if (!first.done) sched.resumeAt(first.value.startAtMs, arrival, first.value);
 
   // Sampling runs until the window ends; the drain afterwards only completes what arrived.
   const sample = () => {
     const now = sched.now();
-    recorder.sample(now, pool.inUse, pool.queued, activeSessions);
+    recorder.sample(now, pool.inUse, pool.queued, ctx.activeSessions);
     if (now + sampleMs < scenario.duration) sched.at(now + sampleMs, sample);
   };
   sched.at(0, sample);
@@ -134,4 +106,76 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}): SimResult {
     opts.onProgress?.(Math.min(1, t / scenario.duration));
   }
   return { scenario, seed, recorder, workload, pool, cache: env.cache, counters: env.counters, providerModel: model, simulatedMs: sched.now(), wallMs: performance.now() - t0, events: sched.executed };
+}
+
+/** What every session of a run shares. */
+interface PlayContext {
+  scheduler: VirtualScheduler;
+  env: VirtualEnv;
+  deps: PipelineDeps;
+  recorder: Recorder;
+  system: number;
+  policy: Scenario['conversation']['context'];
+  warmupMs: number;
+  endMs: number;
+  activeSessions: number;
+}
+
+/**
+ * One session, played turn by turn: each turn through the pipeline, then the think time, until the
+ * last turn or the first unanswered one (the user gives up). A class the scheduler resumes with
+ * `resumeAt` after a think time, rather than closures per session: nothing is allocated per think
+ * time, and it keeps the simulator's hot loop free of per-session functions.
+ */
+class SessionPlay implements Resumable {
+  private readonly sessionKey: string;
+  private readonly conv: Conversation;
+  private readonly inCohort: boolean;
+  private holdingSlot = false;
+  private costNanos = 0;
+  private i = 0;
+  private readonly onTurnEnd = (o: TurnOutcome) => this.turnEnded(o);
+
+  constructor(
+    private readonly ctx: PlayContext,
+    private readonly s: Session,
+  ) {
+    this.sessionKey = `s${s.id}`;
+    this.conv = new Conversation(this.sessionKey, ctx.system, ctx.policy);
+    this.inCohort = s.startAtMs >= ctx.warmupMs && s.startAtMs < ctx.endMs;
+  }
+
+  start(): void {
+    this.ctx.activeSessions++;
+    if (this.inCohort) {
+      this.ctx.recorder.sessionsStarted++;
+      this.ctx.recorder.cohort.session();
+    }
+    this.resume();
+  }
+
+  /** Plays the next turn (at the start, and when a think time is over). */
+  resume(): void {
+    const { s, ctx } = this;
+    const turn = s.turns[this.i]!;
+    ctx.recorder.turnStarted();
+    const input = { sessionKey: this.sessionKey, priority: s.priority, turn, lastTurn: this.i === s.turns.length - 1, conversation: this.conv, holdingSlot: this.holdingSlot };
+    runVirtual(ctx.env, turnPipeline(ctx.deps, input), this.onTurnEnd);
+  }
+
+  private turnEnded(o: TurnOutcome): void {
+    const { s, ctx } = this;
+    ctx.recorder.turnEnded(o);
+    if (this.inCohort) ctx.recorder.cohort.turn(o.status, o.charges);
+    this.holdingSlot = o.holdingSlot;
+    for (const c of o.charges) this.costNanos += c.costNanos;
+    const answered = o.status === 'ok' || o.status === 'cache-hit';
+    const turn = s.turns[this.i]!;
+    // A user whose turn failed gives up: the conversation ends there.
+    if (answered && ++this.i < s.turns.length) ctx.scheduler.resumeAt(ctx.scheduler.now() + turn.thinkTimeAfterMs, this, undefined);
+    else {
+      ctx.activeSessions--;
+      ctx.recorder.sessionEnded(s.startAtMs, this.costNanos);
+    }
+  }
 }

@@ -39,6 +39,19 @@ function slotValue(slot: number): number {
   return sub * 2 ** bucket;
 }
 
+/**
+ * What `getValueAtPercentile(percentile)` of an HDR histogram (`newHistogram()`) reports when the value
+ * at that rank is `v`: the lowest value of v's slot for percentile 0, the highest otherwise. Computed
+ * for integers below 2^32; `undefined` for other values (ask HDR).
+ */
+export function hdrReportedValue(v: number, percentile: number): number | undefined {
+  if (!(v >= 0 && v < FAST_LIMIT && Number.isInteger(v))) return undefined;
+  const lowest = slotValue(slotOf(v));
+  if (percentile === 0) return lowest;
+  const log2 = 31 - Math.clz32(v);
+  return lowest + 2 ** (log2 > HALF_MAGNITUDE ? log2 - HALF_MAGNITUDE : 0) - 1;
+}
+
 export class FastHistogram {
   private readonly h = newHistogram();
   private readonly counts = new Float64Array(FAST_SLOTS);

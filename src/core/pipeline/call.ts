@@ -3,18 +3,21 @@
  * on failure fallback (cooldown) or retry with backoff → cost accounting. A sub-generator of the
  * turn pipeline (`yield*`).
  */
-import { Rng } from '../../scenario/rng.js';
-import { promptTokens, type Segment } from '../context.js';
+import { Rng, hashString } from '../../scenario/rng.js';
+import type { Segment } from '../context.js';
 import type { LimiterDecision } from '../limiter/types.js';
-import type { ProviderResult } from '../provider-model.js';
+import type { ProviderRequest, ProviderResult } from '../provider-model.js';
 import type { RouteFeatures } from '../router/index.js';
 import type { FailureKind, LimitCost, Usage } from '../types.js';
 import type { Pipeline } from './effects.js';
-import type { PipelineDeps, TurnTally } from './deps.js';
+import type { Charge, PipelineDeps, TurnTally } from './deps.js';
 
 export interface CallSpec {
   /** Identity of the call (session/turn/call): request keys and retry jitter derive from it. */
   key: string;
+  /** hashString(key), if the caller has it (request-key hashes extend it); computed when absent. */
+  keyHash?: number;
+  /** This call's routing features; `inputTokens` must be the prompt's, promptTokens(segments): the limiter reserves it. */
   features: RouteFeatures;
   segments: Segment[];
   outputTokens: number;
@@ -28,29 +31,80 @@ export type CallResult =
 
 const NOTHING: LimitCost = { requests: 1, inputTokens: 0, outputTokens: 0 };
 
+// The generator below keeps the control flow and the state that lives across yields; building objects
+// and bookkeeping happen in plain helpers. Performance: a generator's registers are allocated with it
+// and copied out and back at every yield, so a lean generator body is a cheap one.
+
+/** The first model of the call, with its explanation recorded in the tally. */
+function firstModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): string {
+  if (x.model) {
+    tally.routes.push(`fixed → ${x.model}`);
+    return x.model;
+  }
+  const r = d.router.route(x.features, d.now());
+  tally.routes.push(r.explanation);
+  return r.model;
+}
+
+function reservation(d: PipelineDeps, model: string, inputTokens: number): LimitCost {
+  return { requests: 1, inputTokens, outputTokens: d.outputEstimate(model) };
+}
+
+function request(d: PipelineDeps, x: CallSpec, keyHash: number, model: string, attempt: number): ProviderRequest {
+  const spec = d.scenario.models[model]!;
+  const suffix = `/a${attempt}`;
+  return {
+    model,
+    requestKey: x.key + suffix,
+    requestKeyHash: hashString(suffix, keyHash),
+    segments: x.segments,
+    outputTokens: x.outputTokens,
+    maxTokens: spec.maxTokens,
+    timeoutMs: spec.timeout,
+  };
+}
+
+function noteLimiterWait(tally: TurnTally, model: string, dec: LimiterDecision & { granted: false }): void {
+  tally.limiterWaitMs += dec.retryAfterMs;
+  tally.limiterWaits++;
+  const by = `${model}:${dec.binding}`;
+  tally.limiterWaitsBy[by] = (tally.limiterWaitsBy[by] ?? 0) + 1;
+}
+
+/** What the provider counted against ITPM / OTPM (cache reads are free of ITPM). */
+function used(u: Usage): LimitCost {
+  return { requests: 1, inputTokens: u.inputTokens + u.cacheWrite5mTokens + u.cacheWrite1hTokens, outputTokens: u.outputTokens };
+}
+
+function charge(d: PipelineDeps, tally: TurnTally, model: string, usage: Usage): Charge {
+  const c: Charge = { model, usage, costNanos: d.pricing.costNanos(model, usage) };
+  tally.charges.push(c);
+  return c;
+}
+
 export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipeline<CallResult> {
   const startedAt = d.now();
-  const first = x.model ? { model: x.model, explanation: `fixed → ${x.model}` } : d.router.route(x.features, d.now());
-  tally.routes.push(first.explanation);
-  let model = first.model;
-  const attempted: string[] = [];
-  const inputTokens = promptTokens(x.segments);
+  let model = firstModel(d, x, tally);
+  // Models tried, for the fallback chain. Made at the first failure: most calls never fail, and until
+  // then the only model tried is the current one.
+  let attempted: string[] | undefined;
+  const inputTokens = x.features.inputTokens; // = promptTokens(x.segments), summed once by the caller
+  const keyHash = x.keyHash ?? hashString(x.key);
   let rng: Rng | undefined;
 
   for (let attempt = 1; ; attempt++) {
-    if (!attempted.includes(model)) attempted.push(model);
-    const spec = d.scenario.models[model]!;
+    if (attempted !== undefined && !attempted.includes(model)) attempted.push(model);
     const breaker = d.breakers?.get(model);
     if (breaker && !breaker.allow(d.now())) {
       tally.breakerRejections++;
-      const fb = d.router.fallback(model, '503', attempted, d.now());
+      const fb = d.router.fallback(model, '503', (attempted ??= [model]), d.now());
       if (!fb) return { ok: false, reason: 'breaker-open' };
       tally.fallbacks++;
       model = fb.model;
       continue;
     }
 
-    const reserved: LimitCost = { requests: 1, inputTokens, outputTokens: d.outputEstimate(model) };
+    const reserved = reservation(d, model, inputTokens);
     for (;;) {
       const dec = (yield { t: 'acquire', model, cost: reserved }) as LimiterDecision;
       if (dec.granted) break;
@@ -58,29 +112,21 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
         breaker?.release(d.now()); // the probe slot it may hold was never used
         return { ok: false, reason: 'exceeds-capacity' };
       }
-      tally.limiterWaitMs += dec.retryAfterMs;
-      tally.limiterWaits++;
-      const by = `${model}:${dec.binding}`;
-      tally.limiterWaitsBy[by] = (tally.limiterWaitsBy[by] ?? 0) + 1;
+      noteLimiterWait(tally, model, dec);
       yield { t: 'sleep', ms: dec.retryAfterMs };
     }
 
     const callStart = d.now();
-    const res = (yield {
-      t: 'call',
-      req: { model, requestKey: `${x.key}/a${attempt}`, segments: x.segments, outputTokens: x.outputTokens, maxTokens: spec.maxTokens, timeoutMs: spec.timeout },
-    }) as ProviderResult;
+    const res = (yield { t: 'call', req: request(d, x, keyHash, model, attempt) }) as ProviderResult;
     tally.providerMs += d.now() - callStart;
     tally.attempts++;
 
     if (res.ok) {
-      const u = res.usage;
-      yield { t: 'settle', model, reserved, actual: { requests: 1, inputTokens: u.inputTokens + u.cacheWrite5mTokens + u.cacheWrite1hTokens, outputTokens: u.outputTokens } };
+      yield { t: 'settle', model, reserved, actual: used(res.usage) };
       breaker?.onSuccess(d.now());
-      const costNanos = d.pricing.costNanos(model, u);
-      yield { t: 'account', model, usage: u, costNanos };
-      tally.charges.push({ model, usage: u, costNanos });
-      return { ok: true, model, usage: u, ttftAtMs: callStart + res.ttftMs };
+      const c = charge(d, tally, model, res.usage);
+      yield { t: 'account', model, usage: c.usage, costNanos: c.costNanos };
+      return { ok: true, model, usage: c.usage, ttftAtMs: callStart + res.ttftMs };
     }
 
     // The provider did not do the work: give back the tokens, keep the request counted.
@@ -89,7 +135,7 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
     tally.failures[res.kind] = (tally.failures[res.kind] ?? 0) + 1;
     if (attempt >= d.scenario.retry.maxAttempts || !d.retry.isRetryable(res.kind)) return { ok: false, reason: res.kind };
 
-    const fb = d.router.fallback(model, res.kind, attempted, d.now());
+    const fb = d.router.fallback(model, res.kind, (attempted ??= [model]), d.now());
     if (fb) {
       tally.fallbacks++;
       tally.routes.push(fb.explanation);

@@ -13,6 +13,7 @@
  * Performance: this runs once per simulated turn, so it allocates one outcome object (fixed shape,
  * mutated in place) and no closures; see bench/core.ts.
  */
+import { hashString } from '../../scenario/rng.js';
 import { cacheKey } from '../cache/index.js';
 import { promptTokens, type Conversation } from '../context.js';
 import type { RouteFeatures } from '../router/index.js';
@@ -20,7 +21,7 @@ import type { Usage } from '../types.js';
 import type { SlotResult } from '../workers.js';
 import { callModel, type CallResult } from './call.js';
 import type { PipelineDeps, TurnTally } from './deps.js';
-import type { CachedAnswer, Pipeline } from './effects.js';
+import type { CachedAnswer, Effect, Pipeline } from './effects.js';
 
 /**
  * What the pipeline needs of a turn. The workload's `Turn` has this shape; core declares it itself
@@ -88,9 +89,13 @@ export function refused(o: TurnOutcome, r: SlotResult & { ok: false }): void {
   o.reason = r.reason;
 }
 
+/** A release carries no data: one frozen effect serves every turn. */
+const RELEASE: Effect = Object.freeze({ t: 'release' });
+
 export function* turnPipeline(d: PipelineDeps, x: TurnInput): Pipeline<TurnOutcome> {
   const o = newOutcome(d.now(), x.holdingSlot);
   const turnKey = `${x.sessionKey}/t${x.turn.index}`;
+  const turnHash = hashString(turnKey); // call and request keys extend turnKey; their hashes extend this
   const conv = x.conversation;
   // Routing key: the session, so a split keeps a conversation on one model (its prompt cache stays warm).
   const features: RouteFeatures = { requestKey: x.sessionKey, priority: x.priority, inputTokens: 0, turn: x.turn.index, call: 1 };
@@ -140,7 +145,7 @@ export function* turnPipeline(d: PipelineDeps, x: TurnInput): Pipeline<TurnOutco
       features.inputTokens = promptTokens(summary.segments);
       features.call = 0;
       const model = ctx.policy === 'summarise' ? ctx.model : undefined;
-      const r: CallResult = yield* callModel(d, { key: `${turnKey}/summary`, features, segments: summary.segments, outputTokens: summary.outputTokens, model }, o);
+      const r: CallResult = yield* callModel(d, { key: `${turnKey}/summary`, keyHash: hashString('/summary', turnHash), features, segments: summary.segments, outputTokens: summary.outputTokens, model }, o);
       if (!r.ok) {
         failed(o, r.reason);
         break turn;
@@ -149,11 +154,15 @@ export function* turnPipeline(d: PipelineDeps, x: TurnInput): Pipeline<TurnOutco
     }
 
     conv.beginTurn(x.turn.index, x.turn.userTokens);
-    for (const c of x.turn.calls) {
+    const calls = x.turn.calls;
+    // An index loop: a for-of would keep an iterator object alive across the yields.
+    for (let i = 0; i < calls.length; i++) {
+      const c = calls[i]!;
       const segments = conv.prompt();
       features.inputTokens = promptTokens(segments);
       features.call = c.index;
-      const r: CallResult = yield* callModel(d, { key: `${turnKey}/c${c.index}`, features, segments, outputTokens: c.outputTokens, model: undefined }, o);
+      const suffix = `/c${c.index}`;
+      const r: CallResult = yield* callModel(d, { key: turnKey + suffix, keyHash: hashString(suffix, turnHash), features, segments, outputTokens: c.outputTokens, model: undefined }, o);
       if (!r.ok) {
         failed(o, r.reason);
         break turn;
@@ -174,7 +183,7 @@ export function* turnPipeline(d: PipelineDeps, x: TurnInput): Pipeline<TurnOutco
   }
 
   if (o.holdingSlot && !keepsSlot(d, x, o)) {
-    yield { t: 'release' };
+    yield RELEASE;
     o.holdingSlot = false;
   }
   o.endedAtMs = d.now();

@@ -1,0 +1,76 @@
+/**
+ * One pass of the request pipeline under the simulator's interpreter, used by bench/core.ts: a fresh
+ * session's single-call turn — slot → route → limiter acquire → provider call (the provider model:
+ * latency draws, prompt caching, its own rate limits) → settle → account → release — and then the
+ * virtual clock runs the call's completion. Response cache and breaker off, limits out of reach, so
+ * every pass takes the same path. A new Conversation per pass, as a one-turn session has.
+ */
+import { MemoryResponseCache } from '../../src/core/cache/index.js';
+import { Conversation } from '../../src/core/context.js';
+import { MemoryCostCounters } from '../../src/core/cost/index.js';
+import { MemoryLimiter } from '../../src/core/limiter/index.js';
+import { buildDeps, limiterConfig, queueConfig } from '../../src/core/pipeline/build.js';
+import type { CachedAnswer } from '../../src/core/pipeline/effects.js';
+import { turnPipeline, type TurnOutcome, type TurnPlan } from '../../src/core/pipeline/turn.js';
+import { runVirtual } from '../../src/core/pipeline/virtual-interpreter.js';
+import { ProviderModel } from '../../src/core/provider-model.js';
+import { MemoryTaskQueue } from '../../src/core/queue/index.js';
+import { VirtualScheduler } from '../../src/core/scheduler.js';
+import { WorkerPool, type SlotWaiter } from '../../src/core/workers.js';
+import { parseScenario } from '../../src/scenario/load.js';
+import { bestRate } from './measure.js';
+
+const YAML = `
+users: { dailyActive: 1000, concurrencyRatio: 1% }
+models: { m: { id: claude-sonnet-4-5, limits: { rpm: 1G, itpm: 1G, otpm: 1G } } }
+cache: false
+breaker: false
+workers: { count: 1000, concurrency: 1000 }
+`;
+const TURN: TurnPlan = { index: 1, userTokens: 100, promptKey: 'p', calls: [{ index: 1, outputTokens: 200, toolLatencyAfterMs: 0, toolResultTokens: 0 }] };
+const SYSTEM_TOKENS = 1000;
+
+/**
+ * Best pipeline passes/s of `rounds` rounds of `roundMs` (after a warm-up round). `inFlight` passes
+ * are started before the clock runs them to completion: 1 times one pass; more keeps that many turns
+ * alive at once (their objects then survive young-generation GCs, as in a busy simulation).
+ */
+export function pipelinePassRate(opts: { rounds: number; roundMs: number; inFlight?: number }): number {
+  const inFlight = opts.inFlight ?? 1;
+  const parsed = parseScenario(YAML, 'bench-pipeline.yaml');
+  if (!parsed.scenario) throw new Error(`bench scenario: ${JSON.stringify(parsed.problems)}`);
+  const s = parsed.scenario;
+  const sched = new VirtualScheduler();
+  const deps = buildDeps(s, { now: () => sched.now() });
+  const qc = queueConfig(s);
+  const env = {
+    scheduler: sched,
+    pool: new WorkerPool(1e6, new MemoryTaskQueue<SlotWaiter>(qc), qc),
+    cache: new MemoryResponseCache<CachedAnswer>({ ttlMs: 1, maxEntries: 1, maxBytes: 1 }),
+    limiter: new MemoryLimiter(limiterConfig(s)),
+    counters: new MemoryCostCounters(),
+    provider: new ProviderModel(s, s.seed),
+  };
+  const policy = s.conversation.context;
+  let answered = 0;
+  const done = (o: TurnOutcome) => {
+    if (o.status === 'ok') answered++;
+  };
+  let passes = 0;
+  const rate = bestRate(
+    (start, n) => {
+      for (let i = start; i < start + n; i++) {
+        const sessionKey = `s${i}`;
+        const conversation = new Conversation(sessionKey, SYSTEM_TOKENS, policy);
+        runVirtual(env, turnPipeline(deps, { sessionKey, priority: 'standard', turn: TURN, lastTurn: true, conversation, holdingSlot: false }), done);
+        if ((i + 1) % inFlight === 0) sched.run(); // the provider calls complete; the turns end
+      }
+      sched.run();
+      passes += n;
+      return answered;
+    },
+    { rounds: opts.rounds, roundMs: opts.roundMs, batch: 20_480 },
+  );
+  if (answered !== passes) throw new Error(`bench: ${passes - answered} of ${passes} pipeline passes did not answer`);
+  return rate;
+}

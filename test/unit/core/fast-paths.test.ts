@@ -1,0 +1,158 @@
+/**
+ * The simulator's fast paths must give exactly what the straightforward code gave: each case here
+ * runs a fast path next to a reference (the library call, or the plain computation) on seeded random
+ * inputs and compares results bit for bit. The golden reports check the same at the scale of whole
+ * runs; these tests say which part broke. The prompt-cache model's are in prompt-cache.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { Conversation, type Segment } from '../../../src/core/context.js';
+import { FastHistogram } from '../../../src/core/metrics/fast-histogram.js';
+import { encodeHistogram, newHistogram, recordMs, type Histogram } from '../../../src/core/metrics/histogram.js';
+import { VirtualScheduler } from '../../../src/core/scheduler.js';
+import { Rng, RngFamily, hashString } from '../../../src/scenario/rng.js';
+import { StepValues } from '../../../src/sim/counts.js';
+
+function sameHistogram(a: Histogram, b: Histogram): void {
+  expect(encodeHistogram(a)).toBe(encodeHistogram(b));
+  expect([a.totalCount, a.maxValue, a.minNonZeroValue, a.mean]).toEqual([b.totalCount, b.maxValue, b.minNonZeroValue, b.mean]);
+  for (const p of [0, 1, 50, 90, 95, 99, 99.9, 100]) expect(a.getValueAtPercentile(p)).toBe(b.getValueAtPercentile(p));
+}
+
+/** Integers of every magnitude, HDR slot boundaries (2^k - 1, 2^k, 2^k + 1) and zeros. */
+function values(seed: number, n: number): number[] {
+  const rng = new Rng(seed, 'fast-paths');
+  const out: number[] = [];
+  for (let k = 0; k <= 41; k++) out.push(2 ** k - 1, 2 ** k, 2 ** k + 1);
+  for (let i = 0; i < n; i++) {
+    const r = rng.next();
+    out.push(r < 0.2 ? 0 : r < 0.4 ? rng.int(3000) : Math.floor(Math.exp(rng.next() * Math.log(2 ** 42))));
+  }
+  return out;
+}
+
+describe('FastHistogram', () => {
+  it('equals recording every value into HDR, across reads in between', () => {
+    const fast = new FastHistogram();
+    const ref = newHistogram();
+    const vs = values(1, 20_000);
+    vs.forEach((v, i) => {
+      fast.record(v);
+      ref.recordValue(v);
+      if (i === 5000) sameHistogram(fast.histogram(), ref); // a read (flush) mid-way, then more values
+    });
+    sameHistogram(fast.histogram(), ref);
+  });
+
+  it('recordMs equals recordMs (rounding to µs, clamping at 0 and at the upper bound)', () => {
+    const fast = new FastHistogram();
+    const ref = newHistogram();
+    const rng = new Rng(2, 'ms');
+    for (const ms of [-5, -0.0001, 0, 0.0004, 0.0005, 1e12, 3e9]) {
+      fast.recordMs(ms);
+      recordMs(ref, ms);
+    }
+    for (let i = 0; i < 10_000; i++) {
+      const ms = rng.next() * 10 ** (rng.int(8) - 2);
+      fast.recordMs(ms);
+      recordMs(ref, ms);
+    }
+    sameHistogram(fast.histogram(), ref);
+  });
+
+  it('keeps min and max right when they share a slot, and with a single value', () => {
+    for (const vs of [[5000], [5000, 5001, 5002], [0, 0, 7], [0]]) {
+      const fast = new FastHistogram();
+      const ref = newHistogram();
+      for (const v of vs) {
+        fast.record(v);
+        ref.recordValue(v);
+      }
+      sameHistogram(fast.histogram(), ref);
+    }
+  });
+});
+
+describe('StepValues', () => {
+  it('answers every percentile exactly as an HDR histogram per step', () => {
+    const steps = new StepValues();
+    const refs: Histogram[] = [];
+    const rng = new Rng(3, 'steps');
+    const sizes = [1, 2, 3, 20, 1000, 5000, 3000];
+    sizes.forEach((n, step) => {
+      refs[step] = newHistogram();
+      for (let i = 0; i < n; i++) {
+        // Many duplicates, as latencies in whole µs often are; the last step spans every magnitude.
+        const v = step === 6 ? Math.floor(Math.exp(rng.next() * Math.log(2 ** 40))) : rng.next() < 0.3 ? 250_000 : Math.round(rng.next() * 5e6);
+        steps.record(step, v);
+        refs[step]!.recordValue(v);
+      }
+    });
+    sizes.forEach((_, step) => {
+      for (const p of [0, 1, 50, 90, 95, 99, 99.9, 100]) expect(steps.percentile(step, p)).toBe(refs[step]!.getValueAtPercentile(p));
+    });
+    expect(steps.percentile(sizes.length, 95)).toBe(0);
+  });
+});
+
+describe('incremental hashing', () => {
+  it('hashString continues from a prefix hash', () => {
+    for (const [a, b] of [['', 'x'], ['s12', '/t3'], ['s1/t1', '/c12'], ['é€', '𝄞/u']]) expect(hashString(b!, hashString(a!))).toBe(hashString(a! + b!));
+  });
+
+  it('gives every conversation segment the hash of its key', () => {
+    const c = new Conversation('s77', 1200, { policy: 'summarise', after: 2, summaryTokens: 300, model: 'haiku' });
+    const seen: Segment[] = [];
+    for (let t = 1; t <= 5; t++) {
+      const due = c.summaryDue();
+      if (due) {
+        seen.push(...due.segments);
+        c.applySummary(250);
+      }
+      c.beginTurn(t, 40 + t);
+      c.recordCall(1, 100, 30);
+      c.recordCall(2, 120, 0);
+      seen.push(...c.prompt());
+      c.endTurn();
+    }
+    expect(seen.length).toBeGreaterThan(20);
+    for (const s of seen) expect(s.hash).toBe(hashString(s.key));
+  });
+
+  it('RngFamily streams equal Rng streams from the full key list', () => {
+    const family = new RngFamily(42, 'provider');
+    for (const key of ['s1/t1/c1/a1', 's99/t3/summary/a2', '', 7, 2 ** 40 + 0.5]) {
+      const a = family.rng(key);
+      const b = new Rng(42, 'provider', key);
+      for (let i = 0; i < 20; i++) expect(a.nextUint32()).toBe(b.nextUint32());
+    }
+  });
+});
+
+describe('VirtualScheduler.resumeAt', () => {
+  it('orders target events and closures by (time, priority, sequence) alike', () => {
+    const s = new VirtualScheduler();
+    const log: string[] = [];
+    const target = { resume: (v: unknown) => log.push(String(v)) };
+    s.at(10, () => log.push('c1'));
+    s.resumeAt(10, target, 't1');
+    s.resumeAt(10, target, 't0', 0); // priority 0 runs first at the same instant
+    s.at(5, () => log.push('c0'));
+    s.resumeAt(10, target, 't2');
+    s.run();
+    expect(log).toEqual(['c0', 't0', 'c1', 't1', 't2']);
+    expect(s.executed).toBe(5);
+  });
+
+  it('cancels target events; cancelling one that ran is a no-op', () => {
+    const s = new VirtualScheduler();
+    const log: unknown[] = [];
+    const target = { resume: (v: unknown) => log.push(v) };
+    const a = s.resumeAt(1, target, 'a');
+    const b = s.resumeAt(2, target, 'b');
+    s.cancel(b);
+    s.run(1);
+    s.cancel(a);
+    s.run();
+    expect(log).toEqual(['a']);
+  });
+});

@@ -1,0 +1,163 @@
+/**
+ * The provider prompt-cache model's fast paths against oracles: the split of every prompt against the
+ * algorithm as first written (a Map, a lookup per prefix), the expiry table against a Map, and the
+ * request-key hashes the pipeline builds against hashing the keys.
+ */
+import { describe, expect, it } from 'vitest';
+import { MemoryResponseCache } from '../../../src/core/cache/index.js';
+import { Conversation, type Segment } from '../../../src/core/context.js';
+import { MemoryCostCounters } from '../../../src/core/cost/index.js';
+import { ExpiryTable } from '../../../src/core/expiry-table.js';
+import { MemoryLimiter } from '../../../src/core/limiter/index.js';
+import { buildDeps, cacheConfig, limiterConfig, queueConfig } from '../../../src/core/pipeline/build.js';
+import type { CachedAnswer } from '../../../src/core/pipeline/effects.js';
+import { turnPipeline } from '../../../src/core/pipeline/turn.js';
+import { runVirtual } from '../../../src/core/pipeline/virtual-interpreter.js';
+import { MIN_CACHEABLE_TOKENS, PromptCache, type CacheTtl } from '../../../src/core/prompt-cache.js';
+import { ProviderModel, type ProviderRequest } from '../../../src/core/provider-model.js';
+import { MemoryTaskQueue } from '../../../src/core/queue/index.js';
+import { VirtualScheduler } from '../../../src/core/scheduler.js';
+import { WorkerPool, type SlotWaiter } from '../../../src/core/workers.js';
+import { parseScenario } from '../../../src/scenario/load.js';
+import { Rng, hashString } from '../../../src/scenario/rng.js';
+
+/** The prompt-cache algorithm as first written (forward scan, a lookup per prefix, sweep each minute): the oracle. */
+class ReferencePromptCache {
+  private readonly entries = new Map<number, number>();
+  private sweepAtMs = 0;
+
+  apply(model: string, segments: readonly Segment[], nowMs: number, ttl: CacheTtl | undefined) {
+    let total = 0;
+    for (const s of segments) total += s.tokens;
+    if (!ttl || total < MIN_CACHEABLE_TOKENS) return { inputTokens: total, cacheReadTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0 };
+    const ttlMs = ttl === '5m' ? 300_000 : 3_600_000;
+    if (nowMs >= this.sweepAtMs) {
+      this.sweepAtMs = nowMs + 60_000;
+      for (const [k, exp] of this.entries) if (exp <= nowMs) this.entries.delete(k);
+    }
+    let a = hashString(model);
+    let b = 0x9e3779b9;
+    let acc = 0;
+    let read = 0;
+    let readId = -1;
+    let id = 0;
+    let systemId = -1;
+    for (const s of segments) {
+      a = Math.imul(a ^ s.hash, 0x01000193) >>> 0;
+      b = Math.imul((b ^ (s.hash + s.tokens)) >>> 0, 0x85ebca6b) >>> 0;
+      acc += s.tokens;
+      id = a * 2097152 + (b >>> 11);
+      if (systemId < 0) systemId = id;
+      const exp = this.entries.get(id);
+      if (exp !== undefined && exp > nowMs) {
+        read = acc;
+        readId = id;
+      }
+    }
+    if (readId >= 0) this.entries.set(readId, nowMs + ttlMs);
+    if (segments[0]!.tokens >= MIN_CACHEABLE_TOKENS) this.entries.set(systemId, nowMs + ttlMs);
+    this.entries.set(id, nowMs + ttlMs);
+    const write = total - read;
+    return { inputTokens: 0, cacheReadTokens: read, cacheWrite5mTokens: ttl === '5m' ? write : 0, cacheWrite1hTokens: ttl === '1h' ? write : 0 };
+  }
+}
+
+describe('PromptCache', () => {
+  it('splits every prompt as the forward-scan algorithm did, over many interleaved conversations', () => {
+    const rng = new Rng(4, 'prompt-cache');
+    const fast = new PromptCache();
+    const ref = new ReferencePromptCache();
+    const policies = [{ policy: 'full' as const }, { policy: 'window' as const, turns: 3 }];
+    const convs = Array.from({ length: 300 }, (_, i) => ({ c: new Conversation(`s${i}`, 800 + 100 * (i % 5), policies[i % 2]!), turn: 0, model: i % 3 === 0 ? 'haiku' : 'sonnet' }));
+    let now = 0;
+    let reads = 0;
+    let systemOnly = 0; // reads of the system prompt alone (a slid window, a new conversation)
+    for (let step = 0; step < 20_000; step++) {
+      now += rng.int(4000); // conversations come back within and after the 5-minute lifetime
+      const x = convs[rng.int(convs.length)]!;
+      x.c.beginTurn(++x.turn, 20 + rng.int(400));
+      const calls = 1 + rng.int(3);
+      for (let k = 1; k <= calls; k++) {
+        const segments = x.c.prompt();
+        const ttl: CacheTtl | undefined = x.model === 'haiku' ? '1h' : step % 7 === 0 ? undefined : '5m';
+        const got = fast.apply(x.model, segments, now, ttl);
+        expect(got).toEqual(ref.apply(x.model, segments, now, ttl));
+        if (got.cacheReadTokens > 0) reads++;
+        if (got.cacheReadTokens > 0 && got.cacheReadTokens < 1600) systemOnly++;
+        x.c.recordCall(k, 50 + rng.int(300), k < calls ? rng.int(600) : 0);
+      }
+      x.c.endTurn();
+    }
+    expect(reads).toBeGreaterThan(10_000);
+    expect(systemOnly).toBeGreaterThan(1000);
+  });
+});
+
+describe('ExpiryTable', () => {
+  it('answers liveness as a Map of expiries does, through take-overs and rebuilds', () => {
+    const rng = new Rng(5, 'expiry-table');
+    const table = new ExpiryTable();
+    const ref = new Map<number, number>();
+    const keys = Array.from({ length: 30_000 }, () => rng.nextUint32() * 2097152 + (rng.nextUint32() >>> 11));
+    let now = 0;
+    for (let i = 0; i < 300_000; i++) {
+      now += rng.int(3);
+      const key = keys[rng.int(rng.next() < 0.5 ? 500 : keys.length)]!; // a hot set and a long tail
+      const exp = ref.get(key);
+      expect(table.isLive(key, now)).toBe(exp !== undefined && exp > now);
+      if (rng.next() < 0.5) {
+        const at = now + 1 + rng.int(20_000);
+        table.set(key, at, now);
+        ref.set(key, at);
+      }
+    }
+    expect(table.size).toBeLessThan(ref.size); // lapsed entries were reclaimed
+  });
+});
+
+describe('request-key hashes built by the pipeline', () => {
+  it('agree with the request keys, through summaries, retries and fallbacks', () => {
+    const parsed = parseScenario(
+      `seed: 3
+users: { dailyActive: 100, concurrencyRatio: 1% }
+conversation: { context: { policy: summarise, after: 2, summaryTokens: 300, model: haiku } }
+models:
+  sonnet: { id: claude-sonnet-4-5 }
+  haiku: { id: claude-haiku-4-5 }
+router: { default: sonnet, fallback: [haiku], cooldown: 0s }
+retry: { maxAttempts: 4, baseDelay: 100ms }
+breaker: false
+faults: [{ at: 0s, for: 1h, errorRate: 40%, status: 529 }]
+`,
+      'hashes.yaml',
+    );
+    expect(parsed.problems).toEqual([]);
+    const s = parsed.scenario!;
+    const sched = new VirtualScheduler();
+    const model = new ProviderModel(s, s.seed);
+    const keys: string[] = [];
+    const provider = {
+      decide(req: ProviderRequest, nowMs: number) {
+        keys.push(req.requestKey);
+        expect(req.requestKeyHash).toBe(hashString(req.requestKey));
+        return model.decide(req, nowMs);
+      },
+    };
+    const qc = queueConfig(s);
+    const env = { scheduler: sched, pool: new WorkerPool(100, new MemoryTaskQueue<SlotWaiter>(qc), qc), cache: new MemoryResponseCache<CachedAnswer>(cacheConfig(s)!), limiter: new MemoryLimiter(limiterConfig(s)), counters: new MemoryCostCounters(), provider };
+    const deps = buildDeps(s, { now: () => sched.now() });
+    for (let id = 0; id < 20; id++) {
+      const conversation = new Conversation(`s${id}`, 1500, s.conversation.context);
+      const play = (t: number) => {
+        const turn = { index: t, userTokens: 50, promptKey: `s${id}-t${t}`, calls: [1, 2].map((index) => ({ index, outputTokens: 80, toolLatencyAfterMs: index === 1 ? 100 : 0, toolResultTokens: index === 1 ? 200 : 0 })) };
+        runVirtual(env, turnPipeline(deps, { sessionKey: `s${id}`, priority: 'standard', turn, lastTurn: t === 4, conversation, holdingSlot: false }), (o) => {
+          if (t < 4 && o.status === 'ok') play(t + 1);
+        });
+      };
+      play(1);
+      sched.run();
+    }
+    expect(keys.some((k) => k.includes('/summary/'))).toBe(true);
+    expect(keys.some((k) => k.endsWith('/a2'))).toBe(true); // retried or fell back
+  });
+});
