@@ -64,8 +64,14 @@ function request(d: PipelineDeps, x: CallSpec, keyHash: number, model: string, a
   };
 }
 
-function noteLimiterWait(tally: TurnTally, model: string, dec: LimiterDecision & { granted: false }): void {
+/**
+ * The limiter held this call back for `retryAfterMs`. The wait always adds up; the call is counted as
+ * held back once (`first`), however often it wakes and is denied again — every waiter of a bucket
+ * wakes at the same instant and only one wins, so counting denials would count wake-ups.
+ */
+function noteLimiterWait(tally: TurnTally, model: string, dec: LimiterDecision & { granted: false }, first: boolean): void {
   tally.limiterWaitMs += dec.retryAfterMs;
+  if (!first) return;
   tally.limiterWaits++;
   const by = `${model}:${dec.binding}`;
   tally.limiterWaitsBy[by] = (tally.limiterWaitsBy[by] ?? 0) + 1;
@@ -105,14 +111,14 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
     }
 
     const reserved = reservation(d, model, inputTokens);
-    for (;;) {
+    for (let denials = 0; ; denials++) {
       const dec = (yield { t: 'acquire', model, cost: reserved }) as LimiterDecision;
       if (dec.granted) break;
       if (!Number.isFinite(dec.retryAfterMs)) {
         breaker?.release(d.now()); // the probe slot it may hold was never used
         return { ok: false, reason: 'exceeds-capacity' };
       }
-      noteLimiterWait(tally, model, dec);
+      noteLimiterWait(tally, model, dec, denials === 0);
       yield { t: 'sleep', ms: dec.retryAfterMs };
     }
 

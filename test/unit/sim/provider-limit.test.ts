@@ -67,6 +67,8 @@ describe('a provider-limit-bound scenario', () => {
     expect(t.completed, JSON.stringify(t)).toBe(t.arrived);
     expect(base.population.sessionsCompleted).toBe(base.population.sessionsStarted);
     expect(base.events.limiterWaits['m:rpm'] ?? 0).toBeGreaterThan(0);
+    // Each held-back call counts once, however often it woke and lost to another waiter.
+    expect(base.events.limiterWaits['m:rpm']!).toBeLessThanOrEqual(base.turns.arrived);
     expect(base.latency.limiterWait.mean).toBeGreaterThan(1000);
     // The margin keeps us under the provider's own limit: it never answers 429.
     expect(base.events.providerFailures['429'] ?? 0).toBe(0);
