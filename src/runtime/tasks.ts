@@ -129,7 +129,8 @@ export class TaskService {
   /**
    * One dispatcher per instance claims tasks and runs up to `concurrency` at once. It sleeps while
    * idle — a local submit or a finished task wakes it at once; other instances' submits (Redis) are
-   * found by polling that backs off from `pollMs` to 500 ms — so an idle runtime costs nothing.
+   * found by polling that backs off from `pollMs` to 100 ms — so an idle instance costs ten cheap
+   * claims a second, and a task pushed elsewhere waits at most ~100 ms for an idle instance.
    */
   private async dispatch(): Promise<void> {
     const base = this.opts.pollMs ?? 25;
@@ -147,7 +148,7 @@ export class TaskService {
         continue;
       }
       if (!task) {
-        await this.idleWait(Math.min(500, base * 2 ** idle));
+        await this.idleWait(Math.min(100, base * 2 ** idle));
         idle = Math.min(idle + 1, 5);
         continue;
       }
