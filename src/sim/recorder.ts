@@ -3,6 +3,7 @@
  * provider usage per model and step (for tokens-per-minute against limits), sampled in-flight figures
  * and time series. Warm-up is excluded from everything but the time series.
  */
+import { addCharge } from '../core/cost/types.js';
 import { CohortTally } from '../core/metrics/cohort.js';
 import { LATENCY_METRICS, type LatencyMetric } from '../core/metrics/report.js';
 import { FastHistogram } from '../core/metrics/fast-histogram.js';
@@ -112,16 +113,7 @@ export class Recorder {
     for (const k in o.limiterWaitsBy) e.limiterWaits[k] = (e.limiterWaits[k] ?? 0) + o.limiterWaitsBy[k]!;
     for (const c of o.charges) {
       this.costNanos += c.costNanos;
-      let m = this.byModel.get(c.model);
-      if (!m) this.byModel.set(c.model, (m = { requests: 0, inputTokens: 0, outputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, costNanos: 0 }));
-      const u = c.usage;
-      m.requests++;
-      m.inputTokens += u.inputTokens;
-      m.outputTokens += u.outputTokens;
-      m.cacheWrite5mTokens += u.cacheWrite5mTokens;
-      m.cacheWrite1hTokens += u.cacheWrite1hTokens;
-      m.cacheReadTokens += u.cacheReadTokens;
-      m.costNanos += c.costNanos;
+      addCharge(this.byModel, c.model, c.usage, c.costNanos);
     }
 
     if (o.status === 'ok' || o.status === 'cache-hit') {

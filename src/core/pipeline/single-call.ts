@@ -9,7 +9,7 @@ import type { SlotResult } from '../workers.js';
 import { callModel, type CallResult } from './call.js';
 import type { PipelineDeps } from './deps.js';
 import type { CachedAnswer, Pipeline } from './effects.js';
-import { failed, newOutcome, refused, type TurnOutcome } from './turn.js';
+import { failed, gotSlot, newOutcome, type TurnOutcome } from './turn.js';
 
 export interface SingleCallInput {
   /** Identity of the request (request keys and retry jitter derive from it). */
@@ -35,13 +35,7 @@ export function* singleCallPipeline(d: PipelineDeps, x: SingleCallInput): Pipeli
         break call;
       }
     }
-    const slot = (yield { t: 'slot', cls: x.priority }) as SlotResult;
-    o.queueWaitMs += slot.waitedMs;
-    if (!slot.ok) {
-      refused(o, slot);
-      break call;
-    }
-    o.holdingSlot = true;
+    if (!gotSlot(o, (yield { t: 'slot', cls: x.priority }) as SlotResult)) break call;
     const features = { requestKey: x.key, priority: x.priority, inputTokens: promptTokens(x.segments), turn: 1, call: 1 };
     const r: CallResult = yield* callModel(d, { key: x.key, features, segments: x.segments, outputTokens: x.outputTokens, model: x.model }, o);
     if (!r.ok) {

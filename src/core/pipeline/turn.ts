@@ -84,6 +84,17 @@ function keepsSlot(d: PipelineDeps, x: TurnInput, o: TurnOutcome): boolean {
   return d.scenario.workers.mode === 'perSession' && (o.status === 'ok' || o.status === 'cache-hit') && !x.lastTurn;
 }
 
+/** Books a slot answer on the outcome; false when the turn was refused (queue full, deadline). */
+export function gotSlot(o: TurnOutcome, r: SlotResult): boolean {
+  o.queueWaitMs += r.waitedMs;
+  if (!r.ok) {
+    refused(o, r);
+    return false;
+  }
+  o.holdingSlot = true;
+  return true;
+}
+
 export function refused(o: TurnOutcome, r: SlotResult & { ok: false }): void {
   o.status = r.reason === 'deadline' ? 'dead-letter' : 'rejected';
   o.reason = r.reason;
@@ -104,13 +115,7 @@ export function* turnPipeline(d: PipelineDeps, x: TurnInput): Pipeline<TurnOutco
   // passes through each delegating frame, so fewer frames is measurably faster (bench/core.ts).
   turn: {
     if (d.scenario.workers.mode === 'perSession' && !o.holdingSlot) {
-      const r = (yield { t: 'slot', cls: x.priority }) as SlotResult;
-      o.queueWaitMs += r.waitedMs;
-      if (!r.ok) {
-        refused(o, r);
-        break turn;
-      }
-      o.holdingSlot = true;
+      if (!gotSlot(o, (yield { t: 'slot', cls: x.priority }) as SlotResult)) break turn;
     }
 
     let key: string | undefined;
@@ -130,13 +135,7 @@ export function* turnPipeline(d: PipelineDeps, x: TurnInput): Pipeline<TurnOutco
     }
 
     if (!o.holdingSlot) {
-      const r = (yield { t: 'slot', cls: x.priority }) as SlotResult;
-      o.queueWaitMs += r.waitedMs;
-      if (!r.ok) {
-        refused(o, r);
-        break turn;
-      }
-      o.holdingSlot = true;
+      if (!gotSlot(o, (yield { t: 'slot', cls: x.priority }) as SlotResult)) break turn;
     }
 
     const summary = conv.summaryDue();
