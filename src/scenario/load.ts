@@ -11,7 +11,7 @@ import { ErrorCode, HeadroomError } from '../errors.js';
 import { explainIssues, type PathProblem } from './issues.js';
 import { keysAt } from './json-schema.js';
 import { formatPath, formatProblem, type PathSegment, type Problem } from './problems.js';
-import { checkRules } from './rules.js';
+import { checkRules, checkWarnings } from './rules.js';
 import { normalise, ScenarioSchema, type Scenario } from './schema.js';
 
 /** Scenario files are a few KB; anything this large is a mistake or an attack. */
@@ -27,6 +27,10 @@ export interface LoadResult {
 export interface LoadOptions {
   /** `key.path=value` overrides (from `--set`), applied before validation; values are YAML scalars. */
   overrides?: readonly string[];
+  /** The date warnings are judged against (YYYY-MM-DD); default today (UTC). */
+  today?: string;
+  /** Receives warnings (e.g. a model retiring soon) when loading succeeds. */
+  onWarning?: (w: Problem) => void;
 }
 
 interface Located {
@@ -119,6 +123,7 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
   const pathProblems = [...(parsed.success ? [] : explainIssues(parsed.error.issues, raw, keysAt)), ...checkRules(raw)];
   problems.push(...pathProblems.map((p) => located(file, doc, lc, p)));
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
+  warnings.push(...checkWarnings(raw, opts.today ?? new Date().toISOString().slice(0, 10)).map((p) => located(file, doc, lc, p)));
   if (problems.length > 0 || !parsed.success) return { problems, warnings };
   return { scenario: normalise(parsed.data), problems, warnings };
 }
@@ -142,6 +147,7 @@ export async function checkScenarioFile(file: string, opts: LoadOptions = {}): P
 /** Reads a scenario or throws a HeadroomError listing every problem (exit code 2 at the CLI). */
 export async function loadScenario(file: string, opts: LoadOptions = {}): Promise<Scenario> {
   const r = await checkScenarioFile(file, opts);
+  if (r.scenario) for (const w of r.warnings) opts.onWarning?.(w);
   if (!r.scenario) {
     throw new HeadroomError(ErrorCode.scenarioInvalid, `${file}: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} in the scenario`, {
       details: r.problems.map(formatProblem),

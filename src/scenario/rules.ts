@@ -5,7 +5,7 @@
  */
 import { didYouMean } from './did-you-mean.js';
 import type { PathProblem } from './issues.js';
-import { CATALOG_MODEL_IDS } from './price-catalog.js';
+import { CATALOG_MODEL_IDS, PRICE_CATALOG } from './price-catalog.js';
 import type { PathSegment } from './problems.js';
 import { parseCount, parseDuration, parseRatio } from './units.js';
 
@@ -118,4 +118,29 @@ export function checkRules(doc: unknown): PathProblem[] {
 function queueClasses(doc: Raw): string[] {
   const q = doc.queue;
   return isMap(q) && isMap(q.classes) ? Object.keys(q.classes) : DEFAULT_CLASSES;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Warnings, not errors: a catalog model that the provider retires within 90 days of `today`
+ * (YYYY-MM-DD), or has retired already — plans made on it will not hold for long.
+ */
+export function checkWarnings(doc: unknown, today: string): PathProblem[] {
+  const out: PathProblem[] = [];
+  if (!isMap(doc) || !isMap(doc.models)) return out;
+  const now = Date.parse(`${today}T00:00:00Z`);
+  for (const [name, m] of Object.entries(doc.models)) {
+    if (!isMap(m) || typeof m.id !== 'string' || (m.price ?? 'catalog') !== 'catalog') continue;
+    const retires = PRICE_CATALOG[m.id]?.retiresOn;
+    if (!retires) continue;
+    const days = Math.round((Date.parse(`${retires}T00:00:00Z`) - now) / DAY_MS);
+    if (days > 90) continue;
+    out.push({
+      path: ['models', name, 'id'],
+      message: days < 0 ? `${m.id} was retired on ${retires}` : `${m.id} retires on ${retires} (in ${days} day${days === 1 ? '' : 's'})`,
+      hint: 'plan on a current model: the price catalog (src/scenario/price-catalog.ts) lists them with their dates',
+    });
+  }
+  return out;
 }

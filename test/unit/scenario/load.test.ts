@@ -176,7 +176,7 @@ describe('scenario commands', () => {
 
   it('`scenario check --json` prints valid JSON with ok and every problem', async () => {
     const bad = join(dir, 'bad-json.yaml');
-    writeFileSync(bad, 'users: { dailyActive: 0, concurrencyRatio: 3% }\nmodels: { sonnet: { id: claude-sonnet-4-5 } }\nworkers: { count: 0 }\n');
+    writeFileSync(bad, 'users: { dailyActive: 0, concurrencyRatio: 3% }\nmodels: { sonnet: { id: claude-sonnet-5-5 } }\nworkers: { count: 0 }\n');
     const { code, stdout } = await runCli(['scenario', 'check', '--json', SUPPORT, bad]);
     expect(code).toBe(2);
     const report = JSON.parse(stdout) as { ok: boolean; files: { file: string; ok: boolean; problems: unknown[] }[] };
@@ -199,5 +199,21 @@ describe('scenario commands', () => {
     const { code, stdout } = await runCli(['scenario', 'check', '--json', ...BUNDLED]);
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, files: BUNDLED.map((file) => ({ file, ok: true, problems: [] })) });
+  });
+});
+
+describe('warnings', () => {
+  const yaml = (id: string) => `users: { dailyActive: 100, concurrencyRatio: 1% }\nmodels:\n  m: { id: ${id} }\n`;
+
+  it('warns, located, when a catalog model retires within 90 days, and says when it has retired', () => {
+    const soon = parseScenario(yaml('claude-sonnet-4-5'), 'w.yaml', { today: '2026-11-21' });
+    expect(soon.problems).toEqual([]);
+    expect(soon.scenario).toBeDefined();
+    expect(soon.warnings).toHaveLength(1);
+    expect(soon.warnings[0]).toMatchObject({ line: 3, column: 12, path: 'models.m.id', message: 'claude-sonnet-4-5 retires on 2026-11-30 (in 9 days)' });
+    const gone = parseScenario(yaml('claude-sonnet-4-5'), 'w.yaml', { today: '2026-12-05' });
+    expect(gone.warnings[0]!.message).toBe('claude-sonnet-4-5 was retired on 2026-11-30');
+    expect(parseScenario(yaml('claude-sonnet-4-5'), 'w.yaml', { today: '2026-06-01' }).warnings).toEqual([]);
+    expect(parseScenario(yaml('claude-sonnet-5-5'), 'w.yaml', { today: '2026-11-21' }).warnings).toEqual([]);
   });
 });
