@@ -1,5 +1,6 @@
 /** Shared output helpers for commands: JSON vs human output, and where each goes. */
 import type { Writable } from 'node:stream';
+import { formatProblem, type Problem } from '../scenario/problems.js';
 
 export interface Io {
   out: Writable;
@@ -17,3 +18,10 @@ export function writeJson(io: Io, value: unknown): void {
 export function line(io: Io, text = ''): void {
   io.out.write(`${text}\n`);
 }
+
+/** Prints a scenario warning (e.g. a model retiring soon) on stderr, located like a problem. */
+export const warnTo =
+  (io: Io) =>
+  (w: Problem): void => {
+    io.err.write(`warning: ${formatProblem(w)}\n`);
+  };

@@ -17,12 +17,11 @@ import { replay, type ReplayResult } from '../../loadtest/replay.js';
 import { checkTarget } from '../../loadtest/target.js';
 import { renderReport } from '../../report/terminal.js';
 import { loadScenario } from '../../scenario/load.js';
-import { formatProblem } from '../../scenario/problems.js';
 import { formatDuration, parseDuration } from '../../scenario/units.js';
 import { buildReport } from '../../sim/build-report.js';
 import { simulate } from '../../sim/simulate.js';
 import { LiveProgress } from '../live-progress.js';
-import { line, writeJson, type Io } from '../output.js';
+import { line, warnTo, writeJson, type Io } from '../output.js';
 
 export interface LoadtestOptions {
   target: string;
@@ -140,7 +139,7 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
     if (!parseDuration(o.duration).ok) throw new HeadroomError(ErrorCode.badArgument, `--duration: expected a duration like 10m, found ${JSON.stringify(o.duration)}`);
     overrides.push(`duration=${o.duration}`);
   }
-  const scenario = await loadScenario(file, { overrides, onWarning: (w) => io.err.write(`warning: ${formatProblem(w)}\n`) });
+  const scenario = await loadScenario(file, { overrides, onWarning: warnTo(io) });
   const seed = o.seed ?? scenario.seed;
   const pricing = new Pricing(scenario);
   if (!o.json) line(io, `replaying ${scenario.name} (seed ${seed}) against ${target.origin} at ${o.timeScale}× — ${formatDuration(scenario.duration)} of scenario time in ≈${formatDuration(scenario.duration / o.timeScale)}`);

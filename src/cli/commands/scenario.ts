@@ -3,7 +3,7 @@ import { ExitCode } from '../../errors.js';
 import { scenarioJsonSchema } from '../../scenario/json-schema.js';
 import { checkScenarioFile, loadScenario } from '../../scenario/load.js';
 import { formatProblem } from '../../scenario/problems.js';
-import { line, writeJson, type Io } from '../output.js';
+import { line, warnTo, writeJson, type Io } from '../output.js';
 
 export async function scenarioCheck(io: Io, files: string[], opts: { json: boolean; set: string[] }): Promise<number> {
   const results = [];
@@ -14,7 +14,7 @@ export async function scenarioCheck(io: Io, files: string[], opts: { json: boole
   } else {
     for (const r of results) {
       if (r.problems.length === 0) line(io, `ok  ${r.file}${r.scenario ? `  (${r.scenario.name}: ${Object.keys(r.scenario.models).length} model(s), ${r.scenario.users.dailyActive.toLocaleString('en-US')} daily users)` : ''}`);
-      for (const w of r.warnings) io.err.write(`warning: ${formatProblem(w)}\n`);
+      for (const w of r.warnings) warnTo(io)(w);
       for (const p of r.problems) io.err.write(`${formatProblem(p)}\n`);
     }
     if (failed.length > 0) {

@@ -10,9 +10,8 @@ import { AnthropicProvider } from '../../runtime/providers/anthropic.js';
 import { MemoryTextStore } from '../../runtime/providers/text-store.js';
 import { createRuntime } from '../../runtime/runtime.js';
 import { loadScenario } from '../../scenario/load.js';
-import { formatProblem } from '../../scenario/problems.js';
 import { parseDuration } from '../../scenario/units.js';
-import { line, type Io } from '../output.js';
+import { line, warnTo, type Io } from '../output.js';
 
 export interface ServeOptions {
   scenario: string;
@@ -60,7 +59,7 @@ async function connectRedis(url: string): Promise<Redis> {
 export async function serve(io: Io, o: ServeOptions): Promise<number> {
   const reclaimAfterMs = ms(o.reclaimAfter, '--reclaim-after');
   const drainMs = ms(o.drainTimeout, '--drain-timeout');
-  const scenario = await loadScenario(o.scenario, { overrides: o.set, onWarning: (w) => io.err.write(`warning: ${formatProblem(w)}\n`) });
+  const scenario = await loadScenario(o.scenario, { overrides: o.set, onWarning: warnTo(io) });
   if (o.provider === 'mock' && !o.providerUrl)
     throw new HeadroomError(ErrorCode.badArgument, '--provider mock needs --provider-url (start one with `headroom mock-provider --scenario FILE`)');
   const texts = new MemoryTextStore();

@@ -4,11 +4,10 @@ import { ExitCode } from '../../errors.js';
 import { Pricing } from '../../core/pricing.js';
 import { renderReport } from '../../report/terminal.js';
 import { loadScenario } from '../../scenario/load.js';
-import { formatProblem } from '../../scenario/problems.js';
 import { parseDuration } from '../../scenario/units.js';
 import { buildReport } from '../../sim/build-report.js';
 import { simulate } from '../../sim/simulate.js';
-import { line, writeJson, type Io } from '../output.js';
+import { line, warnTo, writeJson, type Io } from '../output.js';
 import { progressBar } from '../progress.js';
 
 export interface SimRunOptions {
@@ -23,7 +22,7 @@ export async function simRun(io: Io, file: string, opts: SimRunOptions): Promise
   const overrides = [...opts.set];
   if (opts.duration !== undefined) overrides.push(`duration=${opts.duration}`);
   if (opts.duration !== undefined && !parseDuration(opts.duration).ok) overrides.push(`duration=${JSON.stringify(opts.duration)}`);
-  const scenario = await loadScenario(file, { overrides, onWarning: (w) => io.err.write(`warning: ${formatProblem(w)}\n`) });
+  const scenario = await loadScenario(file, { overrides, onWarning: warnTo(io) });
   const bar = !opts.json && io.isTty ? progressBar(io, 'simulating') : undefined;
   const result = simulate(scenario, { ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(bar ? { onProgress: bar.update } : {}) });
   bar?.stop();
