@@ -1,24 +1,14 @@
 /** RedisResponseCache against a real Redis (127.0.0.1:6379): the shared conformance suite, then sharing across instances. */
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { redisPair, testPrefix } from '../helpers/redis.js';
 import { cacheKey } from '../../src/core/cache/cache-key.js';
 import { RedisResponseCache } from '../../src/runtime/stores/redis-cache.js';
 import { cacheConformance } from '../conformance/cache.case.js';
 import type { Answer } from '../conformance/cache.case.js';
 import { realClock } from '../conformance/queue.case.js';
 
-const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
-const other = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 }); // a second "instance"
-
-beforeAll(async () => {
-  await Promise.all([redis.connect(), other.connect()]);
-});
-afterAll(async () => {
-  await Promise.all([redis.quit(), other.quit()]);
-});
-
-const prefix = () => `test-${randomUUID().slice(0, 8)}`;
+const { redis, other } = redisPair(); // `other`: a second "instance" on the same Redis
+const prefix = testPrefix;
 
 /** Deletes every key of one cache prefix by SCAN (value keys are per entry); never FLUSH the shared Redis. */
 async function drop(p: string): Promise<void> {

@@ -1,22 +1,12 @@
 /** RedisCostCounters against a real Redis (127.0.0.1:6379): the shared conformance suite, then sharing across instances. */
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { redisPair, testPrefix } from '../helpers/redis.js';
 import { MemoryCostCounters } from '../../src/core/cost/memory-cost-counters.js';
 import { RedisCostCounters } from '../../src/runtime/stores/redis-cost-counters.js';
 import { costConformance } from '../conformance/cost.case.js';
 
-const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
-const other = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 }); // a second "instance"
-
-beforeAll(async () => {
-  await Promise.all([redis.connect(), other.connect()]);
-});
-afterAll(async () => {
-  await Promise.all([redis.quit(), other.quit()]);
-});
-
-const prefix = () => `test-${randomUUID().slice(0, 8)}`;
+const { redis, other } = redisPair(); // `other`: a second "instance" on the same Redis
+const prefix = testPrefix;
 /** Deletes exactly these counters' keys (never FLUSH: the Redis is shared with other tests). */
 const drop = async (c: RedisCostCounters) => void (await redis.del(...(await c.keys())));
 

@@ -1,22 +1,12 @@
 /** RedisTaskQueue against a real Redis (127.0.0.1:6379): the shared conformance suite, then what only a shared store can show. */
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { redisPair, testPrefix } from '../helpers/redis.js';
 import { RedisTaskQueue } from '../../src/runtime/stores/redis-queue.js';
 import { baseQueueConfig, queueConformance, realClock } from '../conformance/queue.case.js';
 import type { Job } from '../conformance/queue.case.js';
 
-const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
-const other = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 }); // a second "instance"
-
-beforeAll(async () => {
-  await Promise.all([redis.connect(), other.connect()]);
-});
-afterAll(async () => {
-  await Promise.all([redis.quit(), other.quit()]);
-});
-
-const prefix = () => `test-${randomUUID().slice(0, 8)}`;
+const { redis, other } = redisPair(); // `other`: a second "instance" on the same Redis
+const prefix = testPrefix;
 /** Deletes exactly this queue's keys (never FLUSH: the Redis is shared with other tests). */
 const drop = async (q: RedisTaskQueue<unknown>) => void (await redis.del(...q.keys()));
 
