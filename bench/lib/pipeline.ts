@@ -41,7 +41,6 @@ export function pipelinePassRate(opts: { rounds: number; roundMs: number; inFlig
   if (!parsed.scenario) throw new Error(`bench scenario: ${JSON.stringify(parsed.problems)}`);
   const s = parsed.scenario;
   const sched = new VirtualScheduler();
-  const deps = buildDeps(s, { now: () => sched.now() });
   const qc = queueConfig(s);
   const env = {
     scheduler: sched,
@@ -51,6 +50,7 @@ export function pipelinePassRate(opts: { rounds: number; roundMs: number; inFlig
     counters: new MemoryCostCounters(),
     provider: new ProviderModel(s, s.seed),
   };
+  const deps = buildDeps(s, { now: () => sched.now(), stores: env });
   const policy = s.conversation.context;
   let answered = 0;
   const done = (o: TurnOutcome) => {

@@ -11,6 +11,7 @@
  */
 import { hashString } from '../scenario/rng.js';
 import type { Scenario } from '../scenario/schema.js';
+import { appended, emptyList } from './lists.js';
 
 export interface Segment {
   key: string;
@@ -50,11 +51,11 @@ export interface ConversationState {
 /** The context of one conversation (one per session). Not shared; cheap to create. */
 export class Conversation {
   /** Past turns, each as the segments it was sent as (so later prompts share their prefix exactly). */
-  private history: Segment[][] = [];
+  private history: (readonly Segment[])[] = [];
   private summary: Segment | undefined;
   private summaries = 0;
   /** This turn: the user message and what earlier calls of the agent loop added. */
-  private current: Segment[] = [];
+  private current: readonly Segment[] = emptyList();
   private turnKey = '';
   /** hashString of sessionKey and of turnKey: segment keys extend them, so only suffixes get hashed. */
   private readonly sessionHash: number;
@@ -96,13 +97,13 @@ export class Conversation {
 
   /** A call of this turn answered with `outputTokens`; a tool then added `toolResultTokens` (0 after the last call). */
   recordCall(callIndex: number, outputTokens: number, toolResultTokens: number): void {
-    this.current.push(segmentAfter(this.turnKey, this.turnHash, `/c${callIndex}`, outputTokens));
-    if (toolResultTokens > 0) this.current.push(segmentAfter(this.turnKey, this.turnHash, `/r${callIndex}`, toolResultTokens));
+    this.current = appended(this.current, segmentAfter(this.turnKey, this.turnHash, `/c${callIndex}`, outputTokens));
+    if (toolResultTokens > 0) this.current = appended(this.current, segmentAfter(this.turnKey, this.turnHash, `/r${callIndex}`, toolResultTokens));
   }
 
   endTurn(): void {
     this.history.push(this.current);
-    this.current = [];
+    this.current = emptyList();
   }
 
   /** Under `summarise`, the summarising call due before the next turn, if any. */

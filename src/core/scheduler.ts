@@ -25,6 +25,8 @@ interface Event {
   fn: (() => void) | null;
   target: Resumable | null;
   value: unknown;
+  /** A `resumeAt` event: nobody holds it as a handle, so it is reused once run. */
+  pooled: boolean;
 }
 
 /**
@@ -34,6 +36,8 @@ interface Event {
  */
 export class VirtualScheduler implements Scheduler {
   private heap: Event[] = [];
+  /** Run `resumeAt` events, ready for reuse (a simulated day schedules millions; reuse spares the GC). */
+  private spare: Event[] = [];
   private seq = 0;
   private t: number;
   /** Events executed so far (for events/s figures). */
@@ -48,7 +52,7 @@ export class VirtualScheduler implements Scheduler {
   }
 
   at(atMs: number, fn: () => void, priority = 1): Event {
-    const e: Event = { at: atMs < this.t ? this.t : atMs, pri: priority, seq: this.seq++, fn, target: null, value: undefined };
+    const e: Event = { at: atMs < this.t ? this.t : atMs, pri: priority, seq: this.seq++, fn, target: null, value: undefined, pooled: false };
     this.push(e);
     return e;
   }
@@ -56,12 +60,22 @@ export class VirtualScheduler implements Scheduler {
   /**
    * Like `at`, but calls `target.resume(value)`. Performance: the simulator resumes a pipeline process
    * at nearly every event; passing the process and its value spares a closure per event. Ties break
-   * exactly as with `at` (one sequence number per scheduled event, whichever the kind).
+   * exactly as with `at` (one sequence number per scheduled event, whichever the kind). Returns no
+   * handle: such an event cannot be cancelled, and its object is reused once it has run.
    */
-  resumeAt(atMs: number, target: Resumable, value: unknown, priority = 1): Event {
-    const e: Event = { at: atMs < this.t ? this.t : atMs, pri: priority, seq: this.seq++, fn: null, target, value };
+  resumeAt(atMs: number, target: Resumable, value: unknown, priority = 1): void {
+    const at = atMs < this.t ? this.t : atMs;
+    const e = this.spare.pop();
+    if (e === undefined) {
+      this.push({ at, pri: priority, seq: this.seq++, fn: null, target, value, pooled: true });
+      return;
+    }
+    e.at = at;
+    e.pri = priority;
+    e.seq = this.seq++;
+    e.target = target;
+    e.value = value;
     this.push(e);
-    return e;
   }
 
   cancel(handle: unknown): void {
@@ -90,6 +104,7 @@ export class VirtualScheduler implements Scheduler {
       const value = e.value;
       e.target = null; // a later cancel(handle) of a run event is a no-op; drop references for the GC
       e.value = undefined;
+      if (e.pooled) this.spare.push(e);
       this.executed++;
       target.resume(value);
     } else if (fn !== null) {

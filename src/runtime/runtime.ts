@@ -92,11 +92,12 @@ export function createRuntime(o: RuntimeOptions): Runtime {
   }
   const pool = new WorkerPool(slots, new MemoryTaskQueue<SlotWaiter>(qc), qc);
   const metrics = new RuntimeMetrics({ processMetrics: o.processMetrics ?? false });
+  const env: RealtimeEnv = { scheduler, pool, cache, limiter, counters, provider: o.provider };
   const deps = buildDeps(s, {
     seed: o.seed ?? s.seed,
     now: () => scheduler.now(),
+    stores: env,
     onBreaker: (t) => metrics.breaker.set({ model: t.model }, t.to === 'closed' ? 0 : t.to === 'half-open' ? 1 : 2),
   });
-  const env: RealtimeEnv = { scheduler, pool, cache, limiter, counters, provider: o.provider };
   return { scenario: s, deps, env, scheduler, sessions, texts: o.texts, metrics, redis: o.redis, prefix, slots, timeScale, draining: false };
 }

@@ -114,7 +114,7 @@ export class TurnService {
         ...(answer !== undefined ? { answer } : {}),
         ...(o.charges.length > 0 ? { model: o.charges[o.charges.length - 1]!.model } : {}),
         usage: totalUsage(o.charges),
-        charges: o.charges,
+        charges: [...o.charges],
         costNanos,
         costUsd: costNanos / 1e9,
         timings: {
@@ -129,7 +129,7 @@ export class TurnService {
         attempts: o.attempts,
         retries: o.retries,
         fallbacks: o.fallbacks,
-        route: o.routes,
+        route: [...o.routes],
       };
     } finally {
       rt.metrics.inFlight.dec();

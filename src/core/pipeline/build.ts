@@ -12,7 +12,7 @@ import type { QueueConfig } from '../queue/types.js';
 import { RetryPolicy } from '../retry/index.js';
 import { Router } from '../router/index.js';
 import { distMean } from '../../scenario/distributions.js';
-import type { PipelineDeps } from './deps.js';
+import type { PipelineDeps, PipelineStores } from './deps.js';
 
 export function limiterConfig(s: Scenario): LimiterConfig {
   return { models: Object.fromEntries(Object.entries(s.models).map(([n, m]) => [n, { ...m.limits }])), margin: s.limiter.margin };
@@ -34,12 +34,14 @@ export function slotCapacity(s: Scenario): number {
   return s.workers.count * s.workers.concurrency;
 }
 
-export function buildDeps(s: Scenario, opts: { seed?: number; now: () => number; onBreaker?: BreakerListener }): PipelineDeps {
+/** `stores`: the interpreter's env (which carries them) or the stores themselves. */
+export function buildDeps(s: Scenario, opts: { seed?: number; now: () => number; stores: PipelineStores; onBreaker?: BreakerListener }): PipelineDeps {
   const expected = Math.round(distMean(s.conversation.tokens.output));
   return {
     scenario: s,
     seed: opts.seed ?? s.seed,
     now: opts.now,
+    stores: { pool: opts.stores.pool, cache: opts.stores.cache, limiter: opts.stores.limiter, counters: opts.stores.counters },
     router: new Router(s.router, Object.keys(s.models)),
     breakers: s.breaker === false ? undefined : new BreakerSet(s.breaker, opts.onBreaker),
     retry: new RetryPolicy(s.retry),

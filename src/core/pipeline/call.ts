@@ -4,11 +4,12 @@
  * turn pipeline (`yield*`).
  */
 import { Rng, hashString } from '../../scenario/rng.js';
+import { appended, counted } from '../lists.js';
 import type { Segment } from '../context.js';
 import type { LimiterDecision } from '../limiter/types.js';
 import type { ProviderRequest, ProviderResult } from '../provider-model.js';
 import type { RouteFeatures } from '../router/index.js';
-import type { FailureKind, LimitCost, Usage } from '../types.js';
+import type { FailureKind, LimitCost, MaybePromise, Usage } from '../types.js';
 import type { Pipeline } from './effects.js';
 import type { Charge, PipelineDeps, TurnTally } from './deps.js';
 
@@ -38,11 +39,11 @@ const NOTHING: LimitCost = { requests: 1, inputTokens: 0, outputTokens: 0 };
 /** The first model of the call, with its explanation recorded in the tally. */
 function firstModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): string {
   if (x.model) {
-    tally.routes.push(`fixed → ${x.model}`);
+    tally.routes = appended(tally.routes, `fixed → ${x.model}`);
     return x.model;
   }
   const r = d.router.route(x.features, d.now());
-  tally.routes.push(r.explanation);
+  tally.routes = appended(tally.routes, r.explanation);
   return r.model;
 }
 
@@ -73,8 +74,7 @@ function noteLimiterWait(tally: TurnTally, model: string, dec: LimiterDecision &
   tally.limiterWaitMs += dec.retryAfterMs;
   if (!first) return;
   tally.limiterWaits++;
-  const by = `${model}:${dec.binding}`;
-  tally.limiterWaitsBy[by] = (tally.limiterWaitsBy[by] ?? 0) + 1;
+  tally.limiterWaitsBy = counted(tally.limiterWaitsBy, `${model}:${dec.binding}`);
 }
 
 /** What the provider counted against ITPM / OTPM (cache reads are free of ITPM). */
@@ -82,10 +82,11 @@ function used(u: Usage): LimitCost {
   return { requests: 1, inputTokens: u.inputTokens + u.cacheWrite5mTokens + u.cacheWrite1hTokens, outputTokens: u.outputTokens };
 }
 
-function charge(d: PipelineDeps, tally: TurnTally, model: string, usage: Usage): Charge {
+/** Prices the call, books it on the tally and adds it to the cost counters (whose answer it returns). */
+function account(d: PipelineDeps, tally: TurnTally, model: string, usage: Usage): MaybePromise<void> {
   const c: Charge = { model, usage, costNanos: d.pricing.costNanos(model, usage) };
-  tally.charges.push(c);
-  return c;
+  tally.charges = appended(tally.charges, c);
+  return d.stores.counters.add(model, usage, c.costNanos);
 }
 
 export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipeline<CallResult> {
@@ -112,7 +113,8 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
 
     const reserved = reservation(d, model, inputTokens);
     for (let denials = 0; ; denials++) {
-      const dec = (yield { t: 'acquire', model, cost: reserved }) as LimiterDecision;
+      let dec = d.stores.limiter.acquire(model, reserved, d.now());
+      if (dec instanceof Promise) dec = (yield { t: 'await', promise: dec, what: 'limiter.acquire' }) as LimiterDecision;
       if (dec.granted) break;
       if (!Number.isFinite(dec.retryAfterMs)) {
         breaker?.release(d.now()); // the probe slot it may hold was never used
@@ -128,23 +130,25 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
     tally.attempts++;
 
     if (res.ok) {
-      yield { t: 'settle', model, reserved, actual: used(res.usage) };
+      const settled = d.stores.limiter.settle(model, reserved, used(res.usage), d.now());
+      if (settled instanceof Promise) yield { t: 'await', promise: settled, what: 'limiter.settle' };
       breaker?.onSuccess(d.now());
-      const c = charge(d, tally, model, res.usage);
-      yield { t: 'account', model, usage: c.usage, costNanos: c.costNanos };
-      return { ok: true, model, usage: c.usage, ttftAtMs: callStart + res.ttftMs };
+      const added = account(d, tally, model, res.usage);
+      if (added instanceof Promise) yield { t: 'await', promise: added, what: 'counters.add' };
+      return { ok: true, model, usage: res.usage, ttftAtMs: callStart + res.ttftMs };
     }
 
     // The provider did not do the work: give back the tokens, keep the request counted.
-    yield { t: 'settle', model, reserved, actual: NOTHING };
+    const refunded = d.stores.limiter.settle(model, reserved, NOTHING, d.now());
+    if (refunded instanceof Promise) yield { t: 'await', promise: refunded, what: 'limiter.settle' };
     breaker?.onFailure(d.now());
-    tally.failures[res.kind] = (tally.failures[res.kind] ?? 0) + 1;
+    tally.failures = counted(tally.failures, res.kind);
     if (attempt >= d.scenario.retry.maxAttempts || !d.retry.isRetryable(res.kind)) return { ok: false, reason: res.kind };
 
     const fb = d.router.fallback(model, res.kind, (attempted ??= [model]), d.now());
     if (fb) {
       tally.fallbacks++;
-      tally.routes.push(fb.explanation);
+      tally.routes = appended(tally.routes, fb.explanation);
       model = fb.model;
       continue;
     }

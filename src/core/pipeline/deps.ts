@@ -1,15 +1,33 @@
-/** What the pipeline needs besides effects: the scenario, the clock and the pure decision components. */
+/** What the pipeline needs besides effects: the scenario, the clock, the stores and the pure decision components. */
 import type { BreakerSet } from '../breaker/index.js';
+import type { ResponseCache } from '../cache/types.js';
+import type { CostCounters } from '../cost/types.js';
+import type { Limiter } from '../limiter/types.js';
 import type { Pricing } from '../pricing.js';
 import type { RetryPolicy } from '../retry/index.js';
 import type { Router } from '../router/index.js';
 import type { Scenario } from '../../scenario/schema.js';
 import type { Usage } from '../types.js';
+import type { WorkerPool } from '../workers.js';
+import type { CachedAnswer } from './effects.js';
+
+/**
+ * Shared state the pipeline calls directly (effects.ts says why). Memory stores answer at once; Redis
+ * stores answer with a Promise, which the pipeline yields as an `await` effect. The pool is the
+ * interpreter's (a slot request may wait, so it is the `slot` effect); the pipeline only releases.
+ */
+export interface PipelineStores {
+  pool: WorkerPool;
+  cache: ResponseCache<CachedAnswer>;
+  limiter: Limiter;
+  counters: CostCounters;
+}
 
 export interface PipelineDeps {
   scenario: Scenario;
   seed: number;
   now(): number;
+  stores: PipelineStores;
   router: Router;
   breakers: BreakerSet | undefined;
   retry: RetryPolicy;
@@ -28,13 +46,14 @@ export interface Charge {
 /**
  * Running figures of one turn, filled in by the pipeline as it goes. Created with every field set
  * (one hidden class), mutated in place and returned as the turn's outcome: no spreads on the hot path.
+ * The lists and count maps start as shared frozen empties and are replaced as they grow (core/lists.ts).
  */
 export interface TurnTally {
   queueWaitMs: number;
   limiterWaitMs: number;
   limiterWaits: number;
   /** Limiter waits by `model:binding` (which bucket held the request back). */
-  limiterWaitsBy: Partial<Record<string, number>>;
+  limiterWaitsBy: Readonly<Partial<Record<string, number>>>;
   providerMs: number;
   retryWaitMs: number;
   toolMs: number;
@@ -42,12 +61,9 @@ export interface TurnTally {
   retries: number;
   fallbacks: number;
   breakerRejections: number;
-  failures: Partial<Record<string, number>>;
-  routes: string[];
-  charges: Charge[];
-}
-
-export function newTally(): TurnTally {
-  return { queueWaitMs: 0, limiterWaitMs: 0, limiterWaits: 0, limiterWaitsBy: {}, providerMs: 0, retryWaitMs: 0, toolMs: 0, attempts: 0, retries: 0, fallbacks: 0, breakerRejections: 0, failures: {}, routes: [], charges: [] };
+  failures: Readonly<Partial<Record<string, number>>>;
+  /** One explanation per routing decision. */
+  routes: readonly string[];
+  charges: readonly Charge[];
 }
 

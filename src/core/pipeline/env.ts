@@ -1,18 +1,16 @@
-/** The stateful parts an interpreter gives the pipeline's effects to: stores, worker pool, provider, clock. */
-import type { ResponseCache } from '../cache/types.js';
-import type { CostCounters } from '../cost/types.js';
-import type { Limiter } from '../limiter/types.js';
+/** What an interpreter runs the pipeline's effects with: the clock, the worker pool and the provider. */
 import type { ProviderOutcome, ProviderRequest, ProviderResult } from '../provider-model.js';
 import type { Scheduler, VirtualScheduler } from '../scheduler.js';
 import type { WorkerPool } from '../workers.js';
-import type { CachedAnswer } from './effects.js';
+import type { PipelineStores } from './deps.js';
 
-interface CommonEnv {
+/**
+ * Common to both. An env also carries the stores (PipelineStores) so that callers build one object
+ * and hand it to `buildDeps` as its `stores`: the pipeline calls the stores, the interpreter waits.
+ */
+interface CommonEnv extends PipelineStores {
   scheduler: Scheduler;
   pool: WorkerPool;
-  cache: ResponseCache<CachedAnswer>;
-  limiter: Limiter;
-  counters: CostCounters;
 }
 
 /** The simulator's: memory stores (answers are synchronous) and the provider model. */
@@ -29,9 +27,4 @@ export interface CallHooks {
 /** The runtime's: stores may be Redis (async), the provider is HTTP. */
 export interface RealtimeEnv extends CommonEnv {
   provider: { call(req: ProviderRequest, hooks?: CallHooks): Promise<ProviderResult> };
-}
-
-export function sync<T>(v: T | Promise<T>, what: string): T {
-  if (v instanceof Promise) throw new Error(`the virtual interpreter needs synchronous stores; ${what} answered with a Promise`);
-  return v;
 }

@@ -1,7 +1,8 @@
 /**
  * The runtime's interpreter: runs the same pipeline generator with real waiting — sleeps on the
- * injected (wall-clock) Scheduler, stores that may answer asynchronously (Redis), and a provider
- * reached over HTTP. One `await` per effect is fine at live request rates.
+ * injected (wall-clock) Scheduler, a provider reached over HTTP, and the answers of stores that
+ * reply asynchronously (Redis: the `await` effect). One `await` per effect is fine at live request
+ * rates. A store that fails rejects its promise, which ends the run with that error.
  */
 import type { Pipeline } from './effects.js';
 import type { RealtimeEnv } from './env.js';
@@ -31,7 +32,6 @@ function slot(env: RealtimeEnv, cls: string): SlotResult | Promise<SlotResult> {
 }
 
 export async function runRealtime<R>(env: RealtimeEnv, gen: Pipeline<R>): Promise<R> {
-  const s = env.scheduler;
   let value: unknown;
   for (;;) {
     const step = gen.next(value);
@@ -47,24 +47,8 @@ export async function runRealtime<R>(env: RealtimeEnv, gen: Pipeline<R>): Promis
       case 'slot':
         value = await slot(env, e.cls);
         break;
-      case 'release':
-        env.pool.release(s.now());
-        value = undefined;
-        break;
-      case 'cacheGet':
-        value = await env.cache.get(e.key, s.now());
-        break;
-      case 'cacheSet':
-        value = await env.cache.set(e.key, e.value, e.sizeBytes, s.now());
-        break;
-      case 'acquire':
-        value = await env.limiter.acquire(e.model, e.cost, s.now());
-        break;
-      case 'settle':
-        value = await env.limiter.settle(e.model, e.reserved, e.actual, s.now());
-        break;
-      case 'account':
-        value = await env.counters.add(e.model, e.usage, e.costNanos);
+      case 'await':
+        value = await e.promise;
         break;
     }
   }

@@ -27,7 +27,8 @@ export function* singleCallPipeline(d: PipelineDeps, x: SingleCallInput): Pipeli
   const o = newOutcome(d.now(), false);
   call: {
     if (x.cacheKey && d.cacheEnabled) {
-      const hit = (yield { t: 'cacheGet', key: x.cacheKey }) as CachedAnswer | undefined;
+      let hit = d.stores.cache.get(x.cacheKey, d.now());
+      if (hit instanceof Promise) hit = (yield { t: 'await', promise: hit, what: 'cache.get' }) as CachedAnswer | undefined;
       if (hit) {
         o.status = 'cache-hit';
         o.answerTokens = hit.outputTokens;
@@ -44,10 +45,13 @@ export function* singleCallPipeline(d: PipelineDeps, x: SingleCallInput): Pipeli
     }
     o.ttftMs = r.ttftAtMs - o.startedAtMs;
     o.answerTokens = r.usage.outputTokens;
-    if (x.cacheKey && d.cacheEnabled) yield { t: 'cacheSet', key: x.cacheKey, value: { model: r.model, outputTokens: r.usage.outputTokens }, sizeBytes: 64 + r.usage.outputTokens * 4 };
+    if (x.cacheKey && d.cacheEnabled) {
+      const set = d.stores.cache.set(x.cacheKey, { model: r.model, outputTokens: r.usage.outputTokens }, 64 + r.usage.outputTokens * 4, d.now());
+      if (set instanceof Promise) yield { t: 'await', promise: set, what: 'cache.set' };
+    }
   }
   if (o.holdingSlot) {
-    yield { t: 'release' };
+    d.stores.pool.release(d.now());
     o.holdingSlot = false;
   }
   o.endedAtMs = d.now();

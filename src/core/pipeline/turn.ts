@@ -16,12 +16,13 @@
 import { hashString } from '../../scenario/rng.js';
 import { cacheKey } from '../cache/index.js';
 import { promptTokens, type Conversation } from '../context.js';
+import { emptyList, noCounts } from '../lists.js';
 import type { RouteFeatures } from '../router/index.js';
 import type { Usage } from '../types.js';
 import type { SlotResult } from '../workers.js';
 import { callModel, type CallResult } from './call.js';
 import type { PipelineDeps, TurnTally } from './deps.js';
-import type { CachedAnswer, Effect, Pipeline } from './effects.js';
+import type { CachedAnswer, Pipeline } from './effects.js';
 
 /**
  * What the pipeline needs of a turn. The workload's `Turn` has this shape; core declares it itself
@@ -73,8 +74,8 @@ export function totalUsage(charges: readonly { usage: Usage }[]): Usage {
 
 export function newOutcome(startedAtMs: number, holdingSlot: boolean): TurnOutcome {
   return {
-    queueWaitMs: 0, limiterWaitMs: 0, limiterWaits: 0, limiterWaitsBy: {}, providerMs: 0, retryWaitMs: 0, toolMs: 0, attempts: 0, retries: 0, fallbacks: 0,
-    breakerRejections: 0, failures: {}, routes: [], charges: [],
+    queueWaitMs: 0, limiterWaitMs: 0, limiterWaits: 0, limiterWaitsBy: noCounts(), providerMs: 0, retryWaitMs: 0, toolMs: 0, attempts: 0, retries: 0, fallbacks: 0,
+    breakerRejections: 0, failures: noCounts(), routes: emptyList(), charges: emptyList(),
     status: 'ok', reason: undefined, startedAtMs, endedAtMs: startedAtMs, ttftMs: undefined, answerTokens: 0, holdingSlot,
   };
 }
@@ -100,9 +101,6 @@ export function refused(o: TurnOutcome, r: SlotResult & { ok: false }): void {
   o.reason = r.reason;
 }
 
-/** A release carries no data: one frozen effect serves every turn. */
-const RELEASE: Effect = Object.freeze({ t: 'release' });
-
 export function* turnPipeline(d: PipelineDeps, x: TurnInput): Pipeline<TurnOutcome> {
   const o = newOutcome(d.now(), x.holdingSlot);
   const turnKey = `${x.sessionKey}/t${x.turn.index}`;
@@ -122,7 +120,8 @@ export function* turnPipeline(d: PipelineDeps, x: TurnInput): Pipeline<TurnOutco
     if (d.cacheEnabled && x.turn.index === 1) {
       features.inputTokens = d.scenario.conversation.tokens.systemPrompt + x.turn.userTokens;
       key = cacheKey(d.router.route(features, d.now()).model, x.turn.promptKey);
-      const hit = (yield { t: 'cacheGet', key }) as CachedAnswer | undefined;
+      let hit = d.stores.cache.get(key, d.now());
+      if (hit instanceof Promise) hit = (yield { t: 'await', promise: hit, what: 'cache.get' }) as CachedAnswer | undefined;
       if (hit) {
         conv.beginTurn(x.turn.index, x.turn.userTokens);
         conv.recordCall(1, hit.outputTokens, 0);
@@ -177,12 +176,13 @@ export function* turnPipeline(d: PipelineDeps, x: TurnInput): Pipeline<TurnOutco
     conv.endTurn();
     if (key) {
       const model = o.charges[o.charges.length - 1]?.model ?? '';
-      yield { t: 'cacheSet', key, value: { model, outputTokens: o.answerTokens }, sizeBytes: 64 + o.answerTokens * 4 };
+      const set = d.stores.cache.set(key, { model, outputTokens: o.answerTokens }, 64 + o.answerTokens * 4, d.now());
+      if (set instanceof Promise) yield { t: 'await', promise: set, what: 'cache.set' };
     }
   }
 
   if (o.holdingSlot && !keepsSlot(d, x, o)) {
-    yield RELEASE;
+    d.stores.pool.release(d.now());
     o.holdingSlot = false;
   }
   o.endedAtMs = d.now();

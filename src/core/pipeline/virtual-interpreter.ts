@@ -1,12 +1,13 @@
 /**
- * The simulator's interpreter: runs a pipeline generator on virtual time, synchronously. Effects that
- * take no time (store reads and writes) are answered inline in a loop; effects that take time (sleep,
- * a queued slot, a provider call) schedule the resume on the VirtualScheduler and return. No Promise
- * is created per effect, and a resume is scheduled as (process, value) with `resumeAt`, not as a
- * closure: a simulated day runs about two such events per turn (bench/sim.ts).
+ * The simulator's interpreter: runs a pipeline generator on virtual time, synchronously. A slot
+ * granted at once resumes the generator in a loop; effects that take time (sleep, a queued slot, a
+ * provider call) schedule the resume on the VirtualScheduler and return. The stores are memory ones,
+ * which the pipeline calls directly (effects.ts); an `await` effect (a store that answered with a
+ * Promise) is a configuration error here. No Promise is created per effect, and a resume is scheduled
+ * as (process, value) with `resumeAt`, not as a closure.
  */
 import type { Pipeline } from './effects.js';
-import { sync, type VirtualEnv } from './env.js';
+import type { VirtualEnv } from './env.js';
 import type { Resumable } from '../scheduler.js';
 import type { SlotResult, SlotWaiter } from '../workers.js';
 
@@ -60,28 +61,8 @@ class VirtualProcess<R> implements SlotWaiter, Resumable {
           value = r;
           break;
         }
-        case 'release':
-          env.pool.release(now);
-          value = undefined;
-          break;
-        case 'cacheGet':
-          value = sync(env.cache.get(e.key, now), 'cache.get');
-          break;
-        case 'cacheSet':
-          sync(env.cache.set(e.key, e.value, e.sizeBytes, now), 'cache.set');
-          value = undefined;
-          break;
-        case 'acquire':
-          value = sync(env.limiter.acquire(e.model, e.cost, now), 'limiter.acquire');
-          break;
-        case 'settle':
-          sync(env.limiter.settle(e.model, e.reserved, e.actual, now), 'limiter.settle');
-          value = undefined;
-          break;
-        case 'account':
-          sync(env.counters.add(e.model, e.usage, e.costNanos), 'counters.add');
-          value = undefined;
-          break;
+        case 'await':
+          throw new Error(`the virtual interpreter needs synchronous stores; ${e.what} answered with a Promise`);
       }
     }
   }

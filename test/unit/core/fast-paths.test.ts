@@ -143,16 +143,27 @@ describe('VirtualScheduler.resumeAt', () => {
     expect(s.executed).toBe(5);
   });
 
-  it('cancels target events; cancelling one that ran is a no-op', () => {
+  it('reuses a run event for the next resumeAt without mixing up values, times or order', () => {
     const s = new VirtualScheduler();
-    const log: unknown[] = [];
-    const target = { resume: (v: unknown) => log.push(v) };
-    const a = s.resumeAt(1, target, 'a');
-    const b = s.resumeAt(2, target, 'b');
-    s.cancel(b);
-    s.run(1);
-    s.cancel(a);
+    const log: string[] = [];
+    // Each resume schedules the next one from inside resume(), when the event that ran is the spare
+    // one to reuse; a closure event and a second target interleave with them.
+    const chain = {
+      n: 0,
+      resume(v: unknown) {
+        log.push(`${String(v)}@${s.now()}`);
+        if (++this.n < 4) s.resumeAt(s.now() + 10, this, `c${this.n}`);
+      },
+    };
+    const other = { resume: (v: unknown) => log.push(`${String(v)}@${s.now()}`) };
+    s.resumeAt(0, chain, 'c0');
+    s.resumeAt(15, other, 'o15');
+    s.at(20, () => log.push('fn@20'));
+    s.resumeAt(20, other, 'o20');
     s.run();
-    expect(log).toEqual(['a']);
+    // c2 is scheduled at 10 for 20: after fn@20 and o20, which were scheduled first (sequence breaks the tie).
+    expect(log).toEqual(['c0@0', 'c1@10', 'o15@15', 'fn@20', 'o20@20', 'c2@20', 'c3@30']);
+    expect(s.executed).toBe(7);
   });
 });
+

@@ -82,8 +82,8 @@ type Record_ = Map<string, ReturnType<typeof decisions>>;
 
 function runSimulated(s: Scenario): Record_ {
   const sched = new VirtualScheduler();
-  const deps = buildDeps(s, { now: () => sched.now() });
   const env = { scheduler: sched, ...stores(s), provider: new ProviderModel(s, s.seed) };
+  const deps = buildDeps(s, { now: () => sched.now(), stores: env });
   const out: Record_ = new Map();
   for (const sess of script()) {
     sched.at(sess.startAtMs, () => {
@@ -104,7 +104,6 @@ function runSimulated(s: Scenario): Record_ {
 
 async function runLive(s: Scenario, timeScale: number): Promise<Record_> {
   const sched: Scheduler = new RealScheduler(timeScale, 0);
-  const deps = buildDeps(s, { now: () => sched.now() });
   const model = new ProviderModel(s, s.seed);
   // The fake provider: the provider model's answer, delivered after its duration on the (compressed) wall clock.
   const provider = {
@@ -115,6 +114,7 @@ async function runLive(s: Scenario, timeScale: number): Promise<Record_> {
       }),
   };
   const env = { scheduler: sched, ...stores(s), provider };
+  const deps = buildDeps(s, { now: () => sched.now(), stores: env });
   const out: Record_ = new Map();
   const wait = (atMs: number) => new Promise<void>((r) => sched.at(atMs, r));
   await Promise.all(

@@ -145,7 +145,7 @@ faults: [{ at: 0s, for: 1h, errorRate: 40%, status: 529 }]
     };
     const qc = queueConfig(s);
     const env = { scheduler: sched, pool: new WorkerPool(100, new MemoryTaskQueue<SlotWaiter>(qc), qc), cache: new MemoryResponseCache<CachedAnswer>(cacheConfig(s)!), limiter: new MemoryLimiter(limiterConfig(s)), counters: new MemoryCostCounters(), provider };
-    const deps = buildDeps(s, { now: () => sched.now() });
+    const deps = buildDeps(s, { now: () => sched.now(), stores: env });
     for (let id = 0; id < 20; id++) {
       const conversation = new Conversation(`s${id}`, 1500, s.conversation.context);
       const play = (t: number) => {
