@@ -39,7 +39,8 @@ export class VirtualScheduler implements Scheduler {
   /** Run `resumeAt` events, ready for reuse (a simulated day schedules millions; reuse spares the GC). */
   private spare: Event[] = [];
   private seq = 0;
-  private t: number;
+  /** Declared with a number, not bare: see BucketSet in limiter/memory-limiter.ts (a bare field boxes every double stored into it). */
+  private t = 0;
   /** Events executed so far (for events/s figures). */
   executed = 0;
 

@@ -62,10 +62,11 @@ export class KeyHash {
 }
 
 export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  // Declared with a number, not bare: see BucketSet in core/limiter/memory-limiter.ts.
+  private a = 0;
+  private b = 0;
+  private c = 0;
+  private d = 0;
 
   /** Same keys → same stream, byte for byte. A lone {@link KeyHash} stands for the keys it was computed from. */
   constructor(...keys: (number | string)[] | [KeyHash]) {
