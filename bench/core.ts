@@ -12,7 +12,9 @@
  * - router decision: `Router.route` with the default only, and with 5 rules + a split (bench/lib/router.ts);
  * - pipeline pass: one single-call turn under the virtual interpreter, run to completion (bench/lib/pipeline.ts);
  *   the "(1,024 in flight)" line starts 1,024 turns before running them, so their objects outlive
- *   young-generation GCs as in a busy simulation;
+ *   young-generation GCs as in a busy simulation; "(fixed-answer provider)" replaces the provider
+ *   model with a constant answer (the pipeline's own cost); "(cache miss + store, breaker on)" runs
+ *   every stage (the goal is judged on the first line);
  * - redis limiter acquire: `RedisLimiter.acquire` from this process, 256 in flight, one window of
  *   2 s (needs Redis at `--redis`; `--no-redis` skips it with a line saying so).
  *
@@ -53,6 +55,8 @@ show('router decision (default only)', decisionRate('router decision (default on
 show('router decision (5 rules + split)', decisionRate('router decision (5 rules + split)', opts));
 show('pipeline pass', pipelinePassRate(opts));
 show('pipeline pass (1,024 in flight)', pipelinePassRate({ ...opts, inFlight: 1024 }));
+show('pipeline pass (fixed-answer provider)', pipelinePassRate({ ...opts, provider: 'fixed' }));
+show('pipeline pass (cache miss + store, breaker on)', pipelinePassRate({ ...opts, stages: 'all' }));
 let redisRate: number | undefined;
 if (args['no-redis']) console.log('redis limiter acquire: skipped (--no-redis)');
 else {

@@ -4,16 +4,23 @@
  * latency draws, prompt caching, its own rate limits) → settle → account → release — and then the
  * virtual clock runs the call's completion. Response cache and breaker off, limits out of reach, so
  * every pass takes the same path. A new Conversation per pass, as a one-turn session has.
+ *
+ * Two diagnostic variants (the goal is judged on the pass above):
+ * - `provider: 'fixed'`: a provider that answers every call the same at once (no latency draws, no
+ *   prompt cache, no provider limits): the pipeline's and the stores' own cost;
+ * - `stages: 'all'`: response cache (a miss and a store: every pass has its own prompt) and breaker
+ *   on as well.
  */
 import { MemoryResponseCache } from '../../src/core/cache/index.js';
 import { Conversation } from '../../src/core/context.js';
 import { MemoryCostCounters } from '../../src/core/cost/index.js';
 import { MemoryLimiter } from '../../src/core/limiter/index.js';
-import { buildDeps, limiterConfig, queueConfig } from '../../src/core/pipeline/build.js';
+import { buildDeps, cacheConfig, limiterConfig, queueConfig } from '../../src/core/pipeline/build.js';
 import type { CachedAnswer } from '../../src/core/pipeline/effects.js';
+import type { VirtualEnv } from '../../src/core/pipeline/env.js';
 import { turnPipeline, type TurnOutcome, type TurnPlan } from '../../src/core/pipeline/turn.js';
 import { runVirtual } from '../../src/core/pipeline/virtual-interpreter.js';
-import { ProviderModel } from '../../src/core/provider-model.js';
+import { ProviderModel, type ProviderOutcome, type ProviderRequest } from '../../src/core/provider-model.js';
 import { MemoryTaskQueue } from '../../src/core/queue/index.js';
 import { VirtualScheduler } from '../../src/core/scheduler.js';
 import { WorkerPool, type SlotWaiter } from '../../src/core/workers.js';
@@ -23,32 +30,49 @@ import { bestRate } from './measure.js';
 const YAML = `
 users: { dailyActive: 1000, concurrencyRatio: 1% }
 models: { m: { id: claude-sonnet-4-5, limits: { rpm: 1G, itpm: 1G, otpm: 1G } } }
-cache: false
-breaker: false
 workers: { count: 1000, concurrency: 1000 }
 `;
+const CORE_ONLY = 'cache: false\nbreaker: false\n';
 const TURN: TurnPlan = { index: 1, userTokens: 100, promptKey: 'p', calls: [{ index: 1, outputTokens: 200, toolLatencyAfterMs: 0, toolResultTokens: 0 }] };
 const SYSTEM_TOKENS = 1000;
+
+/** The same answer for every call, at once: 5 s, no prompt caching. */
+function fixedAnswer(req: ProviderRequest): ProviderOutcome {
+  const usage = { inputTokens: 1100, outputTokens: req.outputTokens, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 };
+  return { durationMs: 5000, result: { ok: true, usage, ttftMs: 500, stopReason: 'end_turn' } };
+}
+
+export interface PassOptions {
+  rounds: number;
+  roundMs: number;
+  /** Turns started before the clock runs them to completion (default 1). */
+  inFlight?: number;
+  /** 'model' (default): the simulator's provider model; 'fixed': `fixedAnswer`. */
+  provider?: 'model' | 'fixed';
+  /** 'core' (default): cache and breaker off; 'all': on (a cache miss and a store per pass). */
+  stages?: 'core' | 'all';
+}
 
 /**
  * Best pipeline passes/s of `rounds` rounds of `roundMs` (after a warm-up round). `inFlight` passes
  * are started before the clock runs them to completion: 1 times one pass; more keeps that many turns
  * alive at once (their objects then survive young-generation GCs, as in a busy simulation).
  */
-export function pipelinePassRate(opts: { rounds: number; roundMs: number; inFlight?: number }): number {
+export function pipelinePassRate(opts: PassOptions): number {
   const inFlight = opts.inFlight ?? 1;
-  const parsed = parseScenario(YAML, 'bench-pipeline.yaml');
+  const allStages = opts.stages === 'all';
+  const parsed = parseScenario(YAML + (allStages ? '' : CORE_ONLY), 'bench-pipeline.yaml');
   if (!parsed.scenario) throw new Error(`bench scenario: ${JSON.stringify(parsed.problems)}`);
   const s = parsed.scenario;
   const sched = new VirtualScheduler();
   const qc = queueConfig(s);
-  const env = {
+  const env: VirtualEnv = {
     scheduler: sched,
     pool: new WorkerPool(1e6, new MemoryTaskQueue<SlotWaiter>(qc), qc),
-    cache: new MemoryResponseCache<CachedAnswer>({ ttlMs: 1, maxEntries: 1, maxBytes: 1 }),
+    cache: new MemoryResponseCache<CachedAnswer>(cacheConfig(s) ?? { ttlMs: 1, maxEntries: 1, maxBytes: 1 }),
     limiter: new MemoryLimiter(limiterConfig(s)),
     counters: new MemoryCostCounters(),
-    provider: new ProviderModel(s, s.seed),
+    provider: opts.provider === 'fixed' ? { decide: fixedAnswer } : new ProviderModel(s, s.seed),
   };
   const deps = buildDeps(s, { now: () => sched.now(), stores: env });
   const policy = s.conversation.context;
@@ -62,7 +86,9 @@ export function pipelinePassRate(opts: { rounds: number; roundMs: number; inFlig
       for (let i = start; i < start + n; i++) {
         const sessionKey = `s${i}`;
         const conversation = new Conversation(sessionKey, SYSTEM_TOKENS, policy);
-        runVirtual(env, turnPipeline(deps, { sessionKey, priority: 'standard', turn: TURN, lastTurn: true, conversation, holdingSlot: false }), done);
+        // With the cache on, each pass has its own prompt (a miss, then a store), as a fresh session's does.
+        const turn = allStages ? { ...TURN, promptKey: sessionKey } : TURN;
+        runVirtual(env, turnPipeline(deps, { sessionKey, priority: 'standard', turn, lastTurn: true, conversation, holdingSlot: false }), done);
         if ((i + 1) % inFlight === 0) sched.run(); // the provider calls complete; the turns end
       }
       sched.run();

@@ -10,7 +10,7 @@
  *
  * Why stores are calls and not effects: a simulated day runs about six store operations per LLM call,
  * and a yield costs a generator resume per delegating frame plus an effect object; answering them
- * inline made a pipeline pass ~30 % faster (bench/core.ts) with the same decisions.
+ * inline made a pipeline pass about 10 % faster (bench/core.ts) with the same decisions.
  * Pure decisions (routing, breaker, retry, pricing, context) are plain calls too.
  */
 import type { ProviderRequest, ProviderResult } from '../provider-model.js';
