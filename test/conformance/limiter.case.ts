@@ -145,6 +145,70 @@ export function limiterConformance(name: string, makeLimiter: MakeLimiter): void
         expect((await h.limiter.acquire('m', cost(1, 900), await at())).granted).toBe(true);
       }));
 
+    it('reserve goes at once while the buckets hold enough, debiting them like acquire', () =>
+      using({ models: { m: { rpm: 3, itpm: 60_000 } }, margin: 1 }, async (h, at) => {
+        expect(await h.limiter.reserve('m', cost(1, 1000), await at())).toEqual({ waitMs: 0 });
+        const lv = await h.limiter.levels('m', await at());
+        expect(lv.rpm!.level).toBeLessThanOrEqual(2.001); // 3 rpm refill 0.00005 requests per ms
+        expect(lv.itpm!.level).toBeLessThan(59_000 + 100); // 1 token per ms: < 100 ms passed
+      }));
+
+    it('reserve holds places in line: waits grow by one refill each, and the debt holds back acquire too', () =>
+      // 60 rpm: capacity 60, one request refilled per 1,000 ms.
+      using({ models: { m: { rpm: 60 } }, margin: 1 }, async (h, at) => {
+        for (let i = 0; i < 60; i++) expect((await h.limiter.reserve('m', cost(1), await at())).waitMs).toBe(0);
+        const waits: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const r = await h.limiter.reserve('m', cost(1), await at());
+          expect(r.binding).toBe('rpm');
+          waits.push(r.waitMs);
+        }
+        if (h.advance) expect(waits).toEqual([1000, 2000, 3000]);
+        else {
+          // Real time: each wait is one refill later than the one before, give or take the ms that passed.
+          expect(waits[0]).toBeGreaterThan(900);
+          expect(waits[0]).toBeLessThanOrEqual(1000);
+          expect(Math.abs(waits[1]! - waits[0]! - 1000)).toBeLessThan(100);
+          expect(Math.abs(waits[2]! - waits[1]! - 1000)).toBeLessThan(100);
+        }
+        // A request that would rather be told no waits behind the three places as well: one refill after the last.
+        const d = await h.limiter.acquire('m', cost(1), await at());
+        if (d.granted) throw new Error('expected a denial behind the reservations');
+        if (h.advance) expect(d.retryAfterMs).toBe(4000);
+        else expect(Math.abs(d.retryAfterMs - waits[2]! - 1000)).toBeLessThan(100);
+      }));
+
+    it('reserve waits exactly what acquire would say, and books the buckets as they will be then', () =>
+      // 60,000 input tokens/min refill 1 token per ms.
+      using({ models: { m: { itpm: 60_000 } }, margin: 1 }, async (h, at) => {
+        expect((await h.limiter.reserve('m', cost(1, 60_000), await at())).waitMs).toBe(0);
+        const asked = await h.limiter.acquire('m', cost(1, 30), await at());
+        const r = await h.limiter.reserve('m', cost(1, 30), await at());
+        expect(r.binding).toBe('itpm');
+        if (asked.granted) throw new Error('expected a denial');
+        if (!h.advance) {
+          expect(r.waitMs).toBeGreaterThan(0);
+          expect(r.waitMs).toBeLessThanOrEqual(asked.retryAfterMs);
+          return;
+        }
+        expect(asked.retryAfterMs).toBe(30);
+        expect(r.waitMs).toBe(30);
+        // Booked: the 30 tokens that refill until then are this request's. One more token is one ms later.
+        h.advance(r.waitMs);
+        expect((await h.limiter.levels('m', await at())).itpm!.level).toBe(0);
+        expect(await h.limiter.acquire('m', cost(1, 1), await at())).toMatchObject({ granted: false, retryAfterMs: 1 });
+        h.advance(1);
+        expect(await h.limiter.acquire('m', cost(1, 1), await at())).toEqual({ granted: true });
+      }));
+
+    it('reserve of a cost the bucket can never hold debits nothing', () =>
+      using({ models: { m: { rpm: 100, itpm: 1000 } }, margin: 0.9 }, async (h, at) => {
+        expect(await h.limiter.reserve('m', cost(1, 901), await at())).toEqual({ waitMs: Infinity, binding: 'itpm', reason: 'exceeds-capacity' });
+        const lv = await h.limiter.levels('m', await at());
+        expect(lv.rpm!.level).toBe(90);
+        expect(lv.itpm!.level).toBe(900);
+      }));
+
     it('keeps separate buckets per tenant; no tenant and tenant "" share the model buckets', () =>
       using({ models: { m: { rpm: 2 } }, margin: 1 }, async (h, at) => {
         const drain = async (tenant?: string) => {
@@ -164,6 +228,7 @@ export function limiterConformance(name: string, makeLimiter: MakeLimiter): void
       using({ models: { m: { rpm: 1 } }, margin: 1 }, async (h, at) => {
         const t = await at();
         await expect(async () => h.limiter.acquire('nope', cost(1), t)).rejects.toThrow(/unknown model "nope"/);
+        await expect(async () => h.limiter.reserve('nope', cost(1), t)).rejects.toThrow(/unknown model "nope"/);
         await expect(async () => h.limiter.settle('nope', cost(1), cost(1), t)).rejects.toThrow(/unknown model/);
         await expect(async () => h.limiter.levels('nope', t)).rejects.toThrow(/unknown model/);
       }));

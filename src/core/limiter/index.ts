@@ -2,7 +2,7 @@
  * Rate limiting over token buckets: the contract, the in-memory implementation, and the pure bucket
  * arithmetic that the Redis implementation (src/runtime/stores/redis-limiter.ts) mirrors in Lua.
  */
-export type { Binding, BucketLevel, Limiter, LimiterConfig, LimiterDecision, ModelLimits } from './types.js';
+export type { Binding, BucketLevel, Limiter, LimiterConfig, LimiterDecision, LimiterReservation, ModelLimits } from './types.js';
 export { BINDINGS } from './types.js';
 export { MemoryLimiter } from './memory-limiter.js';
 export type { BucketSpec, ModelSpec } from './token-bucket.js';

@@ -9,11 +9,12 @@
  * rate 0 / level Infinity so the hot path has no per-kind branches. A grant returns a frozen constant.
  */
 import type { LimitCost } from '../types.js';
-import type { Binding, BucketLevel, Limiter, LimiterConfig, LimiterDecision } from './types.js';
+import type { Binding, BucketLevel, Limiter, LimiterConfig, LimiterDecision, LimiterReservation } from './types.js';
 import { BINDINGS } from './types.js';
 import { UNITS_PER_TOKEN as U, assertCost, compileConfig, refilled, toTick, waitMs } from './token-bucket.js';
 
 const GRANTED: LimiterDecision = Object.freeze({ granted: true });
+const GO_NOW: LimiterReservation = Object.freeze({ waitMs: 0 });
 
 /** Static per-model data: for each kind, refill rate (units/ms = capacity in tokens) and full level in units. */
 class ModelEntry {
@@ -79,13 +80,43 @@ export class MemoryLimiter implements Limiter {
     assertCost(c0, c1, c2);
     const t = toTick(nowMs);
     const b = this.bucketsAt(m, tenant, t);
-    if (b.l0 >= c0 && b.l1 >= c1 && b.l2 >= c2) {
+    // b.atMs > t: reservations are in line (their admissions are booked up to b.atMs); this goes after them.
+    if (b.atMs === t && b.l0 >= c0 && b.l1 >= c1 && b.l2 >= c2) {
       b.l0 -= c0;
       b.l1 -= c1;
       b.l2 -= c2;
       return GRANTED;
     }
-    return deny(m, b, c0, c1, c2);
+    const w = shortfall(m, b, c0, c1, c2);
+    if (w.exceeds) return { granted: false, retryAfterMs: Infinity, binding: w.binding, reason: 'exceeds-capacity' };
+    return { granted: false, retryAfterMs: b.atMs - t + w.ms, binding: w.binding };
+  }
+
+  reserve(model: string, cost: LimitCost, nowMs: number, tenant?: string): LimiterReservation {
+    const m = this.entry(model);
+    if (m.unlimited) return GO_NOW;
+    const c0 = cost.requests * U;
+    const c1 = cost.inputTokens * U;
+    const c2 = cost.outputTokens * U;
+    assertCost(c0, c1, c2);
+    const t = toTick(nowMs);
+    const b = this.bucketsAt(m, tenant, t);
+    if (b.atMs === t && b.l0 >= c0 && b.l1 >= c1 && b.l2 >= c2) {
+      b.l0 -= c0;
+      b.l1 -= c1;
+      b.l2 -= c2;
+      return GO_NOW;
+    }
+    const w = shortfall(m, b, c0, c1, c2);
+    if (w.exceeds) return { waitMs: Infinity, binding: w.binding, reason: 'exceeds-capacity' };
+    // Book the admission: the buckets as they will be when this request goes (after everything in line
+    // before it, and once they hold its cost), debited then. Later requests start from there.
+    refill(m, b, w.ms);
+    b.atMs += w.ms;
+    b.l0 -= c0;
+    b.l1 -= c1;
+    b.l2 -= c2;
+    return { waitMs: b.atMs - t, binding: w.binding };
   }
 
   settle(model: string, reserved: LimitCost, actual: LimitCost, nowMs: number, tenant?: string): void {
@@ -128,33 +159,51 @@ export class MemoryLimiter implements Limiter {
     }
     const dt = t - b.atMs;
     if (dt > 0) {
-      // Never move the timestamp backwards: an out-of-order caller must not be credited the same refill twice.
+      // Never move the timestamp backwards: an out-of-order caller must not be credited the same refill
+      // twice, and admissions booked ahead (reserve) stay booked.
       b.atMs = t;
-      b.l0 = refilled(b.l0, dt, m.rate[0]!, m.full[0]!);
-      b.l1 = refilled(b.l1, dt, m.rate[1]!, m.full[1]!);
-      b.l2 = refilled(b.l2, dt, m.rate[2]!, m.full[2]!);
+      refill(m, b, dt);
     }
     return b;
   }
 }
 
-/** Slow path: exceeds-capacity if some cost can never fit, else the longest exact wait over short buckets. */
-function deny(m: ModelEntry, b: BucketSet, c0: number, c1: number, c2: number): LimiterDecision {
+/** Refills the three buckets by `dt` ms (capped at full); the caller moves the timestamp. */
+function refill(m: ModelEntry, b: BucketSet, dt: number): void {
+  b.l0 = refilled(b.l0, dt, m.rate[0]!, m.full[0]!);
+  b.l1 = refilled(b.l1, dt, m.rate[1]!, m.full[1]!);
+  b.l2 = refilled(b.l2, dt, m.rate[2]!, m.full[2]!);
+}
+
+/**
+ * Slow path: exceeds-capacity if some cost can never fit; else the whole ms from `b.atMs` until every
+ * bucket holds its cost (the longest exact wait over the short buckets), and the binding bucket — when
+ * none is short (the request only waits for the line ahead of it), the one with the least headroom
+ * relative to its refill rate. Ties go to the first in BINDINGS order.
+ */
+function shortfall(m: ModelEntry, b: BucketSet, c0: number, c1: number, c2: number): { exceeds: boolean; ms: number; binding: Binding } {
   const costs = [c0, c1, c2];
   for (let i = 0; i < 3; i++) {
-    if (costs[i]! > m.full[i]!) return { granted: false, retryAfterMs: Infinity, binding: BINDINGS[i]!, reason: 'exceeds-capacity' };
+    if (costs[i]! > m.full[i]!) return { exceeds: true, ms: Infinity, binding: BINDINGS[i]! };
   }
   const levels = [b.l0, b.l1, b.l2];
-  let retryAfterMs = 0;
-  let binding: Binding = 'rpm';
+  let ms = 0;
+  let binding: Binding | undefined;
+  let tightest: Binding = 'rpm';
+  let tightestNeed = -Infinity;
   for (let i = 0; i < 3; i++) {
+    if (!m.limited[i]) continue;
     const need = costs[i]! - levels[i]!;
+    if (need / m.rate[i]! > tightestNeed) {
+      tightestNeed = need / m.rate[i]!;
+      tightest = BINDINGS[i]!;
+    }
     if (need <= 0) continue;
     const wait = waitMs(need, m.rate[i]!);
-    if (wait > retryAfterMs) {
-      retryAfterMs = wait;
+    if (wait > ms) {
+      ms = wait;
       binding = BINDINGS[i]!;
     }
   }
-  return { granted: false, retryAfterMs, binding };
+  return { exceeds: false, ms, binding: binding ?? tightest };
 }

@@ -53,6 +53,23 @@ export type LimiterDecision =
   | { granted: false; retryAfterMs: number; binding: Binding; reason?: undefined }
   | { granted: false; retryAfterMs: typeof Infinity; binding: Binding; reason: 'exceeds-capacity' };
 
+/**
+ * The answer to `reserve`: when the request may go, with its place in line held.
+ *
+ * - `waitMs: 0` — every bucket held enough and all were debited: go now.
+ * - finite `waitMs > 0` — the buckets did not hold enough, and were debited anyway (their balance goes
+ *   negative): the request goes at `now + waitMs` without asking again, when the refill has paid the
+ *   debt. `waitMs` is the `retryAfterMs` that `acquire` would have answered, so it is exact in the same
+ *   sense; and since the debt includes every earlier reservation, waiters are served first come, first
+ *   served, each woken once — no thundering herd of waiters all retrying at the same instant.
+ *   `binding` is the bucket that needs the longest wait.
+ * - `waitMs: Infinity` with `reason: 'exceeds-capacity'` — the cost can never fit; nothing was debited.
+ */
+export type LimiterReservation =
+  | { waitMs: 0; binding?: undefined; reason?: undefined }
+  | { waitMs: number; binding: Binding; reason?: undefined }
+  | { waitMs: typeof Infinity; binding: Binding; reason: 'exceeds-capacity' };
+
 /** A bucket's state for metrics and reports, in tokens (requests for `rpm`). */
 export interface BucketLevel {
   /** Tokens available now; negative after an overrun was settled (the debt delays later requests). */
@@ -64,8 +81,8 @@ export interface BucketLevel {
 /**
  * Reserve-then-settle rate limiting over token buckets.
  *
- * Callers reserve an estimate with `acquire` (e.g. input tokens counted from the prompt, output tokens from
- * `max_tokens`) and correct it with `settle` once the provider reports usage. `nowMs` is the caller's clock
+ * Callers reserve an estimate with `acquire` or `reserve` (e.g. input tokens counted from the prompt, output
+ * tokens from `max_tokens`) and correct it with `settle` once the provider reports usage. `nowMs` is the caller's clock
  * (virtual in the simulator); it is floored to whole ms. The Redis limiter ignores it and uses Redis `TIME`,
  * the one clock every runtime instance shares. `tenant` absent or `''` means the model's shared buckets;
  * any other tenant gets buckets of its own with the same limits.
@@ -80,6 +97,12 @@ export interface BucketLevel {
 export interface Limiter {
   /** Checks all buckets of (model, tenant) and debits all or none. Throws on an unknown model. */
   acquire(model: string, cost: LimitCost, nowMs: number, tenant?: string): MaybePromise<LimiterDecision>;
+  /**
+   * Like `acquire`, but a request that does not fit now takes its place in line: all buckets are debited
+   * at once and the answer says how long to wait before going (see LimiterReservation). The pipeline
+   * uses this; `acquire` is for callers that would rather be told no (the provider model's own 429s).
+   */
+  reserve(model: string, cost: LimitCost, nowMs: number, tenant?: string): MaybePromise<LimiterReservation>;
   /** Corrects a granted reservation by (actual − reserved) per bucket; balances may go negative so overruns delay later requests. */
   settle(model: string, reserved: LimitCost, actual: LimitCost, nowMs: number, tenant?: string): MaybePromise<void>;
   /** Current levels (for metrics/reports): per limited bucket {level, capacity}; `{}` for an unlimited model. */

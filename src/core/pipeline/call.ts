@@ -6,7 +6,7 @@
 import { Rng, hashString } from '../../scenario/rng.js';
 import { appended, counted } from '../lists.js';
 import type { Segment } from '../context.js';
-import type { LimiterDecision } from '../limiter/types.js';
+import type { Binding, LimiterReservation } from '../limiter/types.js';
 import type { ProviderRequest, ProviderResult } from '../provider-model.js';
 import type { RouteFeatures } from '../router/index.js';
 import type { FailureKind, LimitCost, MaybePromise, Usage } from '../types.js';
@@ -65,16 +65,11 @@ function request(d: PipelineDeps, x: CallSpec, keyHash: number, model: string, a
   };
 }
 
-/**
- * The limiter held this call back for `retryAfterMs`. The wait always adds up; the call is counted as
- * held back once (`first`), however often it wakes and is denied again — every waiter of a bucket
- * wakes at the same instant and only one wins, so counting denials would count wake-ups.
- */
-function noteLimiterWait(tally: TurnTally, model: string, dec: LimiterDecision & { granted: false }, first: boolean): void {
-  tally.limiterWaitMs += dec.retryAfterMs;
-  if (!first) return;
+/** The limiter held this call back for `waitMs` on its `binding` bucket. */
+function noteLimiterWait(tally: TurnTally, model: string, waitMs: number, binding: Binding): void {
+  tally.limiterWaitMs += waitMs;
   tally.limiterWaits++;
-  tally.limiterWaitsBy = counted(tally.limiterWaitsBy, `${model}:${dec.binding}`);
+  tally.limiterWaitsBy = counted(tally.limiterWaitsBy, `${model}:${binding}`);
 }
 
 /** What the provider counted against ITPM / OTPM (cache reads are free of ITPM). */
@@ -111,17 +106,17 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
       continue;
     }
 
+    // The limiter holds this call's place in line: when it must wait, it waits once and goes.
     const reserved = reservation(d, model, inputTokens);
-    for (let denials = 0; ; denials++) {
-      let dec = d.stores.limiter.acquire(model, reserved, d.now());
-      if (dec instanceof Promise) dec = (yield { t: 'await', promise: dec, what: 'limiter.acquire' }) as LimiterDecision;
-      if (dec.granted) break;
-      if (!Number.isFinite(dec.retryAfterMs)) {
+    let place = d.stores.limiter.reserve(model, reserved, d.now());
+    if (place instanceof Promise) place = (yield { t: 'await', promise: place, what: 'limiter.reserve' }) as LimiterReservation;
+    if (place.waitMs > 0) {
+      if (place.reason === 'exceeds-capacity') {
         breaker?.release(d.now()); // the probe slot it may hold was never used
         return { ok: false, reason: 'exceeds-capacity' };
       }
-      noteLimiterWait(tally, model, dec, denials === 0);
-      yield { t: 'sleep', ms: dec.retryAfterMs };
+      noteLimiterWait(tally, model, place.waitMs, place.binding!);
+      yield { t: 'sleep', ms: place.waitMs };
     }
 
     const callStart = d.now();

@@ -47,14 +47,14 @@ local function load(now, n, first)
   end
   return at, levels, caps, amounts
 end
--- Writes the levels and keeps the key until every bucket would be full again (a missing key reads as
--- full), plus 1 s of slack.
-local function store(at, n, first, levels, caps, scale)
-  local args, untilFullMs = {'t', string.format('%.17g', at)}, 0
+-- Writes the levels as of 'at' (which may lie ahead of now when admissions are booked) and keeps the key
+-- until every bucket would be full again (a missing key reads as full), plus 1 s of slack.
+local function store(now, at, n, first, levels, caps, scale)
+  local args, untilFullMs = {'t', string.format('%.17g', at)}, at - now
   for i = 1, n do
     args[2 * i + 1] = ARGV[first + 3 * (i - 1)]
     args[2 * i + 2] = string.format('%.17g', levels[i])
-    local ms = (caps[i] * U - levels[i]) / caps[i]
+    local ms = at - now + (caps[i] * U - levels[i]) / caps[i]
     if ms > untilFullMs then untilFullMs = ms end
   end
   redis.call('HSET', KEYS[1], unpack(args))
@@ -63,28 +63,48 @@ end
 `;
 
 /**
- * Acquire: checks every bucket of one (model, tenant) and debits all or none.
- * KEYS[1]: the (model, tenant) hash. ARGV: timeScale, then per limited bucket its field, capacity and cost
- * (tokens). Returns {1} when granted, or {0, retryAfterMs, index of the binding bucket (1-based)}.
+ * Acquire or reserve (the memory limiter's `acquire` and `reserve`, line for line): the buckets are as of
+ * 't', which lies ahead of now when admissions are booked; a request goes now only if nothing is booked
+ * ahead of it and every bucket holds its cost. Otherwise it waits for the line ('ahead') and for its own
+ * shortfall ('retry'); an acquire is told so, a reservation books its admission at t + retry: the buckets
+ * refilled to then, debited, 't' moved there. The caller has checked that each cost fits its capacity.
+ * KEYS[1]: the (model, tenant) hash. ARGV: timeScale, mode ('0' acquire, '1' reserve), then per limited
+ * bucket its field, capacity and cost (tokens). Returns {1} when granted now, {0, retryAfterMs, index of the
+ * binding bucket (1-based)} when an acquire is denied, {2, waitMs, binding index} when a reservation waits.
  */
 export const ACQUIRE_LUA = `${COMMON}
 local scale = tonumber(ARGV[1])
-local n = (#ARGV - 1) / 3
-local at, levels, caps, costs = load(clock(scale), n, 2)
-local retry, binding = 0, 0
+local reserve = ARGV[2] == '1'
+local n = (#ARGV - 2) / 3
+local now = clock(scale)
+local at, levels, caps, costs = load(now, n, 3)
+local retry, binding, tightest, tightestNeed = 0, 0, 1, nil
 for i = 1, n do
-  if levels[i] < costs[i] then
+  local need, cap = costs[i] - levels[i], caps[i]
+  if tightestNeed == nil or need / cap > tightestNeed then tightest, tightestNeed = i, need / cap end
+  if need > 0 then
     -- Smallest whole ms k with k * cap >= need (the integer checks guard the float division).
-    local need, cap = costs[i] - levels[i], caps[i]
     local k = math.ceil(need / cap)
     if (k - 1) * cap >= need then k = k - 1 elseif k * cap < need then k = k + 1 end
     if k > retry then retry, binding = k, i end
   end
 end
-if retry > 0 then return {0, retry, binding} end
-for i = 1, n do levels[i] = levels[i] - costs[i] end
-store(at, n, 2, levels, caps, scale)
-return {1}
+if binding == 0 then binding = tightest end
+local ahead = at - now
+if ahead == 0 and retry == 0 then
+  for i = 1, n do levels[i] = levels[i] - costs[i] end
+  store(now, at, n, 3, levels, caps, scale)
+  return {1}
+end
+if not reserve then return {0, ahead + retry, binding} end
+for i = 1, n do
+  local full = caps[i] * U
+  local level = levels[i] + retry * caps[i]
+  if level > full then level = full end
+  levels[i] = level - costs[i]
+end
+store(now, at + retry, n, 3, levels, caps, scale)
+return {2, ahead + retry, binding}
 `;
 
 /**
@@ -96,13 +116,14 @@ return {1}
 export const ADJUST_LUA = `${COMMON}
 local scale = tonumber(ARGV[1])
 local n = (#ARGV - 2) / 3
-local at, levels, caps, deltas = load(clock(scale), n, 3)
+local now = clock(scale)
+local at, levels, caps, deltas = load(now, n, 3)
 local out = {}
 for i = 1, n do
   local level = levels[i] - deltas[i]
   if level > caps[i] * U then level = caps[i] * U end
   levels[i], out[i] = level, string.format('%.17g', level)
 end
-if ARGV[2] == '1' then store(at, n, 3, levels, caps, scale) end
+if ARGV[2] == '1' then store(now, at, n, 3, levels, caps, scale) end
 return out
 `;

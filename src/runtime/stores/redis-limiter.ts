@@ -13,7 +13,7 @@
  * itself are bugs, not outages, and are thrown in either mode.
  */
 import type { Cluster, Redis } from 'ioredis';
-import type { Binding, BucketLevel, Limiter, LimiterConfig, LimiterDecision, ModelSpec } from '../../core/limiter/index.js';
+import type { Binding, BucketLevel, Limiter, LimiterConfig, LimiterDecision, LimiterReservation, ModelSpec } from '../../core/limiter/index.js';
 import { UNITS_PER_TOKEN, assertCost, compileConfig, costOf } from '../../core/limiter/index.js';
 import type { LimitCost } from '../../core/types.js';
 import { ErrorCode, HeadroomError } from '../../errors.js';
@@ -37,6 +37,7 @@ export interface RedisLimiterOptions {
 const ACQUIRE_CMD = 'headroomLimiterAcquire';
 const ADJUST_CMD = 'headroomLimiterAdjust';
 const GRANTED: LimiterDecision = Object.freeze({ granted: true });
+const GO_NOW: LimiterReservation = Object.freeze({ waitMs: 0 });
 type Script = (numKeys: number, ...args: (string | number)[]) => Promise<unknown>;
 
 /**
@@ -81,14 +82,29 @@ export class RedisLimiter implements Limiter {
   }
 
   async acquire(model: string, cost: LimitCost, _nowMs: number, tenant?: string): Promise<LimiterDecision> {
+    const r = await this.run('acquire', model, cost, tenant);
+    if (r === 'go') return GRANTED;
+    if (r.reason === 'exceeds-capacity') return { granted: false, retryAfterMs: Infinity, binding: r.binding, reason: 'exceeds-capacity' };
+    return { granted: false, retryAfterMs: r.ms, binding: r.binding };
+  }
+
+  async reserve(model: string, cost: LimitCost, _nowMs: number, tenant?: string): Promise<LimiterReservation> {
+    const r = await this.run('reserve', model, cost, tenant);
+    if (r === 'go') return GO_NOW;
+    if (r.reason === 'exceeds-capacity') return { waitMs: Infinity, binding: r.binding, reason: 'exceeds-capacity' };
+    return { waitMs: r.ms, binding: r.binding };
+  }
+
+  /** One acquire or reserve: 'go' (granted now, or admitted by the 'open' policy), or the wait and its bucket. */
+  private async run(op: 'acquire' | 'reserve', model: string, cost: LimitCost, tenant: string | undefined): Promise<'go' | { ms: number; binding: Binding; reason?: 'exceeds-capacity' }> {
     const spec = this.spec(model);
-    if (spec.buckets.length === 0) return GRANTED;
+    if (spec.buckets.length === 0) return 'go';
     assertCost(cost.requests, cost.inputTokens, cost.outputTokens);
-    const args: (string | number)[] = [this.timeScale];
+    const args: (string | number)[] = [this.timeScale, op === 'reserve' ? 1 : 0];
     for (const b of spec.buckets) {
       const c = costOf(b.kind, cost);
-      // Static check, no round trip: a cost above capacity can never be granted.
-      if (c > b.capacity) return { granted: false, retryAfterMs: Infinity, binding: b.kind, reason: 'exceeds-capacity' };
+      // Static check, no round trip: a cost above capacity can never be granted (nor reserved).
+      if (c > b.capacity) return { ms: Infinity, binding: b.kind, reason: 'exceeds-capacity' };
       args.push(b.kind, b.capacity, c);
     }
     let reply: number[];
@@ -97,12 +113,12 @@ export class RedisLimiter implements Limiter {
     } catch (err) {
       if (this.opts.onStoreDown === 'open' && !isScriptBug(err)) {
         this.downGrants++;
-        return GRANTED;
+        return 'go';
       }
-      throw storeError(err, 'acquire');
+      throw storeError(err, op);
     }
-    if (reply[0] === 1) return GRANTED;
-    return { granted: false, retryAfterMs: reply[1]!, binding: spec.buckets[reply[2]! - 1]!.kind };
+    if (reply[0] === 1) return 'go';
+    return { ms: reply[1]!, binding: spec.buckets[reply[2]! - 1]!.kind };
   }
 
   async settle(model: string, reserved: LimitCost, actual: LimitCost, _nowMs: number, tenant?: string): Promise<void> {
