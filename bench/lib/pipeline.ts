@@ -1,6 +1,6 @@
 /**
  * One pass of the request pipeline under the simulator's interpreter, used by bench/core.ts: a fresh
- * session's single-call turn — slot → route → limiter acquire → provider call (the provider model:
+ * session's single-call turn — slot → route → limiter reserve → provider call (the provider model:
  * latency draws, prompt caching, its own rate limits) → settle → account → release — and then the
  * virtual clock runs the call's completion. Response cache and breaker off, limits out of reach, so
  * every pass takes the same path. A new Conversation per pass, as a one-turn session has.

@@ -43,8 +43,9 @@ export const BINDINGS: readonly Binding[] = Object.freeze(['rpm', 'itpm', 'otpm'
  *
  * - `granted: true` — every bucket held enough and all were debited.
  * - denied with a finite `retryAfterMs` — exact, in whole ms: if nothing else touches these buckets the same
- *   request is granted at `now + retryAfterMs` and would still be denied at `now + retryAfterMs − 1`.
- *   `binding` is the bucket that needs the longest wait.
+ *   request is granted at `now + retryAfterMs` and would still be denied at `now + retryAfterMs − 1`. It
+ *   includes the wait for admissions booked ahead (`reserve`): a request is granted only when none is.
+ *   `binding` is the bucket that needs the longest wait (see LimiterReservation when only the line does).
  * - denied with `reason: 'exceeds-capacity'` — the cost is larger than the bucket can ever hold, so waiting
  *   cannot help (`retryAfterMs` is `Infinity`); the caller must shrink the request or fail it.
  */
@@ -56,14 +57,15 @@ export type LimiterDecision =
 /**
  * The answer to `reserve`: when the request may go, with its place in line held.
  *
- * - `waitMs: 0` — every bucket held enough and all were debited: go now.
- * - finite `waitMs > 0` — the buckets did not hold enough, and were debited anyway (their balance goes
- *   negative): the request goes at `now + waitMs` without asking again, when the refill has paid the
- *   debt. `waitMs` is the `retryAfterMs` that `acquire` would have answered, so it is exact in the same
- *   sense; and since the debt includes every earlier reservation, waiters are served first come, first
- *   served, each woken once — no thundering herd of waiters all retrying at the same instant.
- *   `binding` is the bucket that needs the longest wait.
- * - `waitMs: Infinity` with `reason: 'exceeds-capacity'` — the cost can never fit; nothing was debited.
+ * - `waitMs: 0` — nothing is booked ahead and every bucket held enough: all were debited, go now.
+ * - finite `waitMs > 0` — the admission is booked at `now + waitMs`: the earliest time at which, after
+ *   every admission booked before it, all buckets hold its cost. The buckets are kept as they will be
+ *   then (refilled to that time and debited), so their state may lie ahead of now; the request goes then
+ *   without asking again. `waitMs` equals the `retryAfterMs` that `acquire` would answer at that moment,
+ *   and later requests, whichever the method, queue behind it: first come, first served, each woken once,
+ *   with no thundering herd of waiters retrying at the same instant. `binding` is the bucket that needs
+ *   the longest wait, or, when only the line holds the request back, the one with the least headroom.
+ * - `waitMs: Infinity` with `reason: 'exceeds-capacity'` — the cost can never fit; nothing was booked.
  */
 export type LimiterReservation =
   | { waitMs: 0; binding?: undefined; reason?: undefined }
