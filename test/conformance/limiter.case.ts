@@ -201,6 +201,18 @@ export function limiterConformance(name: string, makeLimiter: MakeLimiter): void
         expect(await h.limiter.acquire('m', cost(1, 1), await at())).toEqual({ granted: true });
       }));
 
+    it('a request held back only by the line waits for it, and names the bucket with the least headroom', () =>
+      // itpm 60,000/min refills 1 token per ms; rpm 6,000 is far from binding.
+      using({ models: { m: { rpm: 6000, itpm: 60_000 } }, margin: 1 }, async (h, at) => {
+        expect((await h.limiter.reserve('m', cost(1, 60_000), await at())).waitMs).toBe(0);
+        const first = await h.limiter.reserve('m', cost(1, 30), await at());
+        const behind = await h.limiter.reserve('m', cost(1, 0), await at()); // needs no input tokens, only its turn
+        expect(first.binding).toBe('itpm');
+        expect(behind.binding).toBe('itpm');
+        if (h.advance) expect([first.waitMs, behind.waitMs]).toEqual([30, 30]);
+        else expect(behind.waitMs).toBeGreaterThanOrEqual(first.waitMs - 5);
+      }));
+
     it('reserve of a cost the bucket can never hold debits nothing', () =>
       using({ models: { m: { rpm: 100, itpm: 1000 } }, margin: 0.9 }, async (h, at) => {
         expect(await h.limiter.reserve('m', cost(1, 901), await at())).toEqual({ waitMs: Infinity, binding: 'itpm', reason: 'exceeds-capacity' });

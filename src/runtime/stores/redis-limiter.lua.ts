@@ -78,10 +78,9 @@ local reserve = ARGV[2] == '1'
 local n = (#ARGV - 2) / 3
 local now = clock(scale)
 local at, levels, caps, costs = load(now, n, 3)
-local retry, binding, tightest, tightestNeed = 0, 0, 1, nil
+local retry, binding = 0, 0
 for i = 1, n do
   local need, cap = costs[i] - levels[i], caps[i]
-  if tightestNeed == nil or need / cap > tightestNeed then tightest, tightestNeed = i, need / cap end
   if need > 0 then
     -- Smallest whole ms k with k * cap >= need (the integer checks guard the float division).
     local k = math.ceil(need / cap)
@@ -89,12 +88,19 @@ for i = 1, n do
     if k > retry then retry, binding = k, i end
   end
 end
-if binding == 0 then binding = tightest end
 local ahead = at - now
 if ahead == 0 and retry == 0 then
   for i = 1, n do levels[i] = levels[i] - costs[i] end
   store(now, at, n, 3, levels, caps, scale)
   return {1}
+end
+if binding == 0 then
+  -- Only the line holds it back: name the bucket with the least headroom for its refill rate.
+  local most = nil
+  for i = 1, n do
+    local r = (costs[i] - levels[i]) / caps[i]
+    if most == nil or r > most then binding, most = i, r end
+  end
 end
 if not reserve then return {0, ahead + retry, binding} end
 for i = 1, n do
