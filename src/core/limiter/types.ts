@@ -66,6 +66,9 @@ export type LimiterDecision =
  *   with no thundering herd of waiters retrying at the same instant. `binding` is the bucket that needs
  *   the longest wait, or, when only the line holds the request back, the one with the least headroom.
  * - `waitMs: Infinity` with `reason: 'exceeds-capacity'` — the cost can never fit; nothing was booked.
+ *
+ * A booked request that gives up before its time keeps its place spent (as a request sent and never
+ * answered would): the limiter stays on the safe side of the provider's limit.
  */
 export type LimiterReservation =
   | { waitMs: 0; binding?: undefined; reason?: undefined }
