@@ -44,6 +44,8 @@ class BucketSet {
   l1 = 0;
   l2 = 0;
   atMs = 0;
+  /** Admissions are booked (reserve) up to this time; a request at an earlier time waits for them. */
+  bookedMs = -Infinity;
 
   constructor(m: ModelEntry, atMs: number) {
     this.l0 = m.full[0]!;
@@ -80,8 +82,11 @@ export class MemoryLimiter implements Limiter {
     assertCost(c0, c1, c2);
     const t = toTick(nowMs);
     const b = this.bucketsAt(m, tenant, t);
-    // b.atMs > t: reservations are in line (their admissions are booked up to b.atMs); this goes after them.
-    if (b.atMs === t && b.l0 >= c0 && b.l1 >= c1 && b.l2 >= c2) {
+    // Admissions booked after t are in line ahead of this request: it waits for them (to b.atMs, the
+    // time the buckets are as of). A timestamp behind the buckets' without bookings (a clock stepped
+    // back) waits for nothing: the buckets serve it as they are, with no refill credited.
+    const ahead = b.bookedMs > t ? b.atMs - t : 0;
+    if (ahead === 0 && b.l0 >= c0 && b.l1 >= c1 && b.l2 >= c2) {
       b.l0 -= c0;
       b.l1 -= c1;
       b.l2 -= c2;
@@ -89,7 +94,7 @@ export class MemoryLimiter implements Limiter {
     }
     const w = shortfall(m, b, c0, c1, c2);
     if (w.exceeds) return { granted: false, retryAfterMs: Infinity, binding: w.binding, reason: 'exceeds-capacity' };
-    return { granted: false, retryAfterMs: b.atMs - t + w.ms, binding: w.binding };
+    return { granted: false, retryAfterMs: ahead + w.ms, binding: w.binding };
   }
 
   reserve(model: string, cost: LimitCost, nowMs: number, tenant?: string): LimiterReservation {
@@ -101,7 +106,8 @@ export class MemoryLimiter implements Limiter {
     assertCost(c0, c1, c2);
     const t = toTick(nowMs);
     const b = this.bucketsAt(m, tenant, t);
-    if (b.atMs === t && b.l0 >= c0 && b.l1 >= c1 && b.l2 >= c2) {
+    const ahead = b.bookedMs > t ? b.atMs - t : 0; // as in acquire
+    if (ahead === 0 && b.l0 >= c0 && b.l1 >= c1 && b.l2 >= c2) {
       b.l0 -= c0;
       b.l1 -= c1;
       b.l2 -= c2;
@@ -113,10 +119,11 @@ export class MemoryLimiter implements Limiter {
     // before it, and once they hold its cost), debited then. Later requests start from there.
     refill(m, b, w.ms);
     b.atMs += w.ms;
+    b.bookedMs = b.atMs;
     b.l0 -= c0;
     b.l1 -= c1;
     b.l2 -= c2;
-    return { waitMs: b.atMs - t, binding: w.binding };
+    return { waitMs: ahead + w.ms, binding: w.binding };
   }
 
   settle(model: string, reserved: LimitCost, actual: LimitCost, nowMs: number, tenant?: string): void {

@@ -28,6 +28,8 @@ const costs = (c: LimitCost) => [c.requests, c.inputTokens, c.outputTokens].map(
 class Reference {
   private level: (bigint | null)[];
   private at: bigint | null = null;
+  /** Admissions are booked up to here (reserve); none: null. */
+  private booked: bigint | null = null;
   constructor(private readonly caps: (bigint | null)[]) {
     this.level = caps.map((c) => (c === null ? null : c * U));
   }
@@ -40,7 +42,7 @@ class Reference {
   }
   /**
    * The state as of max(t, at): `at` may lie ahead of t when admissions were booked (reserve); a request
-   * then waits for them (`ahead`) and for its own shortfall (`wait`). `binding` is left undefined when only
+   * before the booked time waits for them (`ahead`) and for its own shortfall (`wait`). `binding` is left undefined when only
    * the line holds it back (the implementation names its tightest bucket; not modelled here).
    */
   private decide(cost: LimitCost, t: bigint): { exceeds?: Binding; ahead: bigint; wait: bigint; binding: Binding | undefined; c: bigint[] } {
@@ -57,7 +59,7 @@ class Reference {
       const k = (c[i]! - l + this.caps[i]! - 1n) / this.caps[i]!;
       if (k > wait) [wait, binding] = [k, BINDINGS[i]!];
     });
-    return { ahead: this.at! - t, wait, binding, c };
+    return { ahead: this.booked !== null && this.booked > t ? this.at! - t : 0n, wait, binding, c };
   }
   acquire(cost: LimitCost, t: bigint): LimiterDecision {
     const d = this.decide(cost, t);
@@ -75,6 +77,7 @@ class Reference {
       return { waitMs: 0 };
     }
     this.refill(this.at! + d.wait);
+    this.booked = this.at;
     this.level = this.level.map((l, i) => (l === null ? null : l - d.c[i]!));
     return { waitMs: Number(d.ahead + d.wait), binding: d.binding! };
   }
@@ -233,14 +236,23 @@ describe('memory limiter: clock edge cases', () => {
     expect(l.acquire('m', { requests: 1, inputTokens: 0, outputTokens: 0 }, 1009.7).granted).toBe(false);
     expect(l.acquire('m', { requests: 1, inputTokens: 0, outputTokens: 0 }, 1010.7).granted).toBe(true);
   });
-  it('takes an out-of-order timestamp as the latest one seen: no refill credited, never twice', () => {
+  it('credits no refill for an out-of-order timestamp, and never twice', () => {
     const l = new MemoryLimiter(config);
     const one = { requests: 1, inputTokens: 0, outputTokens: 0 };
     for (let i = 0; i < 60; i++) l.acquire('m', one, 5000);
-    // At 4000 the buckets are as of 5000 (empty): the wait runs to 5000 and then one refill, to 6000.
-    expect(l.acquire('m', one, 4000)).toMatchObject({ granted: false, retryAfterMs: 2000 });
+    expect(l.acquire('m', one, 4000)).toMatchObject({ granted: false, retryAfterMs: 1000 });
     expect(l.acquire('m', one, 6000).granted).toBe(true);
     expect(l.acquire('m', one, 6000).granted).toBe(false);
+  });
+  it('makes a timestamp before booked admissions wait for them, and only then', () => {
+    const l = new MemoryLimiter(config); // 60 rpm: one request refilled per 1,000 ms
+    const one = { requests: 1, inputTokens: 0, outputTokens: 0 };
+    for (let i = 0; i < 60; i++) l.acquire('m', one, 5000);
+    expect(l.reserve('m', one, 5000)).toEqual({ waitMs: 1000, binding: 'rpm' }); // booked at 6000
+    // A caller whose clock says 4000 is behind the booking: it waits for it and for its own refill.
+    expect(l.acquire('m', one, 4000)).toMatchObject({ granted: false, retryAfterMs: 3000 });
+    expect(l.acquire('m', one, 6999).granted).toBe(false);
+    expect(l.acquire('m', one, 7000)).toEqual({ granted: true });
   });
   it('rejects negative or NaN costs', () => {
     const l = new MemoryLimiter(config);
