@@ -26,7 +26,7 @@ export type Effect =
   | { t: 'sleep'; ms: number }
   | { t: 'slot'; cls: string }
   | { t: 'call'; req: ProviderRequest }
-  /** A store answered asynchronously; `what` names the operation for errors (e.g. "limiter.acquire"). */
+  /** A store answered asynchronously; `what` names the operation for errors (e.g. "limiter.reserve"). */
   | { t: 'await'; promise: Promise<unknown>; what: string };
 
 /** The value each effect resumes the generator with. */

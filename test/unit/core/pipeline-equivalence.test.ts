@@ -102,7 +102,17 @@ function runSimulated(s: Scenario): Record_ {
   return out;
 }
 
-async function runLive(s: Scenario, timeScale: number): Promise<Record_> {
+/** A store behind promises, the way a Redis store answers: exercises the pipeline's `await` effect. */
+function answeringLater<T extends object>(store: T): T {
+  return new Proxy(store, {
+    get(target, prop) {
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (...args: unknown[]) => Promise.resolve((v as (...a: unknown[]) => unknown).apply(target, args)) : v;
+    },
+  });
+}
+
+async function runLive(s: Scenario, timeScale: number, asyncStores = false): Promise<Record_> {
   const sched: Scheduler = new RealScheduler(timeScale, 0);
   const model = new ProviderModel(s, s.seed);
   // The fake provider: the provider model's answer, delivered after its duration on the (compressed) wall clock.
@@ -113,7 +123,13 @@ async function runLive(s: Scenario, timeScale: number): Promise<Record_> {
         sched.at(sched.now() + o.durationMs, () => resolve(o.result));
       }),
   };
-  const env = { scheduler: sched, ...stores(s), provider };
+  const st = stores(s);
+  if (asyncStores) {
+    st.cache = answeringLater(st.cache);
+    st.limiter = answeringLater(st.limiter);
+    st.counters = answeringLater(st.counters);
+  }
+  const env = { scheduler: sched, ...st, provider };
   const deps = buildDeps(s, { now: () => sched.now(), stores: env });
   const out: Record_ = new Map();
   const wait = (atMs: number) => new Promise<void>((r) => sched.at(atMs, r));
@@ -151,4 +167,25 @@ describe('pipeline: the simulator and the runtime make the same decisions', () =
     expect(all.some((o) => o.usage.some((u) => u.cacheReadTokens > 0))).toBe(true);
     expect(all.every((o) => o.status === 'ok' || o.status === 'cache-hit')).toBe(true);
   }, 30_000);
+
+  it('the same when the stores answer with promises, as Redis stores do (the await effect)', async () => {
+    const s = scenario();
+    const sim = runSimulated(s);
+    const live = await runLive(s, 40, true);
+    expect([...live.keys()].sort()).toEqual([...sim.keys()].sort());
+    for (const [k, v] of sim) expect(live.get(k), k).toEqual(v);
+  }, 30_000);
+
+  it('the simulator refuses a store that answers with a promise, naming the operation', () => {
+    const s = scenario();
+    const sched = new VirtualScheduler();
+    const st = stores(s);
+    const env = { scheduler: sched, ...st, limiter: answeringLater(st.limiter), provider: new ProviderModel(s, s.seed) };
+    const deps = buildDeps(s, { now: () => sched.now(), stores: env });
+    const conv = new Conversation('s0', s.conversation.tokens.systemPrompt, s.conversation.context);
+    const turn = { ...script()[0]!.turns[1]! }; // turn 2: no response cache, straight to the limiter
+    expect(() => runVirtual(env, turnPipeline(deps, { sessionKey: 's0', priority: 'standard', turn, lastTurn: true, conversation: conv, holdingSlot: false }), () => {})).toThrow(
+      /virtual interpreter needs synchronous stores; limiter\.reserve answered with a Promise/,
+    );
+  });
 });
