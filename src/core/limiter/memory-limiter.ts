@@ -76,54 +76,32 @@ export class MemoryLimiter implements Limiter {
   acquire(model: string, cost: LimitCost, nowMs: number, tenant?: string): LimiterDecision {
     const m = this.entry(model);
     if (m.unlimited) return GRANTED;
-    const c0 = cost.requests * U;
-    const c1 = cost.inputTokens * U;
-    const c2 = cost.outputTokens * U;
-    assertCost(c0, c1, c2);
     const t = toTick(nowMs);
     const b = this.bucketsAt(m, tenant, t);
-    // Admissions booked after t are in line ahead of this request: it waits for them (to b.atMs, the
-    // time the buckets are as of). A timestamp behind the buckets' without bookings (a clock stepped
-    // back) waits for nothing: the buckets serve it as they are, with no refill credited.
-    const ahead = b.bookedMs > t ? b.atMs - t : 0;
-    if (ahead === 0 && b.l0 >= c0 && b.l1 >= c1 && b.l2 >= c2) {
-      b.l0 -= c0;
-      b.l1 -= c1;
-      b.l2 -= c2;
-      return GRANTED;
-    }
-    const w = shortfall(m, b, c0, c1, c2);
+    if (takeNow(b, t, cost)) return GRANTED;
+    const w = shortfall(m, b, cost);
     if (w.exceeds) return { granted: false, retryAfterMs: Infinity, binding: w.binding, reason: 'exceeds-capacity' };
-    return { granted: false, retryAfterMs: ahead + w.ms, binding: w.binding };
+    return { granted: false, retryAfterMs: ahead(b, t) + w.ms, binding: w.binding };
   }
 
   reserve(model: string, cost: LimitCost, nowMs: number, tenant?: string): LimiterReservation {
     const m = this.entry(model);
     if (m.unlimited) return GO_NOW;
-    const c0 = cost.requests * U;
-    const c1 = cost.inputTokens * U;
-    const c2 = cost.outputTokens * U;
-    assertCost(c0, c1, c2);
     const t = toTick(nowMs);
     const b = this.bucketsAt(m, tenant, t);
-    const ahead = b.bookedMs > t ? b.atMs - t : 0; // as in acquire
-    if (ahead === 0 && b.l0 >= c0 && b.l1 >= c1 && b.l2 >= c2) {
-      b.l0 -= c0;
-      b.l1 -= c1;
-      b.l2 -= c2;
-      return GO_NOW;
-    }
-    const w = shortfall(m, b, c0, c1, c2);
+    if (takeNow(b, t, cost)) return GO_NOW;
+    const w = shortfall(m, b, cost);
     if (w.exceeds) return { waitMs: Infinity, binding: w.binding, reason: 'exceeds-capacity' };
     // Book the admission: the buckets as they will be when this request goes (after everything in line
     // before it, and once they hold its cost), debited then. Later requests start from there.
+    const waitMs = ahead(b, t) + w.ms;
     refill(m, b, w.ms);
     b.atMs += w.ms;
     b.bookedMs = b.atMs;
-    b.l0 -= c0;
-    b.l1 -= c1;
-    b.l2 -= c2;
-    return { waitMs: ahead + w.ms, binding: w.binding };
+    b.l0 -= cost.requests * U;
+    b.l1 -= cost.inputTokens * U;
+    b.l2 -= cost.outputTokens * U;
+    return { waitMs, binding: w.binding };
   }
 
   settle(model: string, reserved: LimitCost, actual: LimitCost, nowMs: number, tenant?: string): void {
@@ -175,6 +153,28 @@ export class MemoryLimiter implements Limiter {
   }
 }
 
+/**
+ * ms that admissions booked after `t` hold a request back: it waits for them (to `b.atMs`, the time
+ * the buckets are as of). A timestamp behind the buckets' without bookings (a clock stepped back)
+ * waits for nothing: the buckets serve it as they are, with no refill credited.
+ */
+function ahead(b: BucketSet, t: number): number {
+  return b.bookedMs > t ? b.atMs - t : 0;
+}
+
+/** The fast path of acquire and reserve: debits every bucket and answers true when nothing is in line and all hold the cost. */
+function takeNow(b: BucketSet, t: number, cost: LimitCost): boolean {
+  const c0 = cost.requests * U;
+  const c1 = cost.inputTokens * U;
+  const c2 = cost.outputTokens * U;
+  assertCost(c0, c1, c2);
+  if (ahead(b, t) > 0 || b.l0 < c0 || b.l1 < c1 || b.l2 < c2) return false;
+  b.l0 -= c0;
+  b.l1 -= c1;
+  b.l2 -= c2;
+  return true;
+}
+
 /** Refills the three buckets by `dt` ms (capped at full); the caller moves the timestamp. */
 function refill(m: ModelEntry, b: BucketSet, dt: number): void {
   b.l0 = refilled(b.l0, dt, m.rate[0]!, m.full[0]!);
@@ -188,8 +188,8 @@ function refill(m: ModelEntry, b: BucketSet, dt: number): void {
  * none is short (the request only waits for the line ahead of it), the one with the least headroom
  * relative to its refill rate. Ties go to the first in BINDINGS order.
  */
-function shortfall(m: ModelEntry, b: BucketSet, c0: number, c1: number, c2: number): { exceeds: boolean; ms: number; binding: Binding } {
-  const costs = [c0, c1, c2];
+function shortfall(m: ModelEntry, b: BucketSet, cost: LimitCost): { exceeds: boolean; ms: number; binding: Binding } {
+  const costs = [cost.requests * U, cost.inputTokens * U, cost.outputTokens * U];
   for (let i = 0; i < 3; i++) {
     if (costs[i]! > m.full[i]!) return { exceeds: true, ms: Infinity, binding: BINDINGS[i]! };
   }
