@@ -15,7 +15,7 @@ import type { Scenario } from '../scenario/schema.js';
 import type { Segment } from './context.js';
 import { MemoryLimiter } from './limiter/memory-limiter.js';
 import { PromptCache } from './prompt-cache.js';
-import type { FailureKind, Usage } from './types.js';
+import type { FailureKind, LimitCost, Usage } from './types.js';
 
 export interface ProviderRequest {
   /** Scenario model name. */
@@ -60,6 +60,9 @@ export class ProviderModel {
   readonly received = { requests: 0, rateLimited: 0, faults: 0, timeouts: 0 };
   /** Streams keyed (seed, 'provider', requestKey). */
   private readonly streams: RngFamily;
+  /** Scratch costs for the provider's own buckets (the limiter reads them during the call, keeps nothing). */
+  private readonly reserve: LimitCost = { requests: 1, inputTokens: 0, outputTokens: 0 };
+  private readonly actual: LimitCost = { requests: 1, inputTokens: 0, outputTokens: 0 };
 
   constructor(
     private readonly scenario: Scenario,
@@ -97,7 +100,9 @@ export class ProviderModel {
 
     const prompt = this.promptCache.apply(req.model, req.segments, nowMs, m.cacheTtl);
     const outputTokens = Math.min(req.outputTokens, req.maxTokens);
-    const reserve = { requests: 1, inputTokens: prompt.inputTokens + prompt.cacheWrite5mTokens + prompt.cacheWrite1hTokens, outputTokens: req.maxTokens };
+    const { reserve, actual } = this;
+    reserve.inputTokens = prompt.inputTokens + prompt.cacheWrite5mTokens + prompt.cacheWrite1hTokens;
+    reserve.outputTokens = req.maxTokens;
     const d = this.limits.acquire(req.model, reserve, nowMs);
     if (!d.granted) {
       this.received.rateLimited++;
@@ -105,7 +110,9 @@ export class ProviderModel {
       const retryAfterMs = Number.isFinite(d.retryAfterMs) ? Math.ceil(d.retryAfterMs / 1000) * 1000 : 60_000;
       return { result: { ok: false, kind: '429', status: 429, retryAfterMs }, durationMs: 0 };
     }
-    this.limits.settle(req.model, reserve, { requests: 1, inputTokens: reserve.inputTokens, outputTokens }, nowMs);
+    actual.inputTokens = reserve.inputTokens;
+    actual.outputTokens = outputTokens;
+    this.limits.settle(req.model, reserve, actual, nowMs);
 
     const ttftMs = ttft * multiplier;
     const durationMs = ttftMs + (outputTokens / m.outputRatePerMs) * multiplier;

@@ -15,15 +15,15 @@ import { buildDeps, cacheConfig, limiterConfig, queueConfig, slotCapacity } from
 import type { PipelineDeps } from '../core/pipeline/deps.js';
 import type { CachedAnswer } from '../core/pipeline/effects.js';
 import type { VirtualEnv } from '../core/pipeline/env.js';
-import { turnPipeline, type TurnOutcome } from '../core/pipeline/turn.js';
-import { runVirtual } from '../core/pipeline/virtual-interpreter.js';
+import { turnPipeline, type TurnInput, type TurnOutcome } from '../core/pipeline/turn.js';
+import { VirtualProcess } from '../core/pipeline/virtual-interpreter.js';
 import { ProviderModel } from '../core/provider-model.js';
 import { MemoryTaskQueue } from '../core/queue/index.js';
 import { VirtualScheduler, type Resumable } from '../core/scheduler.js';
 import { WorkerPool, type SlotWaiter } from '../core/workers.js';
 import type { Scenario } from '../scenario/schema.js';
 import { Workload } from '../workload/stream.js';
-import type { Session } from '../workload/types.js';
+import type { Session, Turn } from '../workload/types.js';
 import { Recorder } from './recorder.js';
 
 export interface SimOptions {
@@ -127,22 +127,31 @@ interface PlayContext {
  * `resumeAt` after a think time, rather than closures per session: nothing is allocated per think
  * time, and it keeps the simulator's hot loop free of per-session functions.
  */
-class SessionPlay implements Resumable {
-  private readonly sessionKey: string;
-  private readonly conv: Conversation;
+class SessionPlay implements Resumable, TurnInput {
+  // TurnInput: the session is its own turn input (updated between turns, when no turn is running).
+  readonly sessionKey: string;
+  readonly priority: string;
+  turn: Turn;
+  lastTurn = false;
+  readonly conversation: Conversation;
+  holdingSlot = false;
+
   private readonly inCohort: boolean;
-  private holdingSlot = false;
   private costNanos = 0;
   private i = 0;
-  private readonly onTurnEnd = (o: TurnOutcome) => this.turnEnded(o);
+  /** Runs this session's turns, one after the other. */
+  private readonly process: VirtualProcess<TurnOutcome>;
 
   constructor(
     private readonly ctx: PlayContext,
     private readonly s: Session,
   ) {
     this.sessionKey = `s${s.id}`;
-    this.conv = new Conversation(this.sessionKey, ctx.system, ctx.policy);
+    this.priority = s.priority;
+    this.turn = s.turns[0]!;
+    this.conversation = new Conversation(this.sessionKey, ctx.system, ctx.policy);
     this.inCohort = s.startAtMs >= ctx.warmupMs && s.startAtMs < ctx.endMs;
+    this.process = new VirtualProcess(ctx.env, (o) => this.turnEnded(o));
   }
 
   start(): void {
@@ -157,10 +166,10 @@ class SessionPlay implements Resumable {
   /** Plays the next turn (at the start, and when a think time is over). */
   resume(): void {
     const { s, ctx } = this;
-    const turn = s.turns[this.i]!;
+    this.turn = s.turns[this.i]!;
+    this.lastTurn = this.i === s.turns.length - 1;
     ctx.recorder.turnStarted();
-    const input = { sessionKey: this.sessionKey, priority: s.priority, turn, lastTurn: this.i === s.turns.length - 1, conversation: this.conv, holdingSlot: this.holdingSlot };
-    runVirtual(ctx.env, turnPipeline(ctx.deps, input), this.onTurnEnd);
+    this.process.start(turnPipeline(ctx.deps, this));
   }
 
   private turnEnded(o: TurnOutcome): void {

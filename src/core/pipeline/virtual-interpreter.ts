@@ -14,15 +14,27 @@ import type { SlotResult, SlotWaiter } from '../workers.js';
 /** Priority of resumptions at the current instant: before timers due at the same time (priority 1). */
 const NOW = 0;
 
-class VirtualProcess<R> implements SlotWaiter, Resumable {
-  settled?: boolean;
-  private deadlineTimer: unknown;
+/**
+ * Runs one pipeline generator at a time on virtual time. A session that plays its turns one after the
+ * other can keep one and `start` each turn on it (the simulator does: one object per session, not per turn).
+ */
+export class VirtualProcess<R> implements SlotWaiter, Resumable {
+  settled?: boolean = undefined;
+  private deadlineTimer: unknown = undefined;
+  private gen: Pipeline<R> | undefined = undefined;
 
   constructor(
     private readonly env: VirtualEnv,
-    private readonly gen: Pipeline<R>,
     private readonly done: (result: R) => void,
   ) {}
+
+  /** Starts `gen` now; the previous one, if any, must have finished. */
+  start(gen: Pipeline<R>): void {
+    this.gen = gen;
+    this.settled = undefined;
+    this.deadlineTimer = undefined;
+    this.resume(undefined);
+  }
 
   /** SlotWaiter: the pool decided; resume at the current instant (never re-entrantly). */
   settle(result: SlotResult): void {
@@ -34,8 +46,9 @@ class VirtualProcess<R> implements SlotWaiter, Resumable {
   resume(value: unknown): void {
     const { env } = this;
     const s = env.scheduler;
+    const gen = this.gen!;
     for (;;) {
-      const step = this.gen.next(value);
+      const step = gen.next(value);
       if (step.done) {
         this.done(step.value);
         return;
@@ -70,5 +83,5 @@ class VirtualProcess<R> implements SlotWaiter, Resumable {
 
 /** Starts `gen` now on virtual time; `done` gets its result when it finishes. */
 export function runVirtual<R>(env: VirtualEnv, gen: Pipeline<R>, done: (result: R) => void): void {
-  new VirtualProcess(env, gen, done).resume(undefined);
+  new VirtualProcess(env, done).start(gen);
 }
