@@ -282,25 +282,30 @@ export function distCdf(d: Dist, x: number): number {
     case 'zipf': {
       const k = Math.min(d.n, Math.floor(x));
       if (k < 1) return 0;
-      let num = 0;
-      let den = 0;
-      for (let i = 1; i <= d.n; i++) {
-        const w = 1 / Math.pow(i, d.s);
-        if (i <= k) num += w;
-        den += w;
-      }
-      return num / den;
+      return discreteMean(d, (rank) => (rank <= k ? 1 : 0));
     }
-    case 'empirical': {
-      let num = 0;
-      let den = 0;
-      d.values.forEach((v, i) => {
-        if (Math.max(0, v) <= x) num += d.weights[i]!;
-        den += d.weights[i]!;
-      });
-      return num / den;
-    }
+    case 'empirical':
+      return discreteMean(d, (v) => (Math.max(0, v) <= x ? 1 : 0));
   }
+}
+
+/** E[f(X)] for the discrete distributions: zipf's ranks 1..n with weights 1/kˢ, or the empirical values with theirs. */
+function discreteMean(d: Extract<Dist, { dist: 'zipf' | 'empirical' }>, f: (value: number) => number): number {
+  let num = 0;
+  let den = 0;
+  if (d.dist === 'zipf') {
+    for (let k = 1; k <= d.n; k++) {
+      const w = 1 / Math.pow(k, d.s);
+      num += f(k) * w;
+      den += w;
+    }
+  } else {
+    d.values.forEach((v, i) => {
+      num += f(v) * d.weights[i]!;
+      den += d.weights[i]!;
+    });
+  }
+  return num / den;
 }
 
 /** The expectation of the distribution as sampled (normal: truncated at 0). */
@@ -320,24 +325,8 @@ export function distMean(d: Dist): number {
       return d.mean;
     case 'lognormal':
       return Math.exp(d.mu + (d.sigma * d.sigma) / 2);
-    case 'zipf': {
-      let num = 0;
-      let den = 0;
-      for (let k = 1; k <= d.n; k++) {
-        const w = 1 / Math.pow(k, d.s);
-        num += k * w;
-        den += w;
-      }
-      return num / den;
-    }
-    case 'empirical': {
-      let num = 0;
-      let den = 0;
-      d.values.forEach((v, i) => {
-        num += v * d.weights[i]!;
-        den += d.weights[i]!;
-      });
-      return num / den;
-    }
+    case 'zipf':
+    case 'empirical':
+      return discreteMean(d, (v) => v);
   }
 }

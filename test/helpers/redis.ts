@@ -20,3 +20,21 @@ export function redisPair(): { redis: Redis; other: Redis } {
 }
 
 export const testPrefix = () => `test-${randomUUID().slice(0, 8)}`;
+
+/** Every key matching `pattern`, by SCAN to the end (a single SCAN page may miss keys; KEYS would block). */
+export async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const out: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    out.push(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  return out;
+}
+
+/** Deletes every key matching `pattern` — never FLUSH: other suites share this Redis. */
+export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  const keys = await scanKeys(redis, pattern);
+  for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
+}

@@ -17,6 +17,7 @@ import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
+import { deleteKeys } from './redis.js';
 import { buildApp, type App, type AppOptions } from '../../src/runtime/app.js';
 import { startMockProvider, type RunningMockProvider } from '../../src/runtime/mock-provider/server.js';
 import { AnthropicProvider } from '../../src/runtime/providers/anthropic.js';
@@ -65,15 +66,6 @@ export interface RuntimeHarness {
   close(): Promise<void>;
 }
 
-/** Deletes every key containing `prefix` (never FLUSH: other suites share this Redis). */
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-}
 
 export async function startRuntime(o: RuntimeHarnessOptions): Promise<RuntimeHarness> {
   const scenario = scenarioOf(o.yaml);
@@ -101,7 +93,7 @@ export async function startRuntime(o: RuntimeHarnessOptions): Promise<RuntimeHar
           provider.close();
           await mock?.close();
           if (redis) {
-            await deleteKeys(redis, prefix).catch(() => undefined);
+            await deleteKeys(redis, `*${prefix}*`).catch(() => undefined);
             redis.disconnect();
           }
         }

@@ -1,6 +1,6 @@
 /** RedisResponseCache against a real Redis (127.0.0.1:6379): the shared conformance suite, then sharing across instances. */
 import { describe, expect, it } from 'vitest';
-import { redisPair, testPrefix } from '../helpers/redis.js';
+import { deleteKeys, redisPair, scanKeys, testPrefix } from '../helpers/redis.js';
 import { cacheKey } from '../../src/core/cache/cache-key.js';
 import { RedisResponseCache } from '../../src/runtime/stores/redis-cache.js';
 import { cacheConformance } from '../conformance/cache.case.js';
@@ -10,15 +10,8 @@ import { realClock } from '../conformance/queue.case.js';
 const { redis, other } = redisPair(); // `other`: a second "instance" on the same Redis
 const prefix = testPrefix;
 
-/** Deletes every key of one cache prefix by SCAN (value keys are per entry); never FLUSH the shared Redis. */
-async function drop(p: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `{hr:${p}:c}:*`, 'COUNT', 500);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
+/** Deletes every key of one cache prefix (value keys are per entry). */
+const drop = (p: string) => deleteKeys(redis, `{hr:${p}:c}:*`);
 
 cacheConformance('redis', (config) => {
   const p = prefix();
@@ -55,7 +48,7 @@ describe('RedisResponseCache across instances', () => {
       expect(s.bytes).toBeLessThanOrEqual(10_000);
       expect(s.entries + s.evictions).toBe(200);
       // The bookkeeping matches what is really stored.
-      const [, keys] = await redis.scan('0', 'MATCH', `{hr:${p}:c}:v:*`, 'COUNT', 10_000);
+      const keys = await scanKeys(redis, `{hr:${p}:c}:v:*`);
       expect(keys.length).toBe(s.entries);
     } finally {
       await drop(p);

@@ -14,6 +14,7 @@ import type { LimiterConfig } from '../../src/core/limiter/index.js';
 import { ErrorCode, HeadroomError } from '../../src/errors.js';
 import { RedisLimiter } from '../../src/runtime/stores/redis-limiter.js';
 import { limiterConformance } from '../conformance/limiter.case.js';
+import { deleteKeys as deleteKeysMatching, scanKeys } from '../helpers/redis.js';
 
 const one = { requests: 1, inputTokens: 0, outputTokens: 0 };
 let redis: Redis;
@@ -25,14 +26,8 @@ afterAll(async () => {
   await redis.quit();
 });
 
-async function deleteKeys(prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `{hr:${prefix}:*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
+/** Deletes the keys of one limiter prefix. */
+const deleteKeys = (prefix: string) => deleteKeysMatching(redis, `{hr:${prefix}:*`);
 
 function limiterWithPrefix(config: LimiterConfig, client: Redis = redis) {
   const prefix = `test-${randomUUID()}`;
@@ -203,7 +198,7 @@ describe('redis limiter: places in line across clients', () => {
         }),
       );
       // The buckets' hash holds the time of the last booked admission ('t').
-      const [key] = (await redis.scan('0', 'MATCH', `{hr:${prefix}:*`, 'COUNT', 1000))[1];
+      const [key] = await scanKeys(redis, `{hr:${prefix}:*`);
       const lastMs = Number(await redis.hget(key!, 't'));
       const booked = 8 * perClient;
       // 800 places: 50 at once, then one per 1,200 ms refilled, so the last is 750 refills (900 s) after the

@@ -17,6 +17,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { deleteKeys, scanKeys } from '../helpers/redis.js';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMockProvider, type MockProvider } from '../../src/runtime/mock-provider/server.js';
@@ -77,14 +78,7 @@ async function get(base: string, path: string) {
   return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
 }
 
-async function deleteKeys(): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-}
+
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'headroom-scale-'));
@@ -117,7 +111,7 @@ afterAll(async () => {
   await agent.close();
   await mock?.close();
   if (redis) {
-    await deleteKeys().catch(() => undefined);
+    await deleteKeys(redis, `*${prefix}*`).catch(() => undefined);
     redis.disconnect();
   }
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -139,13 +133,7 @@ describe('scale-out: three instances, one Redis', () => {
     expect(arrivals.length - before).toBe(1); // only the miss reached the provider
 
     // Redis expires entries on real time: the scenario's 1 h TTL is 1 h / 30 = 2 min of it.
-    const entries: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `{hr:${prefix}:c}:v:*`, 'COUNT', 1000);
-      cursor = next;
-      entries.push(...keys);
-    } while (cursor !== '0');
+    const entries = await scanKeys(redis, `{hr:${prefix}:c}:v:*`);
     expect(entries.length).toBeGreaterThan(0);
     for (const k of entries) expect(await redis.pttl(k)).toBeLessThanOrEqual(3_600_000 / TIME_SCALE);
   });

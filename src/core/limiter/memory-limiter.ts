@@ -74,34 +74,38 @@ export class MemoryLimiter implements Limiter {
   }
 
   acquire(model: string, cost: LimitCost, nowMs: number, tenant?: string): LimiterDecision {
-    const m = this.entry(model);
-    if (m.unlimited) return GRANTED;
-    const t = toTick(nowMs);
-    const b = this.bucketsAt(m, tenant, t);
-    if (takeNow(b, t, cost)) return GRANTED;
-    const w = shortfall(m, b, cost);
-    if (w.exceeds) return { granted: false, retryAfterMs: Infinity, binding: w.binding, reason: 'exceeds-capacity' };
-    return { granted: false, retryAfterMs: ahead(b, t) + w.ms, binding: w.binding };
+    const h = this.holdBack(model, cost, nowMs, tenant);
+    if (h === undefined) return GRANTED;
+    if (h.exceeds) return { granted: false, retryAfterMs: Infinity, binding: h.binding, reason: 'exceeds-capacity' };
+    return { granted: false, retryAfterMs: h.waitMs, binding: h.binding };
   }
 
   reserve(model: string, cost: LimitCost, nowMs: number, tenant?: string): LimiterReservation {
-    const m = this.entry(model);
-    if (m.unlimited) return GO_NOW;
-    const t = toTick(nowMs);
-    const b = this.bucketsAt(m, tenant, t);
-    if (takeNow(b, t, cost)) return GO_NOW;
-    const w = shortfall(m, b, cost);
-    if (w.exceeds) return { waitMs: Infinity, binding: w.binding, reason: 'exceeds-capacity' };
+    const h = this.holdBack(model, cost, nowMs, tenant);
+    if (h === undefined) return GO_NOW;
+    if (h.exceeds) return { waitMs: Infinity, binding: h.binding, reason: 'exceeds-capacity' };
     // Book the admission: the buckets as they will be when this request goes (after everything in line
     // before it, and once they hold its cost), debited then. Later requests start from there.
-    const waitMs = ahead(b, t) + w.ms;
-    refill(m, b, w.ms);
-    b.atMs += w.ms;
+    const b = h.buckets;
+    refill(h.model, b, h.ownMs);
+    b.atMs += h.ownMs;
     b.bookedMs = b.atMs;
     b.l0 -= cost.requests * U;
     b.l1 -= cost.inputTokens * U;
     b.l2 -= cost.outputTokens * U;
-    return { waitMs, binding: w.binding };
+    return { waitMs: h.waitMs, binding: h.binding };
+  }
+
+  /**
+   * The common part of acquire and reserve: undefined when the request goes now (every bucket debited,
+   * or the model is unlimited); else what holds it back (slow path, one object).
+   */
+  private holdBack(model: string, cost: LimitCost, nowMs: number, tenant: string | undefined): HoldBack | undefined {
+    const m = this.entry(model);
+    if (m.unlimited) return undefined;
+    const t = toTick(nowMs);
+    const b = this.bucketsAt(m, tenant, t);
+    return takeNow(b, t, cost) ? undefined : holdBack(m, b, t, cost);
   }
 
   settle(model: string, reserved: LimitCost, actual: LimitCost, nowMs: number, tenant?: string): void {
@@ -182,16 +186,29 @@ function refill(m: ModelEntry, b: BucketSet, dt: number): void {
   b.l2 = refilled(b.l2, dt, m.rate[2]!, m.full[2]!);
 }
 
+/** Why a request cannot go now. */
+interface HoldBack {
+  /** The cost can never fit a bucket (waiting cannot help). */
+  exceeds: boolean;
+  /** From now until it can go: the line booked ahead of it plus its own shortfall (Infinity if `exceeds`). */
+  waitMs: number;
+  /** Its own shortfall: ms from the buckets' time (`atMs`) until they hold its cost. */
+  ownMs: number;
+  /** The bucket needing the longest wait; when none is short (only the line holds it), the one with the least headroom. */
+  binding: Binding;
+  model: ModelEntry;
+  buckets: BucketSet;
+}
+
 /**
- * Slow path: exceeds-capacity if some cost can never fit; else the whole ms from `b.atMs` until every
- * bucket holds its cost (the longest exact wait over the short buckets), and the binding bucket — when
- * none is short (the request only waits for the line ahead of it), the one with the least headroom
- * relative to its refill rate. Ties go to the first in BINDINGS order.
+ * Slow path: exceeds-capacity if some cost can never fit; else the whole ms until every bucket holds its
+ * cost (the longest exact wait over the short buckets) and the binding bucket. Ties go to the first in
+ * BINDINGS order.
  */
-function shortfall(m: ModelEntry, b: BucketSet, cost: LimitCost): { exceeds: boolean; ms: number; binding: Binding } {
+function holdBack(m: ModelEntry, b: BucketSet, t: number, cost: LimitCost): HoldBack {
   const costs = [cost.requests * U, cost.inputTokens * U, cost.outputTokens * U];
   for (let i = 0; i < 3; i++) {
-    if (costs[i]! > m.full[i]!) return { exceeds: true, ms: Infinity, binding: BINDINGS[i]! };
+    if (costs[i]! > m.full[i]!) return { exceeds: true, waitMs: Infinity, ownMs: Infinity, binding: BINDINGS[i]!, model: m, buckets: b };
   }
   const levels = [b.l0, b.l1, b.l2];
   let ms = 0;
@@ -212,5 +229,5 @@ function shortfall(m: ModelEntry, b: BucketSet, cost: LimitCost): { exceeds: boo
       binding = BINDINGS[i]!;
     }
   }
-  return { exceeds: false, ms, binding: binding ?? tightest };
+  return { exceeds: false, waitMs: ahead(b, t) + ms, ownMs: ms, binding: binding ?? tightest, model: m, buckets: b };
 }
