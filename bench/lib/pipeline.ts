@@ -14,7 +14,7 @@
 import { MemoryResponseCache } from '../../src/core/cache/index.js';
 import { Conversation } from '../../src/core/context.js';
 import { MemoryCostCounters } from '../../src/core/cost/index.js';
-import { MemoryLimiter } from '../../src/core/limiter/index.js';
+import { LimiterLine, MemoryLimiter } from '../../src/core/limiter/index.js';
 import { buildDeps, cacheConfig, limiterConfig, queueConfig } from '../../src/core/pipeline/build.js';
 import type { CachedAnswer } from '../../src/core/pipeline/effects.js';
 import type { VirtualEnv } from '../../src/core/pipeline/env.js';
@@ -70,7 +70,7 @@ export function pipelinePassRate(opts: PassOptions): number {
     scheduler: sched,
     pool: new WorkerPool(1e6, new MemoryTaskQueue<SlotWaiter>(qc), qc),
     cache: new MemoryResponseCache<CachedAnswer>(cacheConfig(s) ?? { ttlMs: 1, maxEntries: 1, maxBytes: 1 }),
-    limiter: new MemoryLimiter(limiterConfig(s)),
+    limiter: new LimiterLine(new MemoryLimiter(limiterConfig(s)), sched),
     counters: new MemoryCostCounters(),
     provider: opts.provider === 'fixed' ? { decide: fixedAnswer } : new ProviderModel(s, s.seed),
   };

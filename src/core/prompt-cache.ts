@@ -27,15 +27,49 @@ export class PromptCache {
   private ids = new Float64Array(64);
   private accs = new Float64Array(64);
 
+  /** The prefix identities of the last `split` (scratch, reused, grown as needed), and what it read. */
+  private n = 0;
+  private readId = -1;
+  private firstCacheable = false;
+
   /**
    * Splits a call's prompt into uncached input, cache read and cache write tokens, and records the
    * write. `ttl` undefined means the model has prompt caching off.
    */
   apply(model: string, segments: readonly Segment[], nowMs: number, ttl: CacheTtl | undefined): Omit<Usage, 'outputTokens'> {
+    const u = this.split(model, segments, nowMs, ttl);
+    if (ttl) this.commit(nowMs, ttl);
+    return u;
+  }
+
+  /**
+   * What `apply` would answer, without recording anything; `commit` then records it (a provider that
+   * refuses a request before doing any work must not have cached its prompt). `commit` must follow the
+   * `split` it records, with nothing in between.
+   */
+  split(model: string, segments: readonly Segment[], nowMs: number, ttl: CacheTtl | undefined): Omit<Usage, 'outputTokens'> {
     let total = 0;
     for (const s of segments) total += s.tokens;
+    this.n = 0;
     if (!ttl || total < MIN_CACHEABLE_TOKENS) return { inputTokens: total, cacheReadTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0 };
-    const ttlMs = TTL_MS[ttl];
+    const read = this.longestLive(model, segments, nowMs);
+    const write = total - read;
+    return { inputTokens: 0, cacheReadTokens: read, cacheWrite5mTokens: ttl === '5m' ? write : 0, cacheWrite1hTokens: ttl === '1h' ? write : 0 };
+  }
+
+  /** Records the last `split`: its read refreshed, its prefixes written, for `ttl` from `nowMs`. */
+  commit(nowMs: number, ttl: CacheTtl): void {
+    const n = this.n;
+    if (n === 0) return;
+    const expiresAtMs = nowMs + TTL_MS[ttl];
+    if (this.readId >= 0) this.entries.set(this.readId, expiresAtMs, nowMs);
+    if (this.firstCacheable) this.entries.set(this.ids[0]!, expiresAtMs, nowMs);
+    this.entries.set(this.ids[n - 1]!, expiresAtMs, nowMs);
+    this.n = 0;
+  }
+
+  /** Tokens of the longest prefix of `segments` cached and live at `nowMs` (0 if none); keeps the identities for `commit`. */
+  private longestLive(model: string, segments: readonly Segment[], nowMs: number): number {
     const n = segments.length;
     if (n > this.ids.length) {
       this.ids = new Float64Array(2 * n);
@@ -56,24 +90,19 @@ export class PromptCache {
       ids[i] = a * 2097152 + (b >>> 11);
       accs[i] = acc;
     }
+    this.n = n;
+    this.firstCacheable = segments[0]!.tokens >= MIN_CACHEABLE_TOKENS;
     // The read is the longest live prefix. Searching from the longest down stops at the first hit:
     // in a conversation that is the previous call's prompt, a few segments back, rather than a
     // lookup per segment (the prompt-cache model was ~13 % of a simulated day before).
-    let read = 0;
-    let readId = -1;
     for (let i = n - 1; i >= 0; i--) {
       if (this.entries.isLive(ids[i]!, nowMs)) {
-        read = accs[i]!;
-        readId = ids[i]!;
-        break;
+        this.readId = ids[i]!;
+        return accs[i]!;
       }
     }
-    const expiresAtMs = nowMs + ttlMs;
-    if (readId >= 0) this.entries.set(readId, expiresAtMs, nowMs);
-    if (segments[0]!.tokens >= MIN_CACHEABLE_TOKENS) this.entries.set(ids[0]!, expiresAtMs, nowMs);
-    this.entries.set(ids[n - 1]!, expiresAtMs, nowMs);
-    const write = total - read;
-    return { inputTokens: 0, cacheReadTokens: read, cacheWrite5mTokens: ttl === '5m' ? write : 0, cacheWrite1hTokens: ttl === '1h' ? write : 0 };
+    this.readId = -1;
+    return 0;
   }
 
   private modelHash(model: string): number {
@@ -88,3 +117,31 @@ export class PromptCache {
   }
 }
 
+
+/**
+ * The pipeline's own view of the provider's prompt cache, so that the limiter reserves ITPM for what
+ * the provider will count — uncached input and cache writes; cache reads are free of ITPM (Anthropic,
+ * ../shared/reference/anthropic-api.md) — rather than for the whole prompt. Fed with the prompts the
+ * provider answered, when it answered them; an estimate (the provider's cache may have evicted or, with
+ * several gateway instances, another instance may have written), corrected by the limiter's settle.
+ */
+export class PromptCacheEstimate {
+  private readonly cache = new PromptCache();
+
+  /** `ttls`: each model's prompt-cache lifetime, undefined where prompt caching is off. */
+  constructor(private readonly ttls: ReadonlyMap<string, CacheTtl | undefined>) {}
+
+  /** Tokens of this prompt the provider should count against ITPM at `nowMs`; `total` = promptTokens(segments). */
+  itpmTokens(model: string, segments: readonly Segment[], total: number, nowMs: number): number {
+    const ttl = this.ttls.get(model);
+    if (!ttl || total < MIN_CACHEABLE_TOKENS) return total;
+    const u = this.cache.split(model, segments, nowMs, ttl);
+    return u.inputTokens + u.cacheWrite5mTokens + u.cacheWrite1hTokens;
+  }
+
+  /** The provider answered this prompt, sent at `sentAtMs`: it is in its cache from then on. */
+  answered(model: string, segments: readonly Segment[], sentAtMs: number): void {
+    const ttl = this.ttls.get(model);
+    if (ttl) this.cache.apply(model, segments, sentAtMs, ttl);
+  }
+}

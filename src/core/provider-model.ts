@@ -98,7 +98,8 @@ export class ProviderModel {
       }
     }
 
-    const prompt = this.promptCache.apply(req.model, req.segments, nowMs, m.cacheTtl);
+    // The split now, the cache written only once the request is admitted: a 429 does no work.
+    const prompt = this.promptCache.split(req.model, req.segments, nowMs, m.cacheTtl);
     const outputTokens = Math.min(req.outputTokens, req.maxTokens);
     const { reserve, actual } = this;
     reserve.inputTokens = prompt.inputTokens + prompt.cacheWrite5mTokens + prompt.cacheWrite1hTokens;
@@ -110,6 +111,7 @@ export class ProviderModel {
       const retryAfterMs = Number.isFinite(d.retryAfterMs) ? Math.ceil(d.retryAfterMs / 1000) * 1000 : 60_000;
       return { result: { ok: false, kind: '429', status: 429, retryAfterMs }, durationMs: 0 };
     }
+    if (m.cacheTtl) this.promptCache.commit(nowMs, m.cacheTtl);
     actual.inputTokens = reserve.inputTokens;
     actual.outputTokens = outputTokens;
     this.limits.settle(req.model, reserve, actual, nowMs);

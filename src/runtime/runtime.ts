@@ -9,7 +9,7 @@ import { MemoryResponseCache } from '../core/cache/index.js';
 import type { ResponseCache } from '../core/cache/types.js';
 import { MemoryCostCounters } from '../core/cost/index.js';
 import type { CostCounters } from '../core/cost/types.js';
-import { MemoryLimiter } from '../core/limiter/index.js';
+import { LimiterLine, MemoryLimiter } from '../core/limiter/index.js';
 import type { Limiter } from '../core/limiter/types.js';
 import { buildDeps, cacheConfig, limiterConfig, queueConfig } from '../core/pipeline/build.js';
 import type { PipelineDeps } from '../core/pipeline/deps.js';
@@ -92,7 +92,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
   }
   const pool = new WorkerPool(slots, new MemoryTaskQueue<SlotWaiter>(qc), qc);
   const metrics = new RuntimeMetrics({ processMetrics: o.processMetrics ?? false });
-  const env: RealtimeEnv = { scheduler, pool, cache, limiter, counters, provider: o.provider };
+  const env: RealtimeEnv = { scheduler, pool, cache, limiter: new LimiterLine(limiter, scheduler), counters, provider: o.provider };
   const deps = buildDeps(s, {
     seed: o.seed ?? s.seed,
     now: () => scheduler.now(),

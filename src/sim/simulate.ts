@@ -10,7 +10,7 @@
 import { MemoryResponseCache } from '../core/cache/index.js';
 import { Conversation } from '../core/context.js';
 import { MemoryCostCounters } from '../core/cost/index.js';
-import { MemoryLimiter } from '../core/limiter/index.js';
+import { LimiterLine, MemoryLimiter } from '../core/limiter/index.js';
 import { buildDeps, cacheConfig, limiterConfig, queueConfig, slotCapacity } from '../core/pipeline/build.js';
 import type { PipelineDeps } from '../core/pipeline/deps.js';
 import type { CachedAnswer } from '../core/pipeline/effects.js';
@@ -69,7 +69,7 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}): SimResult {
     scheduler: sched,
     pool,
     cache: new MemoryResponseCache<CachedAnswer>(cacheConfig(scenario) ?? NO_CACHE),
-    limiter: new MemoryLimiter(limiterConfig(scenario)),
+    limiter: new LimiterLine(new MemoryLimiter(limiterConfig(scenario)), sched),
     counters: new MemoryCostCounters(),
     provider,
   };

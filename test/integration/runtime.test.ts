@@ -15,7 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryResponseCache } from '../../src/core/cache/index.js';
 import { Conversation, segment } from '../../src/core/context.js';
 import { MemoryCostCounters } from '../../src/core/cost/index.js';
-import { MemoryLimiter } from '../../src/core/limiter/index.js';
+import { LimiterLine, MemoryLimiter } from '../../src/core/limiter/index.js';
 import { buildDeps, cacheConfig, limiterConfig, queueConfig, slotCapacity } from '../../src/core/pipeline/build.js';
 import type { CachedAnswer } from '../../src/core/pipeline/effects.js';
 import { turnPipeline, type TurnOutcome } from '../../src/core/pipeline/turn.js';
@@ -79,7 +79,7 @@ function simulate(s: Scenario, sessions: Session[]): { outcomes: Map<string, Tur
     scheduler: sched,
     pool: new WorkerPool(slotCapacity(s), new MemoryTaskQueue<SlotWaiter>(queueConfig(s)), queueConfig(s)),
     cache: new MemoryResponseCache<CachedAnswer>(cacheConfig(s)!),
-    limiter: new MemoryLimiter(limiterConfig(s)),
+    limiter: new LimiterLine(new MemoryLimiter(limiterConfig(s)), sched),
     counters,
     provider: new ProviderModel(s, s.seed),
   };

@@ -5,5 +5,6 @@
 export type { Binding, BucketLevel, Limiter, LimiterConfig, LimiterDecision, LimiterReservation, ModelLimits } from './types.js';
 export { BINDINGS } from './types.js';
 export { MemoryLimiter } from './memory-limiter.js';
+export { LimiterLine, type LineAnswer, type LineWaiter } from './line.js';
 export type { BucketSpec, ModelSpec } from './token-bucket.js';
 export { UNITS_PER_TOKEN, assertCost, bucketCapacity, compileConfig, costOf, msUntilFull, refilled, toTick, waitMs } from './token-bucket.js';

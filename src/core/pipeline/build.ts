@@ -8,6 +8,7 @@ import { BreakerSet, type BreakerListener } from '../breaker/index.js';
 import type { CacheConfig } from '../cache/types.js';
 import type { LimiterConfig } from '../limiter/types.js';
 import { Pricing } from '../pricing.js';
+import { PromptCacheEstimate, type CacheTtl } from '../prompt-cache.js';
 import type { QueueConfig } from '../queue/types.js';
 import { RetryPolicy } from '../retry/index.js';
 import { Router } from '../router/index.js';
@@ -46,6 +47,7 @@ export function buildDeps(s: Scenario, opts: { seed?: number; now: () => number;
     breakers: s.breaker === false ? undefined : new BreakerSet(s.breaker, opts.onBreaker),
     retry: new RetryPolicy(s.retry),
     pricing: new Pricing(s),
+    promptEstimate: new PromptCacheEstimate(new Map(Object.entries(s.models).map(([n, m]): [string, CacheTtl | undefined] => [n, m.promptCaching === false ? undefined : m.promptCaching.ttl]))),
     outputEstimate:
       s.limiter.outputEstimate === 'maxTokens' ? (m) => s.models[m]!.maxTokens : (m) => Math.min(s.models[m]!.maxTokens, expected),
     cacheEnabled: s.cache !== false,

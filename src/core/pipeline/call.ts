@@ -1,12 +1,13 @@
 /**
- * One LLM call with its policies: route → breaker → limiter (reserve, wait, settle) → provider →
+ * One LLM call with its policies: route → breaker → limiter (enter or wait in line, settle) → provider →
  * on failure fallback (cooldown) or retry with backoff → cost accounting. A sub-generator of the
  * turn pipeline (`yield*`).
  */
 import { Rng, hashString } from '../../scenario/rng.js';
 import { appended, counted } from '../lists.js';
 import type { Segment } from '../context.js';
-import type { Binding, LimiterReservation } from '../limiter/types.js';
+import type { LineAnswer } from '../limiter/line.js';
+import type { Binding } from '../limiter/types.js';
 import type { ProviderRequest, ProviderResult } from '../provider-model.js';
 import type { RouteFeatures } from '../router/index.js';
 import type { FailureKind, LimitCost, MaybePromise, Usage } from '../types.js';
@@ -18,7 +19,7 @@ export interface CallSpec {
   key: string;
   /** hashString(key), if the caller has it (request-key hashes extend it); computed when absent. */
   keyHash?: number;
-  /** This call's routing features; `inputTokens` must be the prompt's, promptTokens(segments): the limiter reserves it. */
+  /** This call's routing features; `inputTokens` must be the prompt's, promptTokens(segments): the limiter reserves what the provider's prompt cache will not read of it. */
   features: RouteFeatures;
   segments: Segment[];
   outputTokens: number;
@@ -47,6 +48,7 @@ function firstModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): string {
   return r.model;
 }
 
+/** What the limiter reserves: the prompt tokens the provider will count against ITPM (reads are free), the output estimate against OTPM. */
 function reservation(d: PipelineDeps, model: string, inputTokens: number): LimitCost {
   return { requests: 1, inputTokens, outputTokens: d.outputEstimate(model) };
 }
@@ -94,7 +96,8 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
   const keyHash = x.keyHash ?? hashString(x.key);
   let rng: Rng | undefined;
 
-  for (let attempt = 1; ; attempt++) {
+  // Attempts are requests sent: a model skipped because its breaker is open uses none.
+  for (let attempt = 0; ; ) {
     if (attempted !== undefined && !attempted.includes(model)) attempted.push(model);
     const breaker = d.breakers?.get(model);
     if (breaker && !breaker.allow(d.now())) {
@@ -105,18 +108,19 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
       model = fb.model;
       continue;
     }
+    attempt++;
 
-    // The limiter holds this call's place in line: when it must wait, it waits once and goes.
-    const reserved = reservation(d, model, inputTokens);
-    let place = d.stores.limiter.reserve(model, reserved, d.now());
-    if (place instanceof Promise) place = (yield { t: 'await', promise: place, what: 'limiter.reserve' }) as LimiterReservation;
-    if (place.waitMs > 0) {
-      if (place.reason === 'exceeds-capacity') {
-        breaker?.release(d.now()); // the probe slot it may hold was never used
-        return { ok: false, reason: 'exceeds-capacity' };
-      }
-      noteLimiterWait(tally, model, place.waitMs, place.binding!);
-      yield { t: 'sleep', ms: place.waitMs };
+    // Admitted now, or it waits in the limiter's line (first come, first served) and goes when admitted.
+    const reserved = reservation(d, model, d.promptEstimate.itpmTokens(model, x.segments, inputTokens, d.now()));
+    let place = d.stores.limiter.enter(model, reserved, d.now());
+    if (place instanceof Promise) place = (yield { t: 'await', promise: place, what: 'limiter.acquire' }) as LineAnswer | undefined;
+    if (place === undefined) {
+      place = (yield { t: 'limit', model, cost: reserved }) as LineAnswer;
+      if (place.ok && place.waitedMs > 0) noteLimiterWait(tally, model, place.waitedMs, place.binding!);
+    }
+    if (!place.ok) {
+      breaker?.release(d.now()); // the probe slot it may hold was never used
+      return { ok: false, reason: 'exceeds-capacity' };
     }
 
     const callStart = d.now();
@@ -125,6 +129,7 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
     tally.attempts++;
 
     if (res.ok) {
+      d.promptEstimate.answered(model, x.segments, callStart);
       const settled = d.stores.limiter.settle(model, reserved, used(res.usage), d.now());
       if (settled instanceof Promise) yield { t: 'await', promise: settled, what: 'limiter.settle' };
       breaker?.onSuccess(d.now());
@@ -133,9 +138,12 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
       return { ok: true, model, usage: res.usage, ttftAtMs: callStart + res.ttftMs };
     }
 
-    // The provider did not do the work: give back the tokens, keep the request counted.
-    const refunded = d.stores.limiter.settle(model, reserved, NOTHING, d.now());
-    if (refunded instanceof Promise) yield { t: 'await', promise: refunded, what: 'limiter.settle' };
+    // Refused or failed before doing the work: give back the tokens, keep the request counted. A call
+    // that timed out was worked on (the provider counts its tokens): its reservation stands.
+    if (res.kind !== 'timeout') {
+      const refunded = d.stores.limiter.settle(model, reserved, NOTHING, d.now());
+      if (refunded instanceof Promise) yield { t: 'await', promise: refunded, what: 'limiter.settle' };
+    }
     breaker?.onFailure(d.now());
     tally.failures = counted(tally.failures, res.kind);
     if (attempt >= d.scenario.retry.maxAttempts || !d.retry.isRetryable(res.kind)) return { ok: false, reason: res.kind };
@@ -153,6 +161,9 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
     tally.retries++;
     tally.retryWaitMs += delay;
     yield { t: 'sleep', ms: delay };
+    // A retry starts the route and its fallback chain afresh: a model that failed transiently may serve
+    // again, and one whose breaker opened meanwhile falls back to the others.
     model = x.model ?? d.router.route(x.features, d.now()).model;
+    attempted = undefined;
   }
 }

@@ -2,8 +2,9 @@
 import type { BreakerSet } from '../breaker/index.js';
 import type { ResponseCache } from '../cache/types.js';
 import type { CostCounters } from '../cost/types.js';
-import type { Limiter } from '../limiter/types.js';
+import type { LimiterLine } from '../limiter/line.js';
 import type { Pricing } from '../pricing.js';
+import type { PromptCacheEstimate } from '../prompt-cache.js';
 import type { RetryPolicy } from '../retry/index.js';
 import type { Router } from '../router/index.js';
 import type { Scenario } from '../../scenario/schema.js';
@@ -19,7 +20,8 @@ import type { CachedAnswer } from './effects.js';
 export interface PipelineStores {
   pool: WorkerPool;
   cache: ResponseCache<CachedAnswer>;
-  limiter: Limiter;
+  /** The limiter behind its waiting line: the pipeline enters and settles; a wait is the `limit` effect. */
+  limiter: LimiterLine;
   counters: CostCounters;
 }
 
@@ -32,6 +34,8 @@ export interface PipelineDeps {
   breakers: BreakerSet | undefined;
   retry: RetryPolicy;
   pricing: Pricing;
+  /** What the provider's prompt cache will read of a prompt, so ITPM is reserved for the rest only. */
+  promptEstimate: PromptCacheEstimate;
   /** Output tokens to reserve against OTPM before the answer is known. */
   outputEstimate(model: string): number;
   cacheEnabled: boolean;

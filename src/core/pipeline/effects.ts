@@ -2,7 +2,7 @@
  * The effects the pipeline yields: what takes time. One generator serves two interpreters, the
  * simulator's (synchronous, virtual time) and the runtime's (async, wall clock, HTTP provider).
  *
- * - `sleep`, `call` and `slot` may wait: the interpreter resumes the pipeline when they are done.
+ * - `sleep`, `call`, `slot` and `limit` may wait: the interpreter resumes the pipeline when they are done.
  * - Shared-state stores (response cache, limiter, cost counters; PipelineStores in deps.ts) are called
  *   directly. A memory store answers at once; a Redis store answers with a Promise, which the pipeline
  *   hands to its interpreter as an `await` effect (the virtual interpreter refuses one: the simulator
@@ -13,7 +13,9 @@
  * inline made a pipeline pass about 10 % faster (bench/core.ts) with the same decisions.
  * Pure decisions (routing, breaker, retry, pricing, context) are plain calls too.
  */
+import type { LineAnswer } from '../limiter/line.js';
 import type { ProviderRequest, ProviderResult } from '../provider-model.js';
+import type { LimitCost } from '../types.js';
 import type { SlotResult } from '../workers.js';
 
 /** What the response cache stores for a turn. */
@@ -25,6 +27,8 @@ export interface CachedAnswer {
 export type Effect =
   | { t: 'sleep'; ms: number }
   | { t: 'slot'; cls: string }
+  /** Wait in the limiter's line for `model` (LimiterLine.join) until the buckets hold `cost`. */
+  | { t: 'limit'; model: string; cost: LimitCost }
   | { t: 'call'; req: ProviderRequest }
   /** A store answered asynchronously; `what` names the operation for errors (e.g. "limiter.reserve"). */
   | { t: 'await'; promise: Promise<unknown>; what: string };
@@ -33,6 +37,7 @@ export type Effect =
 export interface EffectResults {
   sleep: void;
   slot: SlotResult;
+  limit: LineAnswer;
   call: ProviderResult;
   await: unknown;
 }

@@ -6,6 +6,8 @@
  */
 import type { Pipeline } from './effects.js';
 import type { RealtimeEnv } from './env.js';
+import type { LineAnswer } from '../limiter/line.js';
+import type { LimitCost } from '../types.js';
 import type { SlotResult } from '../workers.js';
 
 function sleep(env: RealtimeEnv, ms: number): Promise<void> {
@@ -31,6 +33,10 @@ function slot(env: RealtimeEnv, cls: string): SlotResult | Promise<SlotResult> {
   });
 }
 
+function limit(env: RealtimeEnv, model: string, cost: LimitCost): Promise<LineAnswer> {
+  return new Promise((admitted, failed) => env.limiter.join(model, cost, { admitted, failed }, env.scheduler.now()));
+}
+
 export async function runRealtime<R>(env: RealtimeEnv, gen: Pipeline<R>): Promise<R> {
   let value: unknown;
   for (;;) {
@@ -46,6 +52,9 @@ export async function runRealtime<R>(env: RealtimeEnv, gen: Pipeline<R>): Promis
         break;
       case 'slot':
         value = await slot(env, e.cls);
+        break;
+      case 'limit':
+        value = await limit(env, e.model, e.cost);
         break;
       case 'await':
         value = await e.promise;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryResponseCache } from '../../../src/core/cache/index.js';
 import { Conversation } from '../../../src/core/context.js';
 import { MemoryCostCounters } from '../../../src/core/cost/index.js';
-import { MemoryLimiter } from '../../../src/core/limiter/index.js';
+import { LimiterLine, MemoryLimiter } from '../../../src/core/limiter/index.js';
 import { buildDeps, cacheConfig, limiterConfig, queueConfig, slotCapacity } from '../../../src/core/pipeline/build.js';
 import type { CachedAnswer } from '../../../src/core/pipeline/effects.js';
 import { runRealtime } from '../../../src/core/pipeline/realtime-interpreter.js';
@@ -64,11 +64,12 @@ function scenario(): Scenario {
   return r.scenario!;
 }
 
-function stores(s: Scenario) {
+function stores(s: Scenario, sched: Scheduler, asyncLimiter = false) {
+  const limiter = new MemoryLimiter(limiterConfig(s));
   return {
     pool: new WorkerPool(slotCapacity(s), new MemoryTaskQueue<SlotWaiter>(queueConfig(s)), queueConfig(s)),
     cache: new MemoryResponseCache<CachedAnswer>(cacheConfig(s)!),
-    limiter: new MemoryLimiter(limiterConfig(s)),
+    limiter: new LimiterLine(asyncLimiter ? answeringLater(limiter) : limiter, sched),
     counters: new MemoryCostCounters(),
   };
 }
@@ -82,7 +83,7 @@ type Record_ = Map<string, ReturnType<typeof decisions>>;
 
 function runSimulated(s: Scenario): Record_ {
   const sched = new VirtualScheduler();
-  const env = { scheduler: sched, ...stores(s), provider: new ProviderModel(s, s.seed) };
+  const env = { scheduler: sched, ...stores(s, sched), provider: new ProviderModel(s, s.seed) };
   const deps = buildDeps(s, { now: () => sched.now(), stores: env });
   const out: Record_ = new Map();
   for (const sess of script()) {
@@ -123,10 +124,9 @@ async function runLive(s: Scenario, timeScale: number, asyncStores = false): Pro
         sched.at(sched.now() + o.durationMs, () => resolve(o.result));
       }),
   };
-  const st = stores(s);
+  const st = stores(s, sched, asyncStores);
   if (asyncStores) {
     st.cache = answeringLater(st.cache);
-    st.limiter = answeringLater(st.limiter);
     st.counters = answeringLater(st.counters);
   }
   const env = { scheduler: sched, ...st, provider };
@@ -179,13 +179,12 @@ describe('pipeline: the simulator and the runtime make the same decisions', () =
   it('the simulator refuses a store that answers with a promise, naming the operation', () => {
     const s = scenario();
     const sched = new VirtualScheduler();
-    const st = stores(s);
-    const env = { scheduler: sched, ...st, limiter: answeringLater(st.limiter), provider: new ProviderModel(s, s.seed) };
+    const env = { scheduler: sched, ...stores(s, sched, true), provider: new ProviderModel(s, s.seed) };
     const deps = buildDeps(s, { now: () => sched.now(), stores: env });
     const conv = new Conversation('s0', s.conversation.tokens.systemPrompt, s.conversation.context);
     const turn = { ...script()[0]!.turns[1]! }; // turn 2: no response cache, straight to the limiter
     expect(() => runVirtual(env, turnPipeline(deps, { sessionKey: 's0', priority: 'standard', turn, lastTurn: true, conversation: conv, holdingSlot: false }), () => {})).toThrow(
-      /virtual interpreter needs synchronous stores; limiter\.reserve answered with a Promise/,
+      /virtual interpreter needs synchronous stores; limiter\.acquire answered with a Promise/,
     );
   });
 });

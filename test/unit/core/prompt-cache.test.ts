@@ -8,7 +8,7 @@ import { MemoryResponseCache } from '../../../src/core/cache/index.js';
 import { Conversation, type Segment } from '../../../src/core/context.js';
 import { MemoryCostCounters } from '../../../src/core/cost/index.js';
 import { ExpiryTable } from '../../../src/core/expiry-table.js';
-import { MemoryLimiter } from '../../../src/core/limiter/index.js';
+import { LimiterLine, MemoryLimiter } from '../../../src/core/limiter/index.js';
 import { buildDeps, cacheConfig, limiterConfig, queueConfig } from '../../../src/core/pipeline/build.js';
 import type { CachedAnswer } from '../../../src/core/pipeline/effects.js';
 import { turnPipeline } from '../../../src/core/pipeline/turn.js';
@@ -144,7 +144,7 @@ faults: [{ at: 0s, for: 1h, errorRate: 40%, status: 529 }]
       },
     };
     const qc = queueConfig(s);
-    const env = { scheduler: sched, pool: new WorkerPool(100, new MemoryTaskQueue<SlotWaiter>(qc), qc), cache: new MemoryResponseCache<CachedAnswer>(cacheConfig(s)!), limiter: new MemoryLimiter(limiterConfig(s)), counters: new MemoryCostCounters(), provider };
+    const env = { scheduler: sched, pool: new WorkerPool(100, new MemoryTaskQueue<SlotWaiter>(qc), qc), cache: new MemoryResponseCache<CachedAnswer>(cacheConfig(s)!), limiter: new LimiterLine(new MemoryLimiter(limiterConfig(s)), sched), counters: new MemoryCostCounters(), provider };
     const deps = buildDeps(s, { now: () => sched.now(), stores: env });
     for (let id = 0; id < 20; id++) {
       const conversation = new Conversation(`s${id}`, 1500, s.conversation.context);

@@ -74,7 +74,7 @@ describe('a provider-limit-bound scenario', () => {
     expect(t.completed, JSON.stringify(t)).toBe(t.arrived);
     expect(base.population.sessionsCompleted).toBe(base.population.sessionsStarted);
     expect(base.events.limiterWaits['m:rpm'] ?? 0).toBeGreaterThan(0);
-    // Each held-back call waits once, for its own place in line (limiter.reserve).
+    // Each held-back call waits once, in the limiter's line (core/limiter/line.ts).
     expect(base.events.limiterWaits['m:rpm']!).toBeLessThanOrEqual(base.turns.arrived);
     expect(base.latency.limiterWait.mean).toBeGreaterThan(1000);
     // The margin keeps us under the provider's own limit: it never answers 429.
