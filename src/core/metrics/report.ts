@@ -194,7 +194,7 @@ export const ReportSchema = z
       .describe('How the run itself went'),
     population: z
       .strictObject({
-        targetConcurrency: z.number().nonnegative().describe('Concurrent conversations planned (daily active × concurrency ratio)'),
+        targetConcurrency: z.number().nonnegative().describe('Concurrent conversations planned: daily active × concurrency ratio, or the fixed arrival rate × the mean session length (Little’s law)'),
         meanSessionMs: ms('Expected length of an unloaded conversation'),
         arrivalRatePerS: z.number().nonnegative().describe('Base conversation arrival rate (per second), by Little’s law'),
         sessionsStarted: count('Conversations started in the window'),
