@@ -23,9 +23,15 @@ function answer(r: SimResult, rep: Omit<Report, 'answer'>): string {
       `(${c.workersRecommended} with ${c.headroom}× headroom; ${s.workers.count} configured).`,
   );
   const b = rep.limits.binding;
+  // Calls held back say why a limit binds even when its measured peak is low (e.g. a limiter reserving a large maxTokens).
+  const heldBack = !b
+    ? ''
+    : [b.heldBack > 0 ? `our limiter held back ${b.heldBack.toLocaleString('en-US')} calls on it` : '', b.rateLimited > 0 ? `the provider answered ${b.rateLimited.toLocaleString('en-US')} 429s on it` : '']
+        .filter((x) => x !== '')
+        .join(' and ');
   const limitText = !b
     ? 'No provider limit binds'
-    : `${b.binds ? 'The binding limit is' : 'Closest to binding:'} ${b.model} ${b.limit.toUpperCase()} at ${Math.round(b.peakUtilisation * 100)} % of the limit (${formatDuration(b.atMs)} in)`;
+    : `${b.binds ? 'The binding limit is' : 'Closest to binding:'} ${b.model} ${b.limit.toUpperCase()} at ${Math.round(b.peakUtilisation * 100)} % of the limit (${formatDuration(b.atMs)} in${heldBack ? `; ${heldBack}` : ''})`;
   lines.push(`${limitText}; p95 turn latency ${formatDuration(rep.latency.turn.p95)}; ${usd(rep.cost.perDayUsd)}/day, ${usd(rep.cost.perConversationUsd.mean)} per conversation.`);
   if (rep.slo.checks.length > 0) {
     const failed = rep.slo.checks.filter((x) => !x.pass);
@@ -80,7 +86,7 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
       workersRecommended: Math.ceil(workersNeeded * s.planning.headroom),
       headroom: s.planning.headroom,
     },
-    limits: limitUse(s, rec.usageByStep, rec.events.limiterWaits),
+    limits: limitUse(s, rec.usageByStep, rec.events.limiterWaits, r.rateLimitedBy),
     events: rec.events,
     cache: { hits: rec.turns.cacheHits, misses: 0, hitRate: 0 },
     cost: { windowUsd: rec.costNanos / 1e9, byModel, perConversationUsd: { mean: perConv, p95: rec.sessionCost.totalCount ? rec.sessionCost.getValueAtPercentile(95) / 1e6 : 0 }, perDayUsd: perConv * cpd, perMonthUsd: perConv * cpd * 30 },

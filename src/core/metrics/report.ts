@@ -235,10 +235,12 @@ export const ReportSchema = z
             limit: LimitKind,
             peakUtilisation: ratio('Peak use / provider limit'),
             atMs: ms('When the peak step starts, from the start of the run'),
-            binds: z.boolean().describe('True if the limit held calls back or reached the admitted rate'),
+            binds: z.boolean().describe('True if the limit held calls back (limiter waits or provider 429s on it) or reached the admitted rate'),
+            heldBack: count('Calls our limiter made wait on this limit in the window'),
+            rateLimited: count('Provider 429s on this limit in the window (known to the simulator; 0 in a load test)'),
           })
           .nullable()
-          .describe('The limit closest to (or at) its admitted rate; null if none is above 80 % of it'),
+          .describe('The limit that held the most calls back, else the one closest to its admitted rate; null if none held calls back or reached 80 % of it'),
       })
       .describe('Provider rate limits'),
     events: EventCountsSchema,
