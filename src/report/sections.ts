@@ -79,7 +79,7 @@ function capacity(r: Report): Section {
     notes: [
       [`${int(c.slots)} slots = ${int(w.count)} workers × ${int(w.concurrency)} (${w.mode === 'perSession' ? 'a slot per conversation' : 'pooled, a slot per turn'})`, `utilisation ${pct(c.utilisation)}`],
       [
-        tone(`workers needed ${int(c.workersNeeded)}`, 'strong'),
+        tone(`workers needed ${int(c.workersNeeded)}${c.workersNeededBasis === 'offeredLoad' ? ' (from the offered load: the configured workers were saturated)' : ''}`, 'strong'),
         `recommended ${int(c.workersRecommended)} (${num(c.headroom)}× headroom)`,
         short ? tone(`configured ${int(w.count)}: too few`, 'bad') : `configured ${int(w.count)}`,
       ],

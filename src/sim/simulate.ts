@@ -24,6 +24,7 @@ import { WorkerPool, type SlotWaiter } from '../core/workers.js';
 import type { Scenario } from '../scenario/schema.js';
 import { Workload } from '../workload/stream.js';
 import type { Session, Turn } from '../workload/types.js';
+import { OfferedLoad } from './offered-load.js';
 import { Recorder } from './recorder.js';
 
 export interface SimOptions {
@@ -43,6 +44,8 @@ export interface SimResult {
   cache: MemoryResponseCache<CachedAnswer>;
   counters: MemoryCostCounters;
   providerModel: ProviderModel;
+  /** What the window's users asked of the worker slots, for workers needed when they were too few. */
+  offered: OfferedLoad;
   /** Provider 429s in the measurement window by `model:limit` (e.g. `sonnet:otpm`). */
   rateLimitedBy: Readonly<Record<string, number>>;
   simulatedMs: number;
@@ -83,10 +86,11 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}): SimResult {
   };
   const deps = buildDeps(scenario, { seed, now: () => sched.now(), stores: env });
   const workload = new Workload(scenario, seed);
+  const offered = new OfferedLoad(scenario.warmup, scenario.duration);
   const system = scenario.conversation.tokens.systemPrompt;
   const policy = scenario.conversation.context;
 
-  const ctx: PlayContext = { scheduler: sched, env, deps, recorder, system, policy, warmupMs: scenario.warmup, endMs: scenario.duration, activeSessions: 0 };
+  const ctx: PlayContext = { scheduler: sched, env, deps, recorder, offered, perSession: scenario.workers.mode === 'perSession', system, policy, warmupMs: scenario.warmup, endMs: scenario.duration, activeSessions: 0 };
   // Arrivals are pulled one at a time: the next one is read when the previous one starts.
   const arrivals = workload.sessions({ untilMs: scenario.duration });
   const arrival: Resumable = {
@@ -113,7 +117,7 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}): SimResult {
     sched.run(t);
     opts.onProgress?.(Math.min(1, t / scenario.duration));
   }
-  return { scenario, seed, recorder, workload, pool, cache: env.cache, counters: env.counters, providerModel: model, rateLimitedBy, simulatedMs: sched.now(), wallMs: performance.now() - t0, events: sched.executed };
+  return { scenario, seed, recorder, workload, pool, cache: env.cache, counters: env.counters, providerModel: model, offered, rateLimitedBy, simulatedMs: sched.now(), wallMs: performance.now() - t0, events: sched.executed };
 }
 
 /** What every session of a run shares. */
@@ -122,6 +126,8 @@ interface PlayContext {
   env: VirtualEnv;
   deps: PipelineDeps;
   recorder: Recorder;
+  offered: OfferedLoad;
+  perSession: boolean;
   system: number;
   policy: Scenario['conversation']['context'];
   warmupMs: number;
@@ -147,6 +153,8 @@ class SessionPlay implements Resumable, TurnInput {
   private readonly inCohort: boolean;
   private costNanos = 0;
   private i = 0;
+  /** Per session: when this session's slot was granted (undefined until it holds one). */
+  private slotSinceMs: number | undefined;
   /** Runs this session's turns, one after the other. */
   private readonly process: VirtualProcess<TurnOutcome>;
 
@@ -164,6 +172,7 @@ class SessionPlay implements Resumable, TurnInput {
 
   start(): void {
     this.ctx.activeSessions++;
+    this.ctx.offered.sessionStarted(this.s.startAtMs, this.s.turns.length);
     if (this.inCohort) {
       this.ctx.recorder.sessionsStarted++;
       this.ctx.recorder.cohort.session();
@@ -184,6 +193,12 @@ class SessionPlay implements Resumable, TurnInput {
     const { s, ctx } = this;
     ctx.recorder.turnEnded(o);
     if (this.inCohort) ctx.recorder.cohort.turn(o.status, o.charges);
+    // Slot holds for the offered-load estimate: a refused turn got none; a pooled cache hit needs none.
+    const gotSlot = o.status !== 'rejected' && o.status !== 'dead-letter' && (ctx.perSession || o.status !== 'cache-hit');
+    if (gotSlot && !this.holdingSlot) {
+      if (ctx.perSession) this.slotSinceMs = o.startedAtMs + o.queueWaitMs;
+      else ctx.offered.slotHeld(o.startedAtMs + o.queueWaitMs, o.endedAtMs);
+    }
     this.holdingSlot = o.holdingSlot;
     for (const c of o.charges) this.costNanos += c.costNanos;
     const answered = o.status === 'ok' || o.status === 'cache-hit';
@@ -193,6 +208,7 @@ class SessionPlay implements Resumable, TurnInput {
     else {
       ctx.activeSessions--;
       ctx.recorder.sessionEnded(s.startAtMs, this.costNanos);
+      if (this.slotSinceMs !== undefined) ctx.offered.slotHeld(this.slotSinceMs, ctx.scheduler.now());
     }
   }
 }

@@ -221,7 +221,18 @@ export const ReportSchema = z
         busySlots: DistributionSchema.describe('Worker slots busy'),
         slotDemand: DistributionSchema.describe('Turns wanting a slot (busy + queued): what the workers must cover'),
         queueDepth: DistributionSchema.describe('Turns waiting in the queue'),
-        workersNeeded: count('Workers that cover p99 slot demand'),
+        offeredSlotDemand: z
+          .strictObject({ mean: z.number().nonnegative().describe('Mean'), p99: z.int().nonnegative().describe('99th percentile') })
+          .optional()
+          .describe(
+            'Slots the offered load would keep busy if slots were never short (simulation only): slot requests per ms × mean slot-hold time of the grants served, p99 from the Poisson law of an unconstrained (M/G/∞) system',
+          ),
+        workersNeededBasis: z
+          .enum(['sampled', 'offeredLoad'])
+          .describe(
+            'sampled: p99 of the sampled slot demand; offeredLoad: the workers were saturated (turns refused a slot: queue full or queue deadline), so the sampled demand is bounded by them and workers needed rests on max(offered p99, sampled busy p99)',
+          ),
+        workersNeeded: count('Workers that cover p99 slot demand (see workersNeededBasis)'),
         workersRecommended: count('workersNeeded × headroom, rounded up'),
         headroom: z.number().positive().describe('Planning headroom factor from the scenario'),
       })
