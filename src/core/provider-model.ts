@@ -14,6 +14,7 @@ import { RngFamily } from '../scenario/rng.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Segment } from './context.js';
 import { MemoryLimiter } from './limiter/memory-limiter.js';
+import type { Binding } from './limiter/types.js';
 import { PromptCache } from './prompt-cache.js';
 import type { FailureKind, LimitCost, Usage } from './types.js';
 
@@ -36,7 +37,7 @@ export interface ProviderRequest {
 
 export type ProviderResult =
   | { ok: true; usage: Usage; ttftMs: number; stopReason: 'end_turn' | 'max_tokens'; /** The answer, when a real provider produced one (the runtime keeps it for later prompts). */ text?: string }
-  | { ok: false; kind: FailureKind; status: number; retryAfterMs?: number };
+  | { ok: false; kind: FailureKind; status: number; retryAfterMs?: number; /** On a 429 of the provider model: the limit that refused the request. */ limit?: Binding };
 
 export interface ProviderOutcome {
   result: ProviderResult;
@@ -109,7 +110,7 @@ export class ProviderModel {
       this.received.rateLimited++;
       // Anthropic sends retry-after in whole seconds.
       const retryAfterMs = Number.isFinite(d.retryAfterMs) ? Math.ceil(d.retryAfterMs / 1000) * 1000 : 60_000;
-      return { result: { ok: false, kind: '429', status: 429, retryAfterMs }, durationMs: 0 };
+      return { result: { ok: false, kind: '429', status: 429, retryAfterMs, limit: d.binding }, durationMs: 0 };
     }
     if (m.cacheTtl) this.promptCache.commit(nowMs, m.cacheTtl);
     actual.inputTokens = reserve.inputTokens;

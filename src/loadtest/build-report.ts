@@ -38,7 +38,7 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
     latency,
     throughput: servedThroughput(s, m.completedByStep, m.usageByStep),
     // The client sees turns, not provider calls or slots: in-flight turns stand in for slot demand.
-    capacity: { slots, utilisation: slots > 0 ? inflight.mean / slots : 0, inFlightCalls: inflight, busySlots: inflight, slotDemand: inflight, queueDepth: { mean: 0, p99: 0, max: 0 }, workersNeeded, workersRecommended: Math.ceil(workersNeeded * s.planning.headroom), headroom: s.planning.headroom },
+    capacity: { slots, utilisation: slots > 0 ? inflight.mean / slots : 0, inFlightCalls: inflight, busySlots: inflight, slotDemand: inflight, queueDepth: { mean: 0, p99: 0, max: 0 }, workersNeededBasis: 'sampled', workersNeeded, workersRecommended: Math.ceil(workersNeeded * s.planning.headroom), headroom: s.planning.headroom },
     limits: limitUse(s, m.usageByStep, limiterWaits),
     events: { providerCalls: calls, attempts: m.attempts, retries: m.retries, fallbacks: m.fallbacks, providerFailures: {}, breakerRejections: 0, limiterWaits },
     cache: { hits: m.turns.cacheHits, misses: 0, hitRate: m.turns.arrived === 0 ? 0 : m.turns.cacheHits / m.turns.arrived },

@@ -79,7 +79,7 @@ function capacity(r: Report): Section {
     notes: [
       [`${int(c.slots)} slots = ${int(w.count)} workers × ${int(w.concurrency)} (${w.mode === 'perSession' ? 'a slot per conversation' : 'pooled, a slot per turn'})`, `utilisation ${pct(c.utilisation)}`],
       [
-        tone(`workers needed ${int(c.workersNeeded)}`, 'strong'),
+        tone(`workers needed ${int(c.workersNeeded)}${c.workersNeededBasis === 'offeredLoad' ? ' (from the offered load: the configured workers were saturated)' : ''}`, 'strong'),
         `recommended ${int(c.workersRecommended)} (${num(c.headroom)}× headroom)`,
         short ? tone(`configured ${int(w.count)}: too few`, 'bad') : `configured ${int(w.count)}`,
       ],
@@ -107,7 +107,8 @@ function limits(r: Report): Section {
     }
   }
   const notes: Cell[][] = [];
-  if (b === null) notes.push(['no limit reached 80% of its admitted rate']);
+  if (b === null) notes.push(['no limit held calls back or reached 80% of its admitted rate']);
+  else if (b.heldBack + b.rateLimited > 0) notes.push([`${b.model} ${KIND_LABEL[b.limit]}: ${int(b.heldBack)} calls held back by our limiter, ${int(b.rateLimited)} answered 429 by the provider`]);
   if (unused.length > 0) notes.push([`no calls in the window: ${unused.join(', ')}`]);
   if (rows.length === 0 && unused.length === 0) notes.push(['no provider limits configured']);
   return {

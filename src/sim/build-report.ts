@@ -8,25 +8,55 @@ import type { Pricing } from '../core/pricing.js';
 import { conversationsPerDay, limitUse, modelCosts, servedThroughput, sloChecks } from '../core/metrics/derive.js';
 
 import { formatDuration } from '../scenario/units.js';
+import { offeredSlotDemand } from './offered-load.js';
 import type { SimResult } from './simulate.js';
 
 const usd = (n: number) => (n >= 100 ? `$${Math.round(n).toLocaleString('en-US')}` : `$${n.toFixed(n >= 1 ? 2 : 3)}`);
+
+/** Turns of the window refused a worker slot: the queue was full, or they waited past its deadline. */
+function slotRefusals(t: Report['turns']): number {
+  return (t.byReason['queue-full'] ?? 0) + (t.byReason['deadline'] ?? 0);
+}
+
+const pctText = (x: number) => (x > 0 && x < 0.01 ? '< 1 %' : `${Math.round(x * 100)} %`);
 
 function answer(r: SimResult, rep: Omit<Report, 'answer'>): string {
   const s = r.scenario;
   const c = rep.capacity;
   const lines: string[] = [];
   const per = s.workers.mode === 'perSession' ? 'conversations' : 'turns';
-  lines.push(
-    `${Math.round(rep.population.targetConcurrency)} concurrent conversations → ${rep.capacity.inFlightCalls.mean.toFixed(1)} LLM calls in flight on average (p99 ${c.inFlightCalls.p99}); ` +
-      `${per} need ${c.slotDemand.mean.toFixed(1)} slots on average (p99 ${c.slotDemand.p99}), so with ${s.workers.concurrency} per worker you need ${c.workersNeeded} worker${c.workersNeeded === 1 ? '' : 's'} ` +
-      `(${c.workersRecommended} with ${c.headroom}× headroom; ${s.workers.count} configured).`,
-  );
+  const workers = `${c.workersNeeded} worker${c.workersNeeded === 1 ? '' : 's'}`;
+  const head = `${Math.round(rep.population.targetConcurrency)} concurrent conversations → ${rep.capacity.inFlightCalls.mean.toFixed(1)} LLM calls in flight on average (p99 ${c.inFlightCalls.p99}); `;
+  const saturated = c.workersNeededBasis === 'offeredLoad' && c.offeredSlotDemand !== undefined;
+  if (saturated) {
+    const t = rep.turns;
+    const refused = t.arrived === 0 ? 0 : slotRefusals(t) / t.arrived;
+    lines.push(
+      head +
+        `the ${s.workers.count} configured worker${s.workers.count === 1 ? ' is' : 's are'} saturated (${pctText(refused)} of turns refused a slot), so workers needed is estimated from the offered load: ` +
+        `${per} would need ${c.offeredSlotDemand!.mean.toFixed(1)} slots on average (p99 ${Math.max(c.offeredSlotDemand!.p99, c.busySlots.p99)}), so with ${s.workers.concurrency} per worker you need ${workers} ` +
+        `(${c.workersRecommended} with ${c.headroom}× headroom); rerun with --set workers.count=${c.workersNeeded} to confirm.`,
+    );
+  } else {
+    lines.push(
+      head +
+        `${per} need ${c.slotDemand.mean.toFixed(1)} slots on average (p99 ${c.slotDemand.p99}), so with ${s.workers.concurrency} per worker you need ${workers} ` +
+        `(${c.workersRecommended} with ${c.headroom}× headroom; ${s.workers.count} configured).`,
+    );
+  }
   const b = rep.limits.binding;
+  // Calls held back say why a limit binds even when its measured peak is low (e.g. a limiter reserving a large maxTokens).
+  const heldBack = !b
+    ? ''
+    : [b.heldBack > 0 ? `our limiter held back ${b.heldBack.toLocaleString('en-US')} calls on it` : '', b.rateLimited > 0 ? `the provider answered ${b.rateLimited.toLocaleString('en-US')} 429s on it` : '']
+        .filter((x) => x !== '')
+        .join(' and ');
   const limitText = !b
     ? 'No provider limit binds'
-    : `${b.binds ? 'The binding limit is' : 'Closest to binding:'} ${b.model} ${b.limit.toUpperCase()} at ${Math.round(b.peakUtilisation * 100)} % of the limit (${formatDuration(b.atMs)} in)`;
-  lines.push(`${limitText}; p95 turn latency ${formatDuration(rep.latency.turn.p95)}; ${usd(rep.cost.perDayUsd)}/day, ${usd(rep.cost.perConversationUsd.mean)} per conversation.`);
+    : `${b.binds ? 'The binding limit is' : 'Closest to binding:'} ${b.model} ${b.limit.toUpperCase()} at ${Math.round(b.peakUtilisation * 100)} % of the limit (${formatDuration(b.atMs)} in${heldBack ? `; ${heldBack}` : ''})`;
+  // A saturated run's cost is what it served: users turned away spend nothing, so it is below the plan's.
+  const costScope = saturated ? ' (answered turns only: the turns refused a slot cost nothing here, so serving everyone costs more)' : '';
+  lines.push(`${limitText}; p95 turn latency ${formatDuration(rep.latency.turn.p95)}; ${usd(rep.cost.perDayUsd)}/day, ${usd(rep.cost.perConversationUsd.mean)} per conversation${costScope}.`);
   if (rep.slo.checks.length > 0) {
     const failed = rep.slo.checks.filter((x) => !x.pass);
     lines.push(failed.length === 0 ? 'All SLOs met.' : `SLO failed: ${failed.map((f) => f.name).join(', ')}.`);
@@ -41,7 +71,14 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
   const latency = Object.fromEntries(LATENCY_METRICS.map((m) => [m, summarise(rec.latency[m])])) as Report['latency'];
   const slots = s.workers.count * s.workers.concurrency;
   const dist = (h: { mean: number; percentile(p: number): number; max: number }) => ({ mean: h.mean, p99: h.percentile(99), max: h.max });
-  const workersNeeded = Math.max(1, Math.ceil(rec.slotDemand.percentile(99) / s.workers.concurrency));
+  // Workers needed is the p99 of the sampled slot demand — unless the workers were saturated (turns were
+  // refused a slot). Then the sampled demand is bounded by them: the queue backlog inflates it (about
+  // arrival rate × queue timeout) and users who gave up deflate it. It rests instead on the offered load
+  // (sim/offered-load.ts), and on the busy slots sampled, which a too-small pool keeps full anyway.
+  const offered = offeredSlotDemand(s, r.workload.plan, r.offered, rec.turns.cacheHits);
+  const basis = slotRefusals(rec.turns) > 0 && offered !== undefined ? 'offeredLoad' : 'sampled';
+  const demandP99 = basis === 'offeredLoad' ? Math.max(offered!.p99, rec.busySlots.percentile(99)) : rec.slotDemand.percentile(99);
+  const workersNeeded = Math.max(1, Math.ceil(demandP99 / s.workers.concurrency));
   // The window's turns only (the cost counters also hold warm-up and drain).
   const byModel = modelCosts(r.recorder.byModel, pricing);
   const cpd = conversationsPerDay(r.workload.plan);
@@ -76,11 +113,13 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
       busySlots: dist(rec.busySlots),
       slotDemand: dist(rec.slotDemand),
       queueDepth: dist(rec.queueDepth),
+      ...(offered ? { offeredSlotDemand: offered } : {}),
+      workersNeededBasis: basis,
       workersNeeded,
       workersRecommended: Math.ceil(workersNeeded * s.planning.headroom),
       headroom: s.planning.headroom,
     },
-    limits: limitUse(s, rec.usageByStep, rec.events.limiterWaits),
+    limits: limitUse(s, rec.usageByStep, rec.events.limiterWaits, r.rateLimitedBy),
     events: rec.events,
     cache: { hits: rec.turns.cacheHits, misses: 0, hitRate: 0 },
     cost: { windowUsd: rec.costNanos / 1e9, byModel, perConversationUsd: { mean: perConv, p95: rec.sessionCost.totalCount ? rec.sessionCost.getValueAtPercentile(95) / 1e6 : 0 }, perDayUsd: perConv * cpd, perMonthUsd: perConv * cpd * 30 },

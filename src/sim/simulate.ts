@@ -24,6 +24,7 @@ import { WorkerPool, type SlotWaiter } from '../core/workers.js';
 import type { Scenario } from '../scenario/schema.js';
 import { Workload } from '../workload/stream.js';
 import type { Session, Turn } from '../workload/types.js';
+import { OfferedLoad } from './offered-load.js';
 import { Recorder } from './recorder.js';
 
 export interface SimOptions {
@@ -43,6 +44,10 @@ export interface SimResult {
   cache: MemoryResponseCache<CachedAnswer>;
   counters: MemoryCostCounters;
   providerModel: ProviderModel;
+  /** What the window's users asked of the worker slots, for workers needed when they were too few. */
+  offered: OfferedLoad;
+  /** Provider 429s in the measurement window by `model:limit` (e.g. `sonnet:otpm`). */
+  rateLimitedBy: Readonly<Record<string, number>>;
   simulatedMs: number;
   wallMs: number;
   events: number;
@@ -57,10 +62,16 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}): SimResult {
   const qc = queueConfig(scenario);
   const recorder = new Recorder(scenario.warmup, scenario.duration, scenario.report.step);
   const model = new ProviderModel(scenario, seed);
+  // Provider 429s in the window by `model:limit`, so the report can name a limit the provider enforced.
+  const rateLimitedBy: Record<string, number> = {};
   const provider = {
     decide(req: Parameters<ProviderModel['decide']>[0], nowMs: number) {
       const o = model.decide(req, nowMs);
       recorder.providerCall(req, o, nowMs);
+      if (!o.result.ok && o.result.limit !== undefined && nowMs >= scenario.warmup && nowMs < scenario.duration) {
+        const key = `${req.model}:${o.result.limit}`;
+        rateLimitedBy[key] = (rateLimitedBy[key] ?? 0) + 1;
+      }
       return o;
     },
   };
@@ -75,10 +86,11 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}): SimResult {
   };
   const deps = buildDeps(scenario, { seed, now: () => sched.now(), stores: env });
   const workload = new Workload(scenario, seed);
+  const offered = new OfferedLoad(scenario.warmup, scenario.duration);
   const system = scenario.conversation.tokens.systemPrompt;
   const policy = scenario.conversation.context;
 
-  const ctx: PlayContext = { scheduler: sched, env, deps, recorder, system, policy, warmupMs: scenario.warmup, endMs: scenario.duration, activeSessions: 0 };
+  const ctx: PlayContext = { scheduler: sched, env, deps, recorder, offered, perSession: scenario.workers.mode === 'perSession', system, policy, warmupMs: scenario.warmup, endMs: scenario.duration, activeSessions: 0 };
   // Arrivals are pulled one at a time: the next one is read when the previous one starts.
   const arrivals = workload.sessions({ untilMs: scenario.duration });
   const arrival: Resumable = {
@@ -105,7 +117,7 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}): SimResult {
     sched.run(t);
     opts.onProgress?.(Math.min(1, t / scenario.duration));
   }
-  return { scenario, seed, recorder, workload, pool, cache: env.cache, counters: env.counters, providerModel: model, simulatedMs: sched.now(), wallMs: performance.now() - t0, events: sched.executed };
+  return { scenario, seed, recorder, workload, pool, cache: env.cache, counters: env.counters, providerModel: model, offered, rateLimitedBy, simulatedMs: sched.now(), wallMs: performance.now() - t0, events: sched.executed };
 }
 
 /** What every session of a run shares. */
@@ -114,6 +126,8 @@ interface PlayContext {
   env: VirtualEnv;
   deps: PipelineDeps;
   recorder: Recorder;
+  offered: OfferedLoad;
+  perSession: boolean;
   system: number;
   policy: Scenario['conversation']['context'];
   warmupMs: number;
@@ -139,6 +153,8 @@ class SessionPlay implements Resumable, TurnInput {
   private readonly inCohort: boolean;
   private costNanos = 0;
   private i = 0;
+  /** Per session: when this session's slot was granted (undefined until it holds one). */
+  private slotSinceMs: number | undefined;
   /** Runs this session's turns, one after the other. */
   private readonly process: VirtualProcess<TurnOutcome>;
 
@@ -156,6 +172,7 @@ class SessionPlay implements Resumable, TurnInput {
 
   start(): void {
     this.ctx.activeSessions++;
+    this.ctx.offered.sessionStarted(this.s.startAtMs, this.s.turns.length);
     if (this.inCohort) {
       this.ctx.recorder.sessionsStarted++;
       this.ctx.recorder.cohort.session();
@@ -176,6 +193,12 @@ class SessionPlay implements Resumable, TurnInput {
     const { s, ctx } = this;
     ctx.recorder.turnEnded(o);
     if (this.inCohort) ctx.recorder.cohort.turn(o.status, o.charges);
+    // Slot holds for the offered-load estimate: a refused turn got none; a pooled cache hit needs none.
+    const gotSlot = o.status !== 'rejected' && o.status !== 'dead-letter' && (ctx.perSession || o.status !== 'cache-hit');
+    if (gotSlot && !this.holdingSlot) {
+      if (ctx.perSession) this.slotSinceMs = o.startedAtMs + o.queueWaitMs;
+      else ctx.offered.slotHeld(o.startedAtMs + o.queueWaitMs, o.endedAtMs);
+    }
     this.holdingSlot = o.holdingSlot;
     for (const c of o.charges) this.costNanos += c.costNanos;
     const answered = o.status === 'ok' || o.status === 'cache-hit';
@@ -185,6 +208,7 @@ class SessionPlay implements Resumable, TurnInput {
     else {
       ctx.activeSessions--;
       ctx.recorder.sessionEnded(s.startAtMs, this.costNanos);
+      if (this.slotSinceMs !== undefined) ctx.offered.slotHeld(this.slotSinceMs, ctx.scheduler.now());
     }
   }
 }

@@ -16,7 +16,10 @@ import { Rng } from '../scenario/rng.js';
 import type { Scenario } from '../scenario/schema.js';
 
 export interface ArrivalPlan {
-  /** Mean concurrent sessions at multiplier 1 (DAU × concurrency ratio). */
+  /**
+   * Mean concurrent sessions at multiplier 1: DAU × concurrency ratio, or, when `users.arrivalRate`
+   * fixes the rate, that rate × the mean session length (Little's law again, the other way round).
+   */
   targetConcurrency: number;
   /** Expected unloaded session length. */
   meanSessionMs: number;
@@ -62,9 +65,12 @@ export function meanSessionMs(s: Scenario): number {
 }
 
 export function planArrivals(s: Scenario): ArrivalPlan {
-  const targetConcurrency = s.users.dailyActive * s.users.concurrencyRatio;
   const sessionMs = meanSessionMs(s);
-  const baseRatePerS = s.users.arrivalRate ?? (sessionMs > 0 ? targetConcurrency / (sessionMs / 1000) : 0);
+  // A fixed arrival rate wins over DAU × ratio, so the concurrency the headline quotes must follow from
+  // the rate actually used: L = λW with the same W that sizes the default rate.
+  const fixedRate = s.users.arrivalRate;
+  const targetConcurrency = fixedRate === undefined ? s.users.dailyActive * s.users.concurrencyRatio : fixedRate * (sessionMs / 1000);
+  const baseRatePerS = fixedRate ?? (sessionMs > 0 ? targetConcurrency / (sessionMs / 1000) : 0);
   const a = s.users.arrival;
   let multiplierAt: (t: number) => number = FLAT;
   let maxMultiplier = 1;

@@ -52,8 +52,23 @@ export function conversationsPerDay(plan: { baseRatePerS: number; multiplierAt(t
   return plan.baseRatePerS * integral;
 }
 
-/** Peak and mean per-minute use of each limit in the window, and the limit that binds (or comes closest). */
-export function limitUse(s: Scenario, usageByStep: ReadonlyMap<string, StepUsage>, limiterWaits: Readonly<Record<string, number>>): Report['limits'] {
+/**
+ * Peak and mean per-minute use of each limit in the window, and the limit that binds (or comes closest).
+ *
+ * A limit binds when it held calls back — our limiter made calls wait on it (`limiterWaits`, by
+ * `model:limit`) or the provider answered 429 on it (`rateLimited`, same keys) — or when its peak
+ * reached the admitted rate. Held-back calls count on their own: a limiter that reserves far more
+ * output than calls use (a large `maxTokens`) holds calls back while the measured peak stays low.
+ * A limit that held nothing back is still named as the closest when its peak reaches 80 % of the
+ * admitted rate. Binding limits win over merely close ones; among them, the one that held back the
+ * most calls, then the highest peak.
+ */
+export function limitUse(
+  s: Scenario,
+  usageByStep: ReadonlyMap<string, StepUsage>,
+  limiterWaits: Readonly<Record<string, number>>,
+  rateLimited: Readonly<Record<string, number>> = {},
+): Report['limits'] {
   const stepMs = s.report.step;
   const perMinute = 60_000 / stepMs;
   const first = Math.floor(s.warmup / stepMs);
@@ -80,14 +95,23 @@ export function limitUse(s: Scenario, usageByStep: ReadonlyMap<string, StepUsage
       }
       const use: LimitUse = { limit, admitted: limit * s.limiter.margin, peakPerMinute: peak, peakAtMs: peakAt, peakUtilisation: peak / limit, meanPerMinute: last > first ? sum / (last - first) : 0 };
       out[kind] = use;
-      const waits = limiterWaits[`${name}:${kind}`] ?? 0;
-      const binds = waits > 0 || use.peakUtilisation >= s.limiter.margin * 0.98;
-      if (use.peakUtilisation >= 0.8 * s.limiter.margin && (!binding || use.peakUtilisation > binding.peakUtilisation || (binds && !binding.binds)))
-        binding = { model: name, limit: kind, peakUtilisation: use.peakUtilisation, atMs: peakAt, binds };
+      const heldBack = limiterWaits[`${name}:${kind}`] ?? 0;
+      const refused = rateLimited[`${name}:${kind}`] ?? 0;
+      const binds = heldBack > 0 || refused > 0 || use.peakUtilisation >= s.limiter.margin * 0.98;
+      if (!binds && use.peakUtilisation < 0.8 * s.limiter.margin) continue;
+      const candidate = { model: name, limit: kind, peakUtilisation: use.peakUtilisation, atMs: peakAt, binds, heldBack, rateLimited: refused };
+      if (!binding || ranksAbove(candidate, binding)) binding = candidate;
     }
     byModel[name] = out;
   }
   return { byModel, binding };
+}
+
+/** Whether candidate `a` ranks above `b` for the binding limit: binding first, then calls held back, then peak use. */
+function ranksAbove(a: NonNullable<Report['limits']['binding']>, b: NonNullable<Report['limits']['binding']>): boolean {
+  if (a.binds !== b.binds) return a.binds;
+  const held = a.heldBack + a.rateLimited - (b.heldBack + b.rateLimited);
+  return held !== 0 ? held > 0 : a.peakUtilisation > b.peakUtilisation;
 }
 
 /** Cost per model from usage totals (exact total from per-call nano-dollars; class split from the rate card). */

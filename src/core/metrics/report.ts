@@ -194,7 +194,7 @@ export const ReportSchema = z
       .describe('How the run itself went'),
     population: z
       .strictObject({
-        targetConcurrency: z.number().nonnegative().describe('Concurrent conversations planned (daily active × concurrency ratio)'),
+        targetConcurrency: z.number().nonnegative().describe('Concurrent conversations planned: daily active × concurrency ratio, or the fixed arrival rate × the mean session length (Little’s law)'),
         meanSessionMs: ms('Expected length of an unloaded conversation'),
         arrivalRatePerS: z.number().nonnegative().describe('Base conversation arrival rate (per second), by Little’s law'),
         sessionsStarted: count('Conversations started in the window'),
@@ -221,7 +221,18 @@ export const ReportSchema = z
         busySlots: DistributionSchema.describe('Worker slots busy'),
         slotDemand: DistributionSchema.describe('Turns wanting a slot (busy + queued): what the workers must cover'),
         queueDepth: DistributionSchema.describe('Turns waiting in the queue'),
-        workersNeeded: count('Workers that cover p99 slot demand'),
+        offeredSlotDemand: z
+          .strictObject({ mean: z.number().nonnegative().describe('Mean'), p99: z.int().nonnegative().describe('99th percentile') })
+          .optional()
+          .describe(
+            'Slots the offered load would keep busy if slots were never short (simulation only): slot requests per ms × mean slot-hold time of the grants served, p99 from the Poisson law of an unconstrained (M/G/∞) system',
+          ),
+        workersNeededBasis: z
+          .enum(['sampled', 'offeredLoad'])
+          .describe(
+            'sampled: p99 of the sampled slot demand; offeredLoad: the workers were saturated (turns refused a slot: queue full or queue deadline), so the sampled demand is bounded by them and workers needed rests on max(offered p99, sampled busy p99)',
+          ),
+        workersNeeded: count('Workers that cover p99 slot demand (see workersNeededBasis)'),
         workersRecommended: count('workersNeeded × headroom, rounded up'),
         headroom: z.number().positive().describe('Planning headroom factor from the scenario'),
       })
@@ -235,10 +246,12 @@ export const ReportSchema = z
             limit: LimitKind,
             peakUtilisation: ratio('Peak use / provider limit'),
             atMs: ms('When the peak step starts, from the start of the run'),
-            binds: z.boolean().describe('True if the limit held calls back or reached the admitted rate'),
+            binds: z.boolean().describe('True if the limit held calls back (limiter waits or provider 429s on it) or reached the admitted rate'),
+            heldBack: count('Calls our limiter made wait on this limit in the window'),
+            rateLimited: count('Provider 429s on this limit in the window (known to the simulator; 0 in a load test)'),
           })
           .nullable()
-          .describe('The limit closest to (or at) its admitted rate; null if none is above 80 % of it'),
+          .describe('The limit that held the most calls back, else the one closest to its admitted rate; null if none held calls back or reached 80 % of it'),
       })
       .describe('Provider rate limits'),
     events: EventCountsSchema,

@@ -21,7 +21,7 @@ async function troubled(): Promise<Report> {
   check.target = check.actual / 2;
   check.pass = false;
   r.slo.pass = false;
-  r.limits.binding = { model: 'sonnet', limit: 'otpm', peakUtilisation: 0.9, atMs: 1_320_000, binds: true };
+  r.limits.binding = { model: 'sonnet', limit: 'otpm', peakUtilisation: 0.9, atMs: 1_320_000, binds: true, heldBack: 0, rateLimited: 0 };
   r.turns.rejected = 40;
   r.turns.byReason = { 'queue-full': 40 };
   r.events.limiterWaits = { 'sonnet:otpm': 1_234 };

@@ -88,6 +88,8 @@ models: { m: { id: claude-sonnet-4-5, latency: { ttft: 500ms, outputRate: 50/s }
   it('a fixed arrivalRate overrides Little\'s law', () => {
     const s = scenario(`users: { dailyActive: 1000, concurrencyRatio: 5%, arrivalRate: 2/s }\n${MODEL}`);
     expect(planArrivals(s).baseRatePerS).toBe(2);
+    // The concurrency quoted in the headline follows from the rate used, not from DAU × ratio (50).
+    expect(planArrivals(s).targetConcurrency).toBeCloseTo(2 * (meanSessionMs(s) / 1000), 9);
     expectPoissonCount(countIn(arrivalTimes(planArrivals(s), 1, HOUR), 0, HOUR), 7200, 'arrivals in 1 h at 2/s');
   });
 });
