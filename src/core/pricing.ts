@@ -74,16 +74,49 @@ export class Pricing {
     return c;
   }
 
+  /** The rates a call is billed at: the long-context card when its prompt is above the threshold. */
+  private rates(card: RateCard, u: Usage): Omit<RateCard, 'model' | 'source' | 'longContext' | 'batchDiscount'> {
+    const promptTokens = u.inputTokens + u.cacheReadTokens + u.cacheWrite5mTokens + u.cacheWrite1hTokens;
+    return card.longContext && promptTokens > card.longContext.aboveInputTokens ? card.longContext.card : card;
+  }
+
   /** Cost of one call in nano-dollars (rounded once, half up). */
   costNanos(model: string, u: Usage, batch = false): number {
     const card = this.card(model);
-    const promptTokens = u.inputTokens + u.cacheReadTokens + u.cacheWrite5mTokens + u.cacheWrite1hTokens;
-    const r = card.longContext && promptTokens > card.longContext.aboveInputTokens ? card.longContext.card : card;
+    const r = this.rates(card, u);
     const picos =
       u.inputTokens * r.input + u.outputTokens * r.output + u.cacheWrite5mTokens * r.cacheWrite5m + u.cacheWrite1hTokens * r.cacheWrite1h + u.cacheReadTokens * r.cacheRead;
     const discounted = batch ? picos * card.batchDiscount : picos;
     return Math.round(discounted / 1000);
   }
+
+  /**
+   * Adds one call's cost by token class to `into` (nano-dollars, not rounded), at the rates `costNanos`
+   * bills it — so a model's classes sum to its cost up to the per-call rounding (≤ 0.5 nano-dollar a call),
+   * long-context calls included. The class split cannot be derived from usage totals afterwards: whether a
+   * call is billed at long-context rates depends on that call's prompt.
+   */
+  addByClass(into: Map<string, ClassCost>, model: string, u: Usage, batch = false): void {
+    const card = this.card(model);
+    const r = this.rates(card, u);
+    const k = (batch ? card.batchDiscount : 1) / 1000;
+    let c = into.get(model);
+    if (c === undefined) into.set(model, (c = { input: 0, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 }));
+    c.input += u.inputTokens * r.input * k;
+    c.output += u.outputTokens * r.output * k;
+    c.cacheWrite5m += u.cacheWrite5mTokens * r.cacheWrite5m * k;
+    c.cacheWrite1h += u.cacheWrite1hTokens * r.cacheWrite1h * k;
+    c.cacheRead += u.cacheReadTokens * r.cacheRead * k;
+  }
+}
+
+/** Cost of calls by token class, nano-dollars (fractional: each call's class split before its cost is rounded). */
+export interface ClassCost {
+  input: number;
+  output: number;
+  cacheWrite5m: number;
+  cacheWrite1h: number;
+  cacheRead: number;
 }
 
 export const nanosToUsd = (nanos: number) => nanos / 1e9;

@@ -17,7 +17,7 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
   const plan = planArrivals(s);
   const windowS = (Math.min(s.duration, r.scenarioDurationMs) - s.warmup) / 1000;
   const latency = Object.fromEntries(LATENCY_METRICS.map((k) => [k, summarise(m.latency[k])])) as Report['latency'];
-  const byModel = modelCosts(m.byModel, pricing);
+  const byModel = modelCosts(m.byModel, m.costByClass, pricing);
   const cpd = conversationsPerDay(plan);
   const perConv = m.sessionsCompleted === 0 ? 0 : m.sessionCost.mean / 1e6;
   const calls = Object.values(byModel).reduce((a, x) => a + x.requests, 0);
@@ -36,10 +36,10 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
     population: { targetConcurrency: plan.targetConcurrency, meanSessionMs: plan.meanSessionMs, arrivalRatePerS: plan.baseRatePerS, sessionsStarted: m.sessionsStarted, sessionsCompleted: m.sessionsCompleted, conversationsPerDay: cpd, meanActiveSessions: m.activeSessions.mean },
     turns: m.turns,
     latency,
-    throughput: servedThroughput(s, m.completedByStep, m.usageByStep),
+    throughput: servedThroughput(s, m.window),
     // The client sees turns, not provider calls or slots: in-flight turns stand in for slot demand.
     capacity: { slots, utilisation: slots > 0 ? inflight.mean / slots : 0, inFlightCalls: inflight, busySlots: inflight, slotDemand: inflight, queueDepth: { mean: 0, p99: 0, max: 0 }, workersNeededBasis: 'sampled', workersNeeded, workersRecommended: Math.ceil(workersNeeded * s.planning.headroom), headroom: s.planning.headroom },
-    limits: limitUse(s, m.usageByStep, limiterWaits),
+    limits: limitUse(s, m.window, limiterWaits),
     events: { providerCalls: calls, attempts: m.attempts, retries: m.retries, fallbacks: m.fallbacks, providerFailures: {}, breakerRejections: 0, limiterWaits },
     cache: { hits: m.turns.cacheHits, misses: 0, hitRate: m.turns.arrived === 0 ? 0 : m.turns.cacheHits / m.turns.arrived },
     cost: { windowUsd: m.costNanos / 1e9, byModel, perConversationUsd: { mean: perConv, p95: m.sessionCost.totalCount ? m.sessionCost.getValueAtPercentile(95) / 1e6 : 0 }, perDayUsd: perConv * cpd, perMonthUsd: perConv * cpd * 30 },

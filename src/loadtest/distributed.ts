@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { parseScenario } from '../scenario/load.js';
 import { ErrorCode, HeadroomError } from '../errors.js';
+import { Pricing } from '../core/pricing.js';
 import { Measurements, type MeasurementsJSON } from './measure.js';
 import { replay, type ReplayResult } from './replay.js';
 
@@ -50,7 +51,7 @@ export async function postRun(redis: Redis, spec: Omit<RunSpec, 'runId'>): Promi
 /** Waits for every agent's measurements and merges them. */
 export async function collectRun(redis: Redis, spec: RunSpec, timeoutMs: number): Promise<{ measurements: Measurements; wallMs: number; sessions: number }> {
   const s = scenarioOf(spec);
-  const merged = new Measurements(spec.timeScale, s.warmup, s.duration, s.report.step);
+  const merged = new Measurements(spec.timeScale, s.warmup, s.duration, s.report.step, new Pricing(s), s.workers.mode === 'perSession');
   let wallMs = 0;
   let sessions = 0;
   const deadline = Date.now() + timeoutMs;

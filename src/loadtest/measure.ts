@@ -10,6 +10,9 @@ import type { Cohort } from '../core/metrics/report.js';
 import { addCharge } from '../core/cost/types.js';
 import { CohortTally } from '../core/metrics/cohort.js';
 import type { Usage } from '../core/types.js';
+import type { ClassCost, Pricing } from '../core/pricing.js';
+import { hadStage } from '../core/metrics/stages.js';
+import { WindowCounts, type WindowCountsJSON } from '../core/metrics/window-counts.js';
 
 /** Exact mean / p99 / max of sampled small integers. */
 export class IntSamples {
@@ -75,7 +78,6 @@ export interface TurnResult {
 }
 
 type ModelUsage = Usage & { requests: number; costNanos: number };
-type StepUsage = { requests: number[]; inputTokens: number[]; outputTokens: number[] };
 type Samples = ReturnType<IntSamples['toJSON']>;
 
 /** Measurements as JSON, for merging across load-generator processes. */
@@ -87,8 +89,8 @@ export interface MeasurementsJSON {
   turns: Measurements['turns'];
   errors: Record<string, number>;
   byModel: [string, ModelUsage][];
-  usageByStep: [string, StepUsage][];
-  completedByStep: number[];
+  costByClass: [string, ClassCost][];
+  window: WindowCountsJSON;
   counters: { costNanos: number; attempts: number; retries: number; fallbacks: number; lateSends: number; maxLagMs: number; sessionsStarted: number; sessionsCompleted: number; sojournMs: number };
   inFlightTurns: Samples;
   activeSessions: Samples;
@@ -105,7 +107,8 @@ export class Measurements {
   readonly turns = { arrived: 0, completed: 0, cacheHits: 0, rejected: 0, deadLettered: 0, failed: 0, byReason: {} as Record<string, number> };
   readonly errors: Record<string, number> = {};
   readonly byModel = new Map<string, Usage & { requests: number; costNanos: number }>();
-  readonly usageByStep = new Map<string, { requests: number[]; inputTokens: number[]; outputTokens: number[] }>();
+  /** The same calls' cost by token class, call by call at the rates they were billed at. */
+  readonly costByClass = new Map<string, ClassCost>();
   costNanos = 0;
   attempts = 0;
   retries = 0;
@@ -119,8 +122,8 @@ export class Measurements {
   /** Sampled every second (real): turns awaiting an answer and sessions in progress. */
   readonly inFlightTurns = new IntSamples();
   readonly activeSessions = new IntSamples();
-  /** Turns answered, by the step they ended in (served throughput). */
-  completedByStep: number[] = [];
+  /** Turns answered and provider usage over exactly the window (served throughput, limit use). */
+  readonly window: WindowCounts;
   /** Sessions that started in the window and all their turns (exactly comparable with the simulator). */
   readonly cohort = new CohortTally();
   /** Scenario ms of the window's turns summed (W of Little's law). */
@@ -131,17 +134,19 @@ export class Measurements {
     readonly warmupMs: number,
     readonly endMs: number,
     readonly stepMs: number,
-  ) {}
+    private readonly pricing: Pricing,
+    /** Per-session workers: a conversation takes its slot before its first turn's cache lookup. */
+    private readonly slotPerSession = false,
+  ) {
+    this.window = new WindowCounts(warmupMs, endMs);
+  }
 
   inWindow(t: number): boolean {
     return t >= this.warmupMs && t < this.endMs;
   }
 
   record(r: TurnResult): void {
-    if (r.status === 'ok' || r.status === 'cache-hit') {
-      const step = Math.floor(r.endedAtMs / this.stepMs);
-      this.completedByStep[step] = (this.completedByStep[step] ?? 0) + 1;
-    }
+    if (r.status === 'ok' || r.status === 'cache-hit') this.window.answered(r.endedAtMs);
     this.recordUsage(r);
     if (!this.inWindow(r.intendedAtMs)) return;
     const t = this.turns;
@@ -164,29 +169,27 @@ export class Measurements {
       recordMs(this.realTurn, (r.endedAtMs - r.intendedAtMs) / this.timeScale);
       const tm = r.timings;
       if (tm) {
-        recordMs(this.latency.queueWait, tm.queueWaitMs);
-        recordMs(this.latency.limiterWait, tm.limiterWaitMs);
-        recordMs(this.latency.provider, tm.providerMs);
-        recordMs(this.latency.tool, tm.toolMs);
-        recordMs(this.latency.retryWait, tm.retryWaitMs);
+        // Each stage over the turns that had it (core/metrics/stages.ts), as the simulator records them.
+        const f = { status: r.status, toolMs: tm.toolMs, retries: r.retries ?? 0, retryWaitMs: tm.retryWaitMs };
+        const sps = this.slotPerSession;
+        if (hadStage('queueWait', f, sps)) recordMs(this.latency.queueWait, tm.queueWaitMs);
+        if (hadStage('limiterWait', f, sps)) recordMs(this.latency.limiterWait, tm.limiterWaitMs);
+        if (hadStage('provider', f, sps)) recordMs(this.latency.provider, tm.providerMs);
+        if (hadStage('tool', f, sps)) recordMs(this.latency.tool, tm.toolMs);
+        if (hadStage('retryWait', f, sps)) recordMs(this.latency.retryWait, tm.retryWaitMs);
       }
       const ttft = r.ttftMs ?? tm?.ttftMs;
       if (ttft !== undefined) recordMs(this.latency.ttft, ttft);
     }
-    for (const c of r.charges) addCharge(this.byModel, c.model, c.usage, c.costNanos);
+    for (const c of r.charges) {
+      addCharge(this.byModel, c.model, c.usage, c.costNanos);
+      this.pricing.addByClass(this.costByClass, c.model, c.usage);
+    }
   }
 
-  /** Provider usage per model and step, for every turn (limits per minute and served throughput). */
+  /** Provider usage per model in the window, for every turn (limits per minute and served throughput). */
   private recordUsage(r: TurnResult): void {
-    const step = Math.floor(r.sentAtMs / this.stepMs);
-    for (const c of r.charges) {
-      const u = c.usage;
-      let s = this.usageByStep.get(c.model);
-      if (!s) this.usageByStep.set(c.model, (s = { requests: [], inputTokens: [], outputTokens: [] }));
-      s.requests[step] = (s.requests[step] ?? 0) + 1;
-      s.inputTokens[step] = (s.inputTokens[step] ?? 0) + u.inputTokens + u.cacheWrite5mTokens + u.cacheWrite1hTokens;
-      s.outputTokens[step] = (s.outputTokens[step] ?? 0) + u.outputTokens;
-    }
+    for (const c of r.charges) this.window.call(c.model, r.sentAtMs, c.usage.inputTokens + c.usage.cacheWrite5mTokens + c.usage.cacheWrite1hTokens, c.usage.outputTokens);
   }
 
   /** Everything measured, as JSON another process can merge (histograms as encoded HDR). */
@@ -199,8 +202,8 @@ export class Measurements {
       turns: this.turns,
       errors: this.errors,
       byModel: [...this.byModel],
-      usageByStep: [...this.usageByStep],
-      completedByStep: Array.from(this.completedByStep, (v) => v ?? 0),
+      costByClass: [...this.costByClass],
+      window: this.window.toJSON(),
       counters: { costNanos: this.costNanos, attempts: this.attempts, retries: this.retries, fallbacks: this.fallbacks, lateSends: this.lateSends, maxLagMs: this.maxLagMs, sessionsStarted: this.sessionsStarted, sessionsCompleted: this.sessionsCompleted, sojournMs: this.sojournMs },
       inFlightTurns: this.inFlightTurns.toJSON(),
       activeSessions: this.activeSessions.toJSON(),
@@ -228,12 +231,12 @@ export class Measurements {
       if (!m) this.byModel.set(model, { ...u });
       else for (const f of Object.keys(u) as (keyof typeof u)[]) m[f] += u[f];
     }
-    for (const [model, u] of o.usageByStep) {
-      let m = this.usageByStep.get(model);
-      if (!m) this.usageByStep.set(model, (m = { requests: [], inputTokens: [], outputTokens: [] }));
-      for (const f of ['requests', 'inputTokens', 'outputTokens'] as const) u[f].forEach((v, i) => (m[f][i] = (m[f][i] ?? 0) + (v ?? 0)));
+    for (const [model, c] of o.costByClass) {
+      const m = this.costByClass.get(model);
+      if (!m) this.costByClass.set(model, { ...c });
+      else for (const f of Object.keys(c) as (keyof ClassCost)[]) m[f] += c[f];
     }
-    o.completedByStep.forEach((v, i) => (this.completedByStep[i] = (this.completedByStep[i] ?? 0) + (v ?? 0)));
+    this.window.mergeFrom(o.window);
     const c = o.counters;
     this.costNanos += c.costNanos;
     this.attempts += c.attempts;

@@ -15,6 +15,7 @@ import type { Scenario } from '../scenario/schema.js';
 import { textFor } from '../workload/text.js';
 import { Workload } from '../workload/stream.js';
 import type { Session, Turn } from '../workload/types.js';
+import { Pricing } from '../core/pricing.js';
 import { Measurements, type TurnResult } from './measure.js';
 
 export interface ReplayOptions {
@@ -65,7 +66,7 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
   const K = o.timeScale;
   const untilMs = o.durationMs ?? scenario.duration;
   const lagThreshold = o.lagThresholdMs ?? 50;
-  const m = new Measurements(K, scenario.warmup, untilMs, scenario.report.step);
+  const m = new Measurements(K, scenario.warmup, untilMs, scenario.report.step, new Pricing(scenario), scenario.workers.mode === 'perSession');
   const pool = new Pool(o.target, { connections: o.connections ?? 128, pipelining: 1, keepAliveTimeout: 30_000 });
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;

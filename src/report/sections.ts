@@ -53,13 +53,16 @@ function latency(r: Report): Section {
   const rows = LATENCY_ROWS.map(([m, label]): Cell[] => {
     const s = r.latency[m];
     // A stage nothing waited in reads better as a dash than as four zeros.
-    if (s.max === 0) return [label, ...Array<Cell>(4).fill(tone('–', 'dim'))];
-    return [label, duration(s.p50), duration(s.p95), duration(s.p99), duration(s.max)];
+    if (s.max === 0) return [label, int(s.count), ...Array<Cell>(4).fill(tone('–', 'dim'))];
+    return [label, int(s.count), duration(s.p50), duration(s.p95), duration(s.p99), duration(s.max)];
   });
   return {
     title: 'Latency',
-    table: { head: ['per turn', 'p50', 'p95', 'p99', 'max'], align: right(4), rows },
-    notes: [[`${int(r.latency.turn.count)} turns measured; TTFT is turn arrival to the first token of the answer`]],
+    table: { head: ['per turn', 'turns', 'p50', 'p95', 'p99', 'max'], align: right(5), rows },
+    notes: [
+      ['turn and TTFT: every answered turn; other rows: the turns that had the stage (a cache hit takes no slot, makes no call)'],
+      ["TTFT: turn arrival to the first token of the turn's first LLM call — what a streaming UI can show first"],
+    ],
   };
 }
 

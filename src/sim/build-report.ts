@@ -80,7 +80,7 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
   const demandP99 = basis === 'offeredLoad' ? Math.max(offered!.p99, rec.busySlots.percentile(99)) : rec.slotDemand.percentile(99);
   const workersNeeded = Math.max(1, Math.ceil(demandP99 / s.workers.concurrency));
   // The window's turns only (the cost counters also hold warm-up and drain).
-  const byModel = modelCosts(r.recorder.byModel, pricing);
+  const byModel = modelCosts(r.recorder.byModel, r.recorder.costByClass, pricing);
   const cpd = conversationsPerDay(r.workload.plan);
   const perConv = rec.sessionsCompleted === 0 ? 0 : rec.sessionCost.mean / 1e6;
   const lambda = rec.turns.arrived / windowS;
@@ -105,7 +105,7 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
     },
     turns: rec.turns,
     latency,
-    throughput: servedThroughput(s, rec.series.turnsCompleted, rec.usageByStep),
+    throughput: servedThroughput(s, rec.window),
     capacity: {
       slots,
       utilisation: rec.busySlots.mean / slots,
@@ -119,9 +119,10 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
       workersRecommended: Math.ceil(workersNeeded * s.planning.headroom),
       headroom: s.planning.headroom,
     },
-    limits: limitUse(s, rec.usageByStep, rec.events.limiterWaits, r.rateLimitedBy),
+    limits: limitUse(s, rec.window, rec.events.limiterWaits, r.rateLimitedBy),
     events: rec.events,
-    cache: { hits: rec.turns.cacheHits, misses: 0, hitRate: 0 },
+    // Lookups of the window's turns, like every other count (the cache's own stats span the whole run).
+    cache: { hits: rec.turns.cacheHits, misses: rec.cacheLookups - rec.turns.cacheHits, hitRate: rec.cacheLookups === 0 ? 0 : rec.turns.cacheHits / rec.cacheLookups },
     cost: { windowUsd: rec.costNanos / 1e9, byModel, perConversationUsd: { mean: perConv, p95: rec.sessionCost.totalCount ? rec.sessionCost.getValueAtPercentile(95) / 1e6 : 0 }, perDayUsd: perConv * cpd, perMonthUsd: perConv * cpd * 30 },
     cohort: rec.cohort.report(),
     littlesLaw: { L, lambdaPerS: lambda, WMs: W, relativeError: L === 0 ? 0 : Math.abs(L - (lambda * W) / 1000) / L },
@@ -139,8 +140,6 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
     },
     histograms: Object.fromEntries(LATENCY_METRICS.map((m) => [m, encodeHistogram(rec.latency[m])])) as Report['histograms'],
   };
-  const cacheStats = r.cache.stats();
-  base.cache = { hits: cacheStats.hits, misses: cacheStats.misses, hitRate: cacheStats.hits + cacheStats.misses === 0 ? 0 : cacheStats.hits / (cacheStats.hits + cacheStats.misses) };
   const checks = sloChecks(s, base);
   const withSlo = { ...base, slo: { checks, pass: checks.every((c) => c.pass) } };
   return { ...withSlo, answer: answer(r, withSlo) };

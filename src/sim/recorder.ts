@@ -10,6 +10,9 @@ import { FastHistogram } from '../core/metrics/fast-histogram.js';
 import type { Histogram } from '../core/metrics/histogram.js';
 import type { TurnOutcome } from '../core/pipeline/turn.js';
 import type { ProviderOutcome, ProviderRequest } from '../core/provider-model.js';
+import type { ClassCost, Pricing } from '../core/pricing.js';
+import { hadStage } from '../core/metrics/stages.js';
+import { WindowCounts } from '../core/metrics/window-counts.js';
 import { EndTimes, IntHistogram, StepValues } from './counts.js';
 
 export interface StepUsage {
@@ -28,7 +31,7 @@ export class Recorder {
   readonly slotDemand = new IntHistogram();
   readonly queueDepth = new IntHistogram();
   readonly activeSessions = new IntHistogram();
-  /** Per model, per step: provider-admitted requests and ITPM-counted input and output tokens. */
+  /** Per model, per step: provider-admitted requests and ITPM-counted input and output tokens (for the charts; the window's figures come from `window`). */
   readonly usageByStep = new Map<string, StepUsage>();
   readonly series = { inFlightCalls: [] as number[], busySlots: [] as number[], queueDepth: [] as number[], activeSessions: [] as number[], turnsCompleted: [] as number[], costNanos: [] as number[] };
   /** Turn latency (µs) of completed turns, per step (for p95 over time). */
@@ -37,6 +40,12 @@ export class Recorder {
   costNanos = 0;
   /** Usage and cost per model of turns that arrived in the window. */
   readonly byModel = new Map<string, { requests: number; inputTokens: number; outputTokens: number; cacheWrite5mTokens: number; cacheWrite1hTokens: number; cacheReadTokens: number; costNanos: number }>();
+  /** The same calls' cost by token class, call by call at the rates they were billed at. */
+  readonly costByClass = new Map<string, ClassCost>();
+  /** Response-cache lookups of turns that arrived in the window (hits are `turns.cacheHits`). */
+  cacheLookups = 0;
+  /** Throughput and limit use over exactly the window, whatever the chart step. */
+  readonly window: WindowCounts;
   private readonly sessionCostUs = new FastHistogram();
   sessionsStarted = 0;
   /** Sessions that started in the window and all their turns (exactly comparable with a live replay). */
@@ -54,7 +63,12 @@ export class Recorder {
     readonly warmupMs: number,
     readonly endMs: number,
     readonly stepMs: number,
-  ) {}
+    private readonly pricing: Pricing,
+    /** Per-session workers: a conversation takes its slot before its first turn's cache lookup. */
+    private readonly slotPerSession = false,
+  ) {
+    this.window = new WindowCounts(warmupMs, endMs);
+  }
 
   /** Latency breakdown of the window's answered turns (HDR, µs). */
   get latency(): Record<LatencyMetric, Histogram> {
@@ -74,17 +88,20 @@ export class Recorder {
     this.turnsInSystem++;
   }
 
-  turnEnded(o: TurnOutcome): void {
+  /** A turn ended; `cacheLookedUp` says whether it asked the response cache. */
+  turnEnded(o: TurnOutcome, cacheLookedUp: boolean): void {
     this.turnsInSystem--;
     const step = this.step(o.endedAtMs);
     for (const c of o.charges) this.series.costNanos[step] = (this.series.costNanos[step] ?? 0) + c.costNanos;
     if (o.status === 'ok' || o.status === 'cache-hit') {
       this.series.turnsCompleted[step] = (this.series.turnsCompleted[step] ?? 0) + 1;
       this.stepLatency.record(step, Math.round((o.endedAtMs - o.startedAtMs) * 1000));
+      this.window.answered(o.endedAtMs);
     }
     if (o.startedAtMs < this.warmupMs || o.startedAtMs >= this.endMs) return;
     const t = this.turns;
     t.arrived++;
+    if (cacheLookedUp) this.cacheLookups++;
     this.sojournMs += o.endedAtMs - o.startedAtMs;
     switch (o.status) {
       case 'ok':
@@ -111,19 +128,25 @@ export class Recorder {
     e.breakerRejections += o.breakerRejections;
     for (const k in o.failures) e.providerFailures[k] = (e.providerFailures[k] ?? 0) + o.failures[k]!;
     for (const k in o.limiterWaitsBy) e.limiterWaits[k] = (e.limiterWaits[k] ?? 0) + o.limiterWaitsBy[k]!;
+    // Answered calls of the window's turns: the same turns as attempts and failures, so answered =
+    // attempts − failed attempts (calls by start time would mix in warm-up turns' calls and drop drain ones).
+    e.providerCalls += o.charges.length;
     for (const c of o.charges) {
       this.costNanos += c.costNanos;
       addCharge(this.byModel, c.model, c.usage, c.costNanos);
+      this.pricing.addByClass(this.costByClass, c.model, c.usage);
     }
 
     if (o.status === 'ok' || o.status === 'cache-hit') {
+      // Each stage over the turns that had it (core/metrics/stages.ts).
       const l = this.latencyUs;
+      const sps = this.slotPerSession;
       l.turn.recordMs(o.endedAtMs - o.startedAtMs);
-      l.queueWait.recordMs(o.queueWaitMs);
-      l.limiterWait.recordMs(o.limiterWaitMs);
-      l.provider.recordMs(o.providerMs);
-      l.tool.recordMs(o.toolMs);
-      l.retryWait.recordMs(o.retryWaitMs);
+      if (hadStage('queueWait', o, sps)) l.queueWait.recordMs(o.queueWaitMs);
+      if (hadStage('limiterWait', o, sps)) l.limiterWait.recordMs(o.limiterWaitMs);
+      if (hadStage('provider', o, sps)) l.provider.recordMs(o.providerMs);
+      if (hadStage('tool', o, sps)) l.tool.recordMs(o.toolMs);
+      if (hadStage('retryWait', o, sps)) l.retryWait.recordMs(o.retryWaitMs);
       if (o.ttftMs !== undefined) l.ttft.recordMs(o.ttftMs);
     }
   }
@@ -139,7 +162,7 @@ export class Recorder {
     u.requests[step] = (u.requests[step] ?? 0) + 1;
     u.inputTokens[step] = (u.inputTokens[step] ?? 0) + us.inputTokens + us.cacheWrite5mTokens + us.cacheWrite1hTokens;
     u.outputTokens[step] = (u.outputTokens[step] ?? 0) + us.outputTokens;
-    if (nowMs >= this.warmupMs && nowMs < this.endMs) this.events.providerCalls++;
+    this.window.call(req.model, nowMs, us.inputTokens + us.cacheWrite5mTokens + us.cacheWrite1hTokens, us.outputTokens);
   }
 
   /** A periodic look at the system. */

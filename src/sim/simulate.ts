@@ -17,6 +17,7 @@ import type { CachedAnswer } from '../core/pipeline/effects.js';
 import type { VirtualEnv } from '../core/pipeline/env.js';
 import { turnPipeline, type TurnInput, type TurnOutcome } from '../core/pipeline/turn.js';
 import { VirtualProcess } from '../core/pipeline/virtual-interpreter.js';
+import { Pricing } from '../core/pricing.js';
 import { ProviderModel } from '../core/provider-model.js';
 import { MemoryTaskQueue } from '../core/queue/index.js';
 import { VirtualScheduler, type Resumable } from '../core/scheduler.js';
@@ -60,7 +61,7 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}): SimResult {
   const sampleMs = opts.sampleMs ?? 1000;
   const sched = new VirtualScheduler();
   const qc = queueConfig(scenario);
-  const recorder = new Recorder(scenario.warmup, scenario.duration, scenario.report.step);
+  const recorder = new Recorder(scenario.warmup, scenario.duration, scenario.report.step, new Pricing(scenario), scenario.workers.mode === 'perSession');
   const model = new ProviderModel(scenario, seed);
   // Provider 429s in the window by `model:limit`, so the report can name a limit the provider enforced.
   const rateLimitedBy: Record<string, number> = {};
@@ -189,9 +190,18 @@ class SessionPlay implements Resumable, TurnInput {
     this.process.start(turnPipeline(ctx.deps, this));
   }
 
+  /**
+   * Whether the pipeline asked the response cache (core/pipeline/turn.ts): a conversation's first turn
+   * when the cache is on — unless, with per-session slots, the turn was refused its slot first.
+   */
+  private cacheLookedUp(o: TurnOutcome): boolean {
+    if (!this.ctx.deps.cacheEnabled || this.turn.index !== 1) return false;
+    return this.ctx.deps.scenario.workers.mode !== 'perSession' || (o.status !== 'rejected' && o.status !== 'dead-letter');
+  }
+
   private turnEnded(o: TurnOutcome): void {
     const { s, ctx } = this;
-    ctx.recorder.turnEnded(o);
+    ctx.recorder.turnEnded(o, this.cacheLookedUp(o));
     if (this.inCohort) ctx.recorder.cohort.turn(o.status, o.charges);
     // Slot holds for the offered-load estimate: a refused turn got none; a pooled cache hit needs none.
     const gotSlot = o.status !== 'rejected' && o.status !== 'dead-letter' && (ctx.perSession || o.status !== 'cache-hit');

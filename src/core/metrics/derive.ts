@@ -4,9 +4,10 @@
  * checks, conversations per day and the one-line answer.
  */
 import type { Scenario } from '../../scenario/schema.js';
-import type { Pricing } from '../pricing.js';
+import type { ClassCost, Pricing } from '../pricing.js';
 import type { Usage } from '../types.js';
 import type { LimitUse, ModelCost, Report, SloCheck } from './report.js';
+import { MINUTE_MS, type WindowCounts } from './window-counts.js';
 
 const KINDS = ['rpm', 'itpm', 'otpm'] as const;
 type Kind = (typeof KINDS)[number];
@@ -18,32 +19,31 @@ export interface StepUsage {
 }
 
 /**
- * Served throughput in the window [warmup, duration): turns answered by their end time, provider calls
- * and tokens by their start time, per second. (Counting the window's arrivals instead would report
- * the offered load, which an overloaded system does not serve.)
+ * Served throughput over exactly the window [warmup, duration): turns answered by their end time,
+ * provider calls and tokens by their start time, per second. (Counting the window's arrivals instead
+ * would report the offered load, which an overloaded system does not serve.) Counted from the window's
+ * own tally, never from the chart steps, so `report.step` cannot change it.
  */
-export function servedThroughput(s: Scenario, turnsCompletedByStep: readonly number[], usageByStep: ReadonlyMap<string, StepUsage>): Report['throughput'] {
-  const stepMs = s.report.step;
-  const first = Math.floor(s.warmup / stepMs);
-  const last = Math.ceil(s.duration / stepMs);
-  const windowS = ((last - first) * stepMs) / 1000;
-  const sum = (a: readonly number[] | undefined) => {
-    let n = 0;
-    for (let i = first; i < last; i++) n += a?.[i] ?? 0;
-    return n;
-  };
+export function servedThroughput(s: Scenario, w: Pick<WindowCounts, 'turnsAnswered' | 'byModel'>): Report['throughput'] {
+  const windowS = (s.duration - s.warmup) / 1000;
   let calls = 0;
   let input = 0;
   let output = 0;
-  for (const u of usageByStep.values()) {
-    calls += sum(u.requests);
-    input += sum(u.inputTokens);
-    output += sum(u.outputTokens);
+  for (const u of w.byModel.values()) {
+    calls += total(u.requests);
+    input += total(u.inputTokens);
+    output += total(u.outputTokens);
   }
   return windowS > 0
-    ? { turnsPerS: sum(turnsCompletedByStep) / windowS, callsPerS: calls / windowS, inputTokensPerS: input / windowS, outputTokensPerS: output / windowS }
+    ? { turnsPerS: w.turnsAnswered / windowS, callsPerS: calls / windowS, inputTokensPerS: input / windowS, outputTokensPerS: output / windowS }
     : { turnsPerS: 0, callsPerS: 0, inputTokensPerS: 0, outputTokensPerS: 0 };
 }
+
+const total = (a: readonly number[] | undefined) => {
+  let n = 0;
+  for (const v of a ?? []) n += v ?? 0;
+  return n;
+};
 
 /** Sessions per day implied by the arrival plan: base rate × ∫ multiplier over 24 h. */
 export function conversationsPerDay(plan: { baseRatePerS: number; multiplierAt(t: number): number }): number {
@@ -65,18 +65,21 @@ export function conversationsPerDay(plan: { baseRatePerS: number; multiplierAt(t
  */
 export function limitUse(
   s: Scenario,
-  usageByStep: ReadonlyMap<string, StepUsage>,
+  w: Pick<WindowCounts, 'byModel'>,
   limiterWaits: Readonly<Record<string, number>>,
   rateLimited: Readonly<Record<string, number>> = {},
 ): Report['limits'] {
-  const stepMs = s.report.step;
-  const perMinute = 60_000 / stepMs;
-  const first = Math.floor(s.warmup / stepMs);
-  const last = Math.ceil(s.duration / stepMs);
+  // Minutes of the window, counted from its start (window-counts.ts). The mean is over the exact window;
+  // the peak over its full minutes (a partial last minute would be a rate from a few seconds), or over
+  // the whole window scaled to a minute when it is shorter than one.
+  const windowMin = (s.duration - s.warmup) / MINUTE_MS;
+  const fullMinutes = Math.floor(windowMin);
+  const buckets = fullMinutes > 0 ? fullMinutes : 1;
+  const perMinute = fullMinutes > 0 ? 1 : windowMin > 0 ? 1 / windowMin : 0;
   const byModel: Report['limits']['byModel'] = {};
   let binding: Report['limits']['binding'] = null;
   for (const [name, m] of Object.entries(s.models)) {
-    const u = usageByStep.get(name);
+    const u = w.byModel.get(name);
     const out: Partial<Record<Kind, LimitUse>> = {};
     for (const kind of KINDS) {
       const limit = m.limits[kind];
@@ -84,16 +87,14 @@ export function limitUse(
       const arr = kind === 'rpm' ? u?.requests : kind === 'itpm' ? u?.inputTokens : u?.outputTokens;
       let peak = 0;
       let peakAt = 0;
-      let sum = 0;
-      for (let i = first; i < last; i++) {
+      for (let i = 0; i < buckets; i++) {
         const v = (arr?.[i] ?? 0) * perMinute;
-        sum += v;
         if (v > peak) {
           peak = v;
-          peakAt = i * stepMs;
+          peakAt = s.warmup + i * MINUTE_MS;
         }
       }
-      const use: LimitUse = { limit, admitted: limit * s.limiter.margin, peakPerMinute: peak, peakAtMs: peakAt, peakUtilisation: peak / limit, meanPerMinute: last > first ? sum / (last - first) : 0 };
+      const use: LimitUse = { limit, admitted: limit * s.limiter.margin, peakPerMinute: peak, peakAtMs: peakAt, peakUtilisation: peak / limit, meanPerMinute: windowMin > 0 ? total(arr) / windowMin : 0 };
       out[kind] = use;
       const heldBack = limiterWaits[`${name}:${kind}`] ?? 0;
       const refused = rateLimited[`${name}:${kind}`] ?? 0;
@@ -114,12 +115,16 @@ function ranksAbove(a: NonNullable<Report['limits']['binding']>, b: NonNullable<
   return held !== 0 ? held > 0 : a.peakUtilisation > b.peakUtilisation;
 }
 
-/** Cost per model from usage totals (exact total from per-call nano-dollars; class split from the rate card). */
-export function modelCosts(totals: Iterable<[string, Usage & { requests: number; costNanos: number }]>, pricing: Pricing): Record<string, ModelCost> {
+/**
+ * Cost per model from usage totals: the exact total from per-call nano-dollars, and its split by token
+ * class as `Pricing.addByClass` tallied it call by call (the same rates, long-context ones included),
+ * so the classes add up to the total up to per-call rounding.
+ */
+export function modelCosts(totals: Iterable<[string, Usage & { requests: number; costNanos: number }]>, byClass: ReadonlyMap<string, ClassCost>, pricing: Pricing): Record<string, ModelCost> {
   const out: Record<string, ModelCost> = {};
   for (const [name, t] of totals) {
-    const card = pricing.card(name);
-    const usd = (tokens: number, picoPerToken: number) => (tokens * picoPerToken) / 1e12;
+    const c = byClass.get(name);
+    const usd = (nanos: number | undefined) => (nanos ?? 0) / 1e9;
     out[name] = {
       requests: t.requests,
       inputTokens: t.inputTokens,
@@ -128,14 +133,8 @@ export function modelCosts(totals: Iterable<[string, Usage & { requests: number;
       cacheWrite1hTokens: t.cacheWrite1hTokens,
       cacheReadTokens: t.cacheReadTokens,
       usd: t.costNanos / 1e9,
-      byClass: {
-        input: usd(t.inputTokens, card.input),
-        output: usd(t.outputTokens, card.output),
-        cacheWrite5m: usd(t.cacheWrite5mTokens, card.cacheWrite5m),
-        cacheWrite1h: usd(t.cacheWrite1hTokens, card.cacheWrite1h),
-        cacheRead: usd(t.cacheReadTokens, card.cacheRead),
-      },
-      priceSource: card.source,
+      byClass: { input: usd(c?.input), output: usd(c?.output), cacheWrite5m: usd(c?.cacheWrite5m), cacheWrite1h: usd(c?.cacheWrite1h), cacheRead: usd(c?.cacheRead) },
+      priceSource: pricing.card(name).source,
     };
   }
   return out;

@@ -46,14 +46,18 @@ export type LatencySummary = z.infer<typeof LatencySummarySchema>;
 const LatencySchema = z
   .strictObject({
     turn: LatencySummarySchema.describe('Turn latency: user message arrives → answer complete (includes queue, limiter, provider, tools, retries)'),
-    queueWait: LatencySummarySchema.describe('Time a turn waited in the queue for a worker slot'),
-    limiterWait: LatencySummarySchema.describe('Time calls were held back by our own rate limiter, per turn'),
-    provider: LatencySummarySchema.describe('Time spent in provider calls, per turn (all LLM calls of the agent loop)'),
-    tool: LatencySummarySchema.describe('Time spent running tools, per turn'),
-    retryWait: LatencySummarySchema.describe('Backoff time between retries, per turn'),
-    ttft: LatencySummarySchema.describe('Time to first token: turn arrival → first output token of the answer'),
+    queueWait: LatencySummarySchema.describe('Time a turn waited in the queue for a worker slot, over turns that took one (a cache hit takes none unless slots are per session)'),
+    limiterWait: LatencySummarySchema.describe('Time calls were held back by our own rate limiter, per turn, over turns answered by the provider'),
+    provider: LatencySummarySchema.describe('Time spent in provider calls, per turn (all LLM calls of the agent loop), over turns answered by the provider'),
+    tool: LatencySummarySchema.describe('Time spent running tools, per turn, over turns that ran a tool'),
+    retryWait: LatencySummarySchema.describe('Backoff time between retries, per turn, over turns that retried'),
+    ttft: LatencySummarySchema.describe(
+      "Time to first token: turn arrival → first token of the turn's first LLM call — what a streaming UI can show first (for a cache hit, when the cached answer is returned)",
+    ),
   })
-  .describe('Latency breakdown per turn, over turns that arrived in the measurement window');
+  .describe(
+    'Latency breakdown per turn, over answered turns that arrived in the measurement window: turn latency and TTFT over all of them, each other stage over the turns that went through it (`count` says how many)',
+  );
 
 export const TurnCountsSchema = z
   .strictObject({
@@ -70,7 +74,7 @@ export type TurnCounts = z.infer<typeof TurnCountsSchema>;
 
 export const EventCountsSchema = z
   .strictObject({
-    providerCalls: count('Provider calls that returned an answer'),
+    providerCalls: count('Provider calls that returned an answer (= attempts − failed attempts)'),
     attempts: count('Provider call attempts, including failed ones'),
     retries: count('Attempts repeated on the same model after a failure'),
     fallbacks: count('Calls moved to the next model of the fallback chain'),
@@ -78,7 +82,7 @@ export const EventCountsSchema = z
     breakerRejections: count('Calls refused by an open circuit breaker'),
     limiterWaits: counters('Calls our own limiter held back, by `model:limit` (e.g. `sonnet:otpm`)'),
   })
-  .describe('Provider-call events in the measurement window');
+  .describe('Provider-call events of the turns that arrived in the measurement window');
 export type EventCounts = z.infer<typeof EventCountsSchema>;
 
 const usageFields = {
@@ -98,7 +102,7 @@ export const ModelCostSchema = z
     usd: usd('Cost of these calls, from usage'),
     byClass: z
       .strictObject({ input: usd('Input'), output: usd('Output'), cacheWrite5m: usd('Cache writes, 5 m'), cacheWrite1h: usd('Cache writes, 1 h'), cacheRead: usd('Cache reads') })
-      .describe('USD by token class (from the rate card; sums to `usd` up to per-call rounding)'),
+      .describe('USD by token class, each call at the rates it was billed at (long-context ones included); sums to `usd` up to per-call rounding'),
     priceSource: z.string().describe('Where the prices came from (catalog entry and date, or the scenario)'),
   })
   .describe('Usage and cost of one model in the measurement window');
@@ -122,10 +126,10 @@ export const LimitUseSchema = z
   .strictObject({
     limit: z.number().positive().describe('Provider limit per minute'),
     admitted: z.number().nonnegative().describe('What our limiter admits per minute (limit × safety margin)'),
-    peakPerMinute: z.number().nonnegative().describe('Highest use in any one-minute step of the window'),
-    peakAtMs: ms('When the peak step starts, from the start of the run'),
+    peakPerMinute: z.number().nonnegative().describe('Highest use in any full minute of the window (minutes counted from the end of warm-up, whatever `report.step`)'),
+    peakAtMs: ms('When the peak minute starts, from the start of the run'),
     peakUtilisation: ratio('peakPerMinute / limit'),
-    meanPerMinute: z.number().nonnegative().describe('Mean use per minute over the window'),
+    meanPerMinute: z.number().nonnegative().describe('Mean use per minute over exactly the window'),
   })
   .describe('Use of one provider rate limit');
 export type LimitUse = z.infer<typeof LimitUseSchema>;
@@ -212,7 +216,7 @@ export const ReportSchema = z
         inputTokensPerS: z.number().nonnegative().describe('Input tokens per second that count against ITPM (uncached input + cache writes; cache reads do not)'),
         outputTokensPerS: z.number().nonnegative().describe('Output tokens per second'),
       })
-      .describe('Mean rates over the measurement window'),
+      .describe('Mean rates over exactly the measurement window (whatever `report.step`)'),
     capacity: z
       .strictObject({
         slots: count('Worker slots configured (workers × concurrency)'),
@@ -256,8 +260,8 @@ export const ReportSchema = z
       .describe('Provider rate limits'),
     events: EventCountsSchema,
     cache: z
-      .strictObject({ hits: count('Lookups answered from the cache'), misses: count('Lookups not in the cache'), hitRate: ratio('hits / (hits + misses)') })
-      .describe('Response cache (exact match); the hit rate emerges from prompt repetition and TTL'),
+      .strictObject({ hits: count('Lookups answered from the cache (= turns.cacheHits)'), misses: count('Lookups not in the cache'), hitRate: ratio('hits / (hits + misses)') })
+      .describe('Response cache (exact match), lookups of the turns that arrived in the measurement window; the hit rate emerges from prompt repetition and TTL'),
     cost: z
       .strictObject({
         windowUsd: usd('Cost of the measurement window'),

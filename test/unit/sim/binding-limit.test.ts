@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { limitUse, type StepUsage } from '../../../src/core/metrics/derive.js';
+import type { WindowCounts } from '../../../src/core/metrics/window-counts.js';
 import { Pricing } from '../../../src/core/pricing.js';
 import { ProviderModel } from '../../../src/core/provider-model.js';
 import { loadScenario, parseScenario } from '../../../src/scenario/load.js';
@@ -29,10 +30,11 @@ models:
   m: { id: claude-sonnet-4-5, limits: { rpm: 1000, itpm: 1M, otpm: 100k } }
 `);
 
-/** One minute step per minute of the run, every step using `perMinute` of each limit. */
-function usage(perMinute: { requests: number; inputTokens: number; outputTokens: number }): Map<string, StepUsage> {
-  const steps = 10;
-  return new Map([['m', { requests: Array(steps).fill(perMinute.requests), inputTokens: Array(steps).fill(perMinute.inputTokens), outputTokens: Array(steps).fill(perMinute.outputTokens) }]]);
+/** Window counts of the 10-minute run (no warm-up), every minute using `perMinute` of each limit. */
+function usage(perMinute: { requests: number; inputTokens: number; outputTokens: number }): Pick<WindowCounts, 'byModel'> {
+  const minutes = 10;
+  const m: StepUsage = { requests: Array(minutes).fill(perMinute.requests), inputTokens: Array(minutes).fill(perMinute.inputTokens), outputTokens: Array(minutes).fill(perMinute.outputTokens) };
+  return { byModel: new Map([['m', m]]) };
 }
 
 const LOW = { requests: 100, inputTokens: 100_000, outputTokens: 15_000 }; // 10 %, 10 %, 15 % of the limits

@@ -16,7 +16,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Pricing } from '../../../src/core/pricing.js';
 import type { Report } from '../../../src/core/metrics/report.js';
-import { parseScenario } from '../../../src/scenario/load.js';
+import { loadScenario, parseScenario } from '../../../src/scenario/load.js';
 import { formatProblem } from '../../../src/scenario/problems.js';
 import { buildReport } from '../../../src/sim/build-report.js';
 import { littleDeviation } from '../../../src/sim/oracles.js';
@@ -111,6 +111,96 @@ describe.each(CASES)('$name', (c) => {
 
   it('conserves turns and sessions', () => {
     expectConservation(report);
+  });
+
+  it('counts calls, cache lookups and cost of the same turns, and each latency stage over the turns that had it', () => {
+    expectConsistentCounts(report);
+  });
+});
+
+/**
+ * Figures of one report that count the same things must agree: they are all of the window's turns.
+ * (Answered calls were once counted by call start and attempts by turn arrival; the cache's hits over
+ * the whole run; cache hits were recorded as zero-length provider calls and queue waits.)
+ */
+function expectConsistentCounts(r: Report): void {
+  const e = r.events;
+  const failedAttempts = Object.values(e.providerFailures).reduce((a, b) => a + b, 0);
+  expect(e.providerCalls, JSON.stringify(e)).toBe(e.attempts - failedAttempts);
+  expect(Object.values(r.cost.byModel).reduce((a, m) => a + m.requests, 0)).toBe(e.providerCalls);
+  expect(r.cache.hits).toBe(r.turns.cacheHits);
+  expect(r.cache.hitRate).toBeCloseTo(r.cache.hits + r.cache.misses === 0 ? 0 : r.cache.hits / (r.cache.hits + r.cache.misses), 12);
+  const t = r.turns;
+  const l = r.latency;
+  expect(l.turn.count).toBe(t.completed + t.cacheHits);
+  expect(l.provider.count).toBe(t.completed);
+  expect(l.limiterWait.count).toBe(t.completed);
+  expect(l.queueWait.count).toBe(r.scenario.workers.mode === 'perSession' ? t.completed + t.cacheHits : t.completed);
+  expect(l.tool.count).toBeLessThanOrEqual(t.completed);
+  expect(l.retryWait.count).toBeLessThanOrEqual(t.completed);
+  for (const [name, m] of Object.entries(r.cost.byModel)) {
+    const classes = Object.values(m.byClass).reduce((a, b) => a + b, 0);
+    // Each call's cost is rounded once to a nano-dollar: the classes may differ by half a nano-dollar a call.
+    expect(Math.abs(classes - m.usd), name).toBeLessThanOrEqual(m.requests * 0.5e-9 + 1e-9);
+  }
+}
+
+describe('window figures do not depend on the chart step', () => {
+  // 7 minutes divides neither the 3-minute warm-up nor the 30-minute run: its edge steps straddle
+  // warm-up and drain. Throughput and limit use must still be those of exactly [warmup, duration).
+  const limits = 'models.m.limits={rpm: 20k, itpm: 50M, otpm: 5M}';
+  let byMinute: Report;
+  let by7m: Report;
+  beforeAll(() => {
+    byMinute = run({ name: 'step 1m', overrides: [limits], expectShape: () => {} });
+    by7m = run({ name: 'step 7m', overrides: [limits, 'report.step=7m'], expectShape: () => {} });
+  }, 60_000);
+
+  it('has the same throughput and limit use with a 7-minute step as with the default', () => {
+    expect(by7m.series.stepMs).toBe(7 * 60_000);
+    expect(by7m.throughput).toEqual(byMinute.throughput);
+    expect(by7m.limits).toEqual(byMinute.limits);
+    // Served ≈ offered in this stationary run (it was 5 % low with the 7-minute step).
+    expect(by7m.throughput.turnsPerS / by7m.littlesLaw.lambdaPerS).toBeCloseTo(1, 2);
+  });
+});
+
+describe('cost by token class with long-context pricing (scenarios/research-agent.yaml)', () => {
+  it('adds up to each model’s cost, long-context calls included', async () => {
+    const s = await loadScenario('scenarios/research-agent.yaml');
+    const pricing = new Pricing(s);
+    const r = buildReport(simulate(s), pricing);
+    let longContext = 0;
+    for (const [name, m] of Object.entries(r.cost.byModel)) {
+      const classes = Object.values(m.byClass).reduce((a, b) => a + b, 0);
+      expect(Math.abs(classes - m.usd), `${name}: classes ${classes} vs ${m.usd}`).toBeLessThanOrEqual(m.requests * 0.5e-9 + 1e-9);
+      // At the standard rate card the usage would cost less: some calls were billed at long-context rates.
+      const card = pricing.card(name);
+      const standard = (m.inputTokens * card.input + m.outputTokens * card.output + m.cacheWrite5mTokens * card.cacheWrite5m + m.cacheWrite1hTokens * card.cacheWrite1h + m.cacheReadTokens * card.cacheRead) / 1e12;
+      if (m.usd > standard * 1.001) longContext++;
+    }
+    expect(longContext, 'a model billed partly at long-context rates').toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe('cache figures of the window', () => {
+  // A long warm-up with many repeats: the cache's own run-long stats would count the warm-up's hits.
+  let r: Report;
+  beforeAll(() => {
+    r = run({ name: 'cache, long warm-up', overrides: ['cache={ttl: 1h}', 'conversation.turns=1', 'prompts.repeatShare=0.8', 'prompts.distinct=50', 'warmup=15m', 'workers.count=4'], expectShape: () => {} });
+  }, 60_000);
+
+  it('counts hits and misses of the turns that arrived in the window', () => {
+    expect(r.turns.cacheHits).toBeGreaterThan(1000);
+    expect(r.cache.hits).toBe(r.turns.cacheHits);
+    expectConsistentCounts(r);
+  });
+
+  it('keeps cache hits out of the provider and queue-wait percentiles', () => {
+    // Most turns are cache hits here; recorded as 0 ms provider calls they would make the medians 0.
+    expect(r.turns.cacheHits).toBeGreaterThan(r.turns.completed);
+    expect(r.latency.provider.p50).toBeGreaterThan(100);
+    expect(r.latency.turn.p50).toBeLessThan(r.latency.provider.p50);
   });
 });
 
