@@ -1,7 +1,7 @@
 /**
  * The CLI entry. It declares commands and lazily imports each one, so `headroom --help` stays fast.
- * Only this file maps errors to exit codes (README "Exit codes"); only bin/headroom.js calls
- * `process.exit`.
+ * Only this file maps errors to exit codes (README "Exit codes"); only entry.ts (which
+ * bin/headroom.js runs) calls `process.exit`, once stdout and stderr are written out.
  */
 import yargs, { type Argv } from 'yargs';
 import { ExitCode, HeadroomError } from '../errors.js';
