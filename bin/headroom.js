@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The published entry: runs the compiled CLI. `npm install` builds dist/ through the `prepare` script.
-import { main } from '../dist/cli/main.js';
+// runAndExit waits for stdout and stderr to be written out before it exits (src/cli/entry.ts).
+import { runAndExit } from '../dist/cli/entry.js';
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+runAndExit(process.argv.slice(2));

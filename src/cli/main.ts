@@ -1,10 +1,11 @@
 /**
  * The CLI entry. It declares commands and lazily imports each one, so `headroom --help` stays fast.
- * Only this file maps errors to exit codes (README "Exit codes"); only bin/headroom.js calls
- * `process.exit`.
+ * Only this file maps errors to exit codes (README "Exit codes"); only entry.ts (which
+ * bin/headroom.js runs) calls `process.exit`, once stdout and stderr are written out.
  */
 import yargs, { type Argv } from 'yargs';
 import { ExitCode, HeadroomError } from '../errors.js';
+import { seedArg, seedOption } from './options.js';
 import { processIo, type Io } from './output.js';
 
 const EPILOG = `Exit codes: 0 ok · 1 internal error · 2 bad input · 99 an SLO or regression gate failed.
@@ -44,7 +45,7 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           (c) =>
             c
               .positional('file', { type: 'string', demandOption: true, describe: 'Scenario YAML' })
-              .option('seed', { type: 'number', describe: "Seed (default: the scenario's)" })
+              .option('seed', seedOption("Seed (default: the scenario's)"))
               .option('duration', { type: 'string', describe: 'Simulated duration, e.g. 24h (overrides the scenario)' })
               .option('set', setOption)
               .option('json', { type: 'boolean', default: false, describe: 'Print the JSON report instead of the summary' })
@@ -53,7 +54,7 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
               .example('$0 sim run scenarios/support-agent.yaml --set users.dailyActive=20000 --out report.json', 'what if traffic quadruples?'),
           run(async (a) =>
             (await import('./commands/sim.js')).simRun(io, a.file as string, {
-              ...(a.seed !== undefined ? { seed: a.seed as number } : {}),
+              ...seedArg(a.seed),
               ...(a.duration !== undefined ? { duration: a.duration as string } : {}),
               set: a.set as string[],
               json: a.json as boolean,
@@ -158,7 +159,7 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           .option('time-scale', { global: false, type: 'number', default: 1, describe: 'Scenario ms per real ms (the mock provider must use the same)' })
           .option('duration', { global: false, type: 'string', describe: 'Scenario time to replay, e.g. 10m (overrides the scenario)' })
           .option('max-sessions', { global: false, type: 'number', describe: 'Stop after this many sessions' })
-          .option('seed', { global: false, type: 'number', describe: "Seed (default: the scenario's)" })
+          .option('seed', { ...seedOption("Seed (default: the scenario's)"), global: false })
           .option('stream', { global: false, type: 'boolean', default: false, describe: 'Stream turns (SSE) and measure TTFT at the client' })
           .option('compare-sim', { global: false, type: 'boolean', default: false, describe: 'Also simulate and print predicted vs measured' })
           .option('allow-remote', { global: false, type: 'boolean', default: false, describe: 'Allow a non-loopback target' })
@@ -183,7 +184,7 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           timeScale: a.timeScale as number,
           ...(a.duration !== undefined ? { duration: a.duration as string } : {}),
           ...(a.maxSessions !== undefined ? { maxSessions: a.maxSessions as number } : {}),
-          ...(a.seed !== undefined ? { seed: a.seed as number } : {}),
+          ...seedArg(a.seed),
           set: a.set as string[],
           json: a.json as boolean,
           ...(a.out !== undefined ? { out: a.out as string } : {}),
@@ -208,7 +209,7 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           .option('port', { type: 'number', default: 4010, describe: 'Port to listen on (0 picks a free one)' })
           .option('host', { type: 'string', default: '127.0.0.1', describe: 'Interface to listen on' })
           .option('time-scale', { type: 'number', default: 1, describe: 'Scenario ms per real ms: latencies K× shorter, per-minute limits K× per real minute' })
-          .option('seed', { type: 'number', describe: "Seed for latency and fault draws (default: the scenario's)" })
+          .option('seed', seedOption("Seed for latency and fault draws (default: the scenario's)"))
           .option('set', setOption)
           .example('$0 mock-provider --scenario scenarios/support-agent.yaml', 'an Anthropic-compatible endpoint on http://127.0.0.1:4010')
           .example('$0 mock-provider --scenario scenarios/support-agent.yaml --time-scale 60', 'replay a scenario hour in a real minute'),
@@ -218,7 +219,7 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           port: a.port as number,
           host: a.host as string,
           timeScale: a.timeScale as number,
-          ...(a.seed !== undefined ? { seed: a.seed as number } : {}),
+          ...seedArg(a.seed),
           set: a.set as string[],
         }),
       ),
@@ -232,10 +233,10 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
             c
               .positional('file', { type: 'string', demandOption: true })
               .option('sessions', { type: 'number', default: 5, describe: 'How many sessions to print' })
-              .option('seed', { type: 'number', describe: 'Seed (default: the scenario\'s)' })
+              .option('seed', seedOption("Seed (default: the scenario's)"))
               .option('json', { type: 'boolean', default: false, describe: 'One JSON object per session (NDJSON)' })
               .option('set', setOption),
-          run(async (a) => (await import('./commands/workload.js')).workloadPreview(io, a.file as string, { sessions: a.sessions as number, seed: a.seed as number | undefined, json: a.json as boolean, set: a.set as string[] })),
+          run(async (a) => (await import('./commands/workload.js')).workloadPreview(io, a.file as string, { sessions: a.sessions as number, ...seedArg(a.seed), json: a.json as boolean, set: a.set as string[] })),
         )
         .demandCommand(1, 'Choose a workload command: preview.'),
     )

@@ -4,8 +4,13 @@
  * wait past its class deadline (or the queue timeout) dead-letters it. Both interpreters use this one
  * pool, so admission decisions are the same in the simulator and in the runtime.
  *
- * Waiters are resumed through `grant`/`fail` callbacks: the virtual interpreter schedules the resume
- * at the current virtual time, the real-time interpreter resolves a promise.
+ * Waiters are resumed through `settle`: the virtual interpreter schedules the resume at the current
+ * virtual time, the real-time interpreter resolves a promise.
+ *
+ * The queue is the one record of who waits: the waiter is the task's payload, and a waiter is told
+ * `deadline` only from the queue's dead letters. The interpreter's timer (`expire`) asks the queue to
+ * dead-letter the task, so an expired waiter stops counting toward the queue's depth at its deadline
+ * — a task left in the queue after its waiter gave up would refuse later turns `queue-full`.
  */
 import type { QueueConfig, TaskQueue } from './queue/types.js';
 
@@ -26,8 +31,8 @@ const GRANTED_NOW: SlotResult = Object.freeze({ ok: true, waitedMs: 0 });
 
 export class WorkerPool {
   private busy = 0;
-  /** Waiting tasks by queue task id, to resolve deadline timers. */
-  private readonly waiting = new Map<string, { waiter: SlotWaiter; enqueuedAtMs: number }>();
+  /** Waiters in the queue: accepted pushes not yet claimed or dead-lettered. */
+  private waiting = 0;
   private nextId = 0;
   /** Peak slots in use (for utilisation reports). */
   peakBusy = 0;
@@ -45,7 +50,7 @@ export class WorkerPool {
   }
 
   get queued(): number {
-    return this.waiting.size;
+    return this.waiting;
   }
 
   /**
@@ -54,18 +59,17 @@ export class WorkerPool {
    * `expire(id, t)` at `deadlineAtMs`.
    */
   request(cls: string, waiter: SlotWaiter, nowMs: number): SlotResult | { queued: true; id: string; deadlineAtMs: number } {
-    if (this.busy < this.capacity && this.waiting.size === 0) {
+    if (this.busy < this.capacity && this.waiting === 0) {
       this.take();
       return GRANTED_NOW;
     }
     const id = `w${this.nextId++}`;
-    const r = this.queue.push(cls, waiter, nowMs, id);
-    if (r instanceof Promise) throw new Error('WorkerPool needs a synchronous (memory) queue');
+    const r = sync(this.queue.push(cls, waiter, nowMs, id));
     if (!r.accepted) {
       this.rejected++;
       return { ok: false, reason: r.reason === 'full' ? 'queue-full' : 'unknown-class', waitedMs: 0 };
     }
-    this.waiting.set(id, { waiter, enqueuedAtMs: nowMs });
+    this.waiting++;
     return { queued: true, id, deadlineAtMs: nowMs + (this.config.classes[cls]?.deadlineMs ?? this.config.timeoutMs) };
   }
 
@@ -75,37 +79,50 @@ export class WorkerPool {
     this.dispatch(nowMs);
   }
 
-  /** The deadline of waiter `id` passed: settle it as dead-lettered if it is still waiting. */
+  /**
+   * The deadline of waiter `id` passed: the queue dead-letters its task, if it still waits, and the
+   * waiter is settled `deadline`. A no-op when the waiter got a slot first (its task was claimed).
+   */
   expire(id: string, nowMs: number): void {
-    const w = this.waiting.get(id);
-    if (!w || w.waiter.settled) return;
-    this.waiting.delete(id);
-    w.waiter.settled = true;
-    this.deadLettered++;
-    w.waiter.settle({ ok: false, reason: 'deadline', waitedMs: nowMs - w.enqueuedAtMs });
+    sync(this.queue.expire(id, nowMs));
+    this.settleDeadLetters();
   }
 
   private dispatch(nowMs: number): void {
-    while (this.busy < this.capacity && this.waiting.size > 0) {
-      const task = this.queue.claim(CONSUMER, nowMs);
-      if (task instanceof Promise) throw new Error('WorkerPool needs a synchronous (memory) queue');
+    while (this.busy < this.capacity && this.waiting > 0) {
+      const task = sync(this.queue.claim(CONSUMER, nowMs));
       if (!task) break;
-      this.queue.ack(CONSUMER, task.id);
-      const w = this.waiting.get(task.id);
-      if (!w || w.waiter.settled) continue; // expired while queued: already settled by its timer
-      this.waiting.delete(task.id);
+      sync(this.queue.ack(CONSUMER, task.id));
+      this.waiting--;
       this.take();
-      w.waiter.settled = true;
-      w.waiter.settle({ ok: true, waitedMs: nowMs - w.enqueuedAtMs });
+      settle(task.payload, { ok: true, waitedMs: nowMs - task.enqueuedAtMs });
     }
-    // Expired tasks the queue dead-lettered on the way are already settled by their timers.
-    const dead = this.queue.drainDeadLetters();
-    if (dead instanceof Promise) throw new Error('WorkerPool needs a synchronous (memory) queue');
-    for (const d of dead) this.expire(d.task.id, nowMs);
+    // A claim that met tasks past their deadline (a real-time timer not yet run) dead-lettered them.
+    this.settleDeadLetters();
+  }
+
+  /** Tells the waiters the queue dead-lettered (by `expire` or on a claim's way) that they missed their deadline. */
+  private settleDeadLetters(): void {
+    for (const d of sync(this.queue.drainDeadLetters())) {
+      this.waiting--;
+      this.deadLettered++;
+      settle(d.task.payload, { ok: false, reason: 'deadline', waitedMs: d.atMs - d.task.enqueuedAtMs });
+    }
   }
 
   private take(): void {
     this.busy++;
     if (this.busy > this.peakBusy) this.peakBusy = this.busy;
   }
+}
+
+function settle(waiter: SlotWaiter, result: SlotResult): void {
+  waiter.settled = true;
+  waiter.settle(result);
+}
+
+/** The pool decides synchronously, so that both interpreters see the same order of grants. */
+function sync<R>(r: R | Promise<R>): R {
+  if (r instanceof Promise) throw new Error('WorkerPool needs a synchronous (memory) queue');
+  return r;
 }

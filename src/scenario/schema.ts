@@ -256,11 +256,14 @@ const Planning = z.strictObject({
   maxWorkers: wholeCount(1, 100_000).prefault(1000),
 });
 
+/** A run's seed: an unsigned 32-bit integer (what the RNG's key mixing takes whole). `--seed` takes the same. */
+export const Seed = z.number().int().min(0).max(2 ** 32 - 1);
+
 export const ScenarioSchema = z.strictObject({
   $schema: z.string().optional(),
   name: z.string().min(1).max(200).default('scenario'),
   description: z.string().max(10_000).optional(),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+  seed: Seed.default(1),
   duration: duration({ min: 1_000, max: 31 * DAY_MS }).prefault('1h'),
   warmup: duration({ min: 0, max: 31 * DAY_MS }).prefault('5m'),
   users: Users,

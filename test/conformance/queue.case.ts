@@ -151,6 +151,52 @@ export function queueConformance(name: string, factory: QueueFactory): void {
         expect((await q.depth()).total).toBe(0);
       }));
 
+    it('expire dead-letters a waiting task at once, exactly once, and it stops counting in depth', () =>
+      withQueue({ depth: 2 }, async ({ store: q, clock }) => {
+        const t0 = clock.now();
+        await q.push('interactive', { n: 1 }, t0, 'a');
+        await q.push('interactive', { n: 2 }, t0, 'b');
+        expect(await q.push('interactive', { n: 3 }, t0)).toMatchObject({ accepted: false, reason: 'full' });
+        expect(await q.expire('a', t0 + 1_000)).toBe(true);
+        expect(await q.expire('a', t0 + 1_000)).toBe(false); // already dead-lettered
+        expect(await q.depth()).toEqual({ total: 1, byClass: { interactive: 1, standard: 0, batch: 0 } });
+        expect((await q.push('standard', { n: 4 }, t0 + 1_000)).accepted).toBe(true); // room again
+        const dead = await q.drainDeadLetters();
+        expect(dead.map((d) => [d.task.id, d.task.payload.n, d.task.cls, d.reason, d.atMs, d.task.deadlineAtMs])).toEqual([['a', 1, 'interactive', 'deadline', t0 + 1_000, t0 + 1_000]]);
+        // The claim that finds b past its deadline dead-letters it; a is not met again.
+        expect((await q.claim('w1', t0 + 1_001))?.payload.n).toBe(4);
+        expect((await q.drainDeadLetters()).map((d) => d.task.id)).toEqual(['b']);
+        expect(await q.stats()).toEqual({ pushed: 3, rejected: 1, claimed: 1, deadLettered: 2 });
+        expect((await q.depth()).total).toBe(0);
+      }));
+
+    it('expire of a task out of FIFO order leaves the others in order', () =>
+      withQueue({}, async ({ store: q, clock }) => {
+        const t0 = clock.now();
+        for (let n = 0; n < 4; n++) await q.push('standard', { n }, t0 + n, `s${n}`);
+        expect(await q.expire('s2', t0 + 10)).toBe(true);
+        expect(await q.expire('s1', t0 + 10)).toBe(true);
+        expect((await q.depth()).byClass.standard).toBe(2);
+        expect(await claimAll(q, 'w1', t0 + 10)).toEqual(['standard:0', 'standard:3']);
+        expect((await q.drainDeadLetters()).map((d) => d.task.id)).toEqual(['s2', 's1']);
+      }));
+
+    it('expire ignores claimed, acked and unknown tasks', () =>
+      withQueue({}, async ({ store: q, clock }) => {
+        const t0 = clock.now();
+        await q.push('standard', { n: 1 }, t0, 'c1');
+        await q.push('standard', { n: 2 }, t0, 'c2');
+        await q.claim('w1', t0);
+        expect(await q.expire('c1', t0 + 10_000)).toBe(false); // pending with w1: its worker runs it
+        await q.claim('w1', t0);
+        await q.ack('w1', 'c2');
+        expect(await q.expire('c2', t0 + 10_000)).toBe(false);
+        expect(await q.expire('nope', t0)).toBe(false);
+        expect(await q.drainDeadLetters()).toEqual([]);
+        expect((await q.stats()).deadLettered).toBe(0);
+        expect((await q.reclaim('w2', 0, clock.now() + 1)).map((t) => t.id)).toEqual(['c1']); // still pending, not lost
+      }));
+
     it('still serves a task claimed exactly at its deadline', () =>
       withQueue({}, async ({ store: q, clock }) => {
         const t0 = clock.now();

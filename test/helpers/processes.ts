@@ -1,7 +1,7 @@
 /**
  * `headroom serve` as child processes, for tests that need several runtime instances (scale-out,
  * crash recovery). Each child runs the TypeScript CLI through tsx's loader — `node --import tsx
- * --input-type=module -e "<import src/cli/main.ts; exit with main(argv)>" -- serve …` — because `dist/`
+ * --input-type=module -e "<import src/cli/entry.ts; runAndExit(argv)>" -- serve …` — because `dist/`
  * is only as fresh as the last build. Node is spawned directly (no npx wrapper), so a signal sent to the
  * child reaches the runtime itself: SIGKILL really kills the instance mid-work.
  *
@@ -14,8 +14,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const ENTRY = `const { main } = await import(${JSON.stringify(pathToFileURL(resolve(REPO_ROOT, 'src/cli/main.ts')).href)});
-process.exit(await main(process.argv.slice(1)));`;
+const ENTRY = `const { runAndExit } = await import(${JSON.stringify(pathToFileURL(resolve(REPO_ROOT, 'src/cli/entry.ts')).href)});
+await runAndExit(process.argv.slice(1));`;
 
 /** The command that runs this repository's CLI in a child process (for HEADROOM_AGENT_CMD and the like). */
 export const CLI_COMMAND: readonly string[] = [process.execPath, '--import', 'tsx', '--input-type=module', '-e', ENTRY, '--'];

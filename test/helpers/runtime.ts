@@ -6,7 +6,7 @@
  *
  * Running the CLI as a child process: `dist/` is only as fresh as the last `npm run build` (and other
  * engineers change `src/` all the time), so `spawnHeadroom` runs the TypeScript sources through tsx's
- * loader — `node --import tsx --input-type=module -e "<import src/cli/main.ts; process.exit(main(argv))>"
+ * loader — `node --import tsx --input-type=module -e "<import src/cli/entry.ts; runAndExit(argv)>"
  * -- <args>` — the same thing `bin/headroom.js` does with the compiled CLI. Node is spawned directly
  * (not `npx`), so a signal sent to the child reaches the CLI itself and not a wrapper; startup takes
  * about a second.
@@ -196,8 +196,8 @@ export function metricValue(text: string, name: string, labels = ''): number | u
 
 // ---- the CLI as a child process -----------------------------------------------------------------
 
-const ENTRY = `const { main } = await import(${JSON.stringify(pathToFileURL(resolve(REPO_ROOT, 'src/cli/main.ts')).href)});
-process.exit(await main(process.argv.slice(1)));`;
+const ENTRY = `const { runAndExit } = await import(${JSON.stringify(pathToFileURL(resolve(REPO_ROOT, 'src/cli/entry.ts')).href)});
+await runAndExit(process.argv.slice(1));`;
 
 export interface HeadroomProcess {
   child: ChildProcess;

@@ -1,7 +1,7 @@
 /**
  * In-process `TaskQueue`: synchronous, allocation-light, deterministic. The simulator runs every
- * queued request through it, so push and claim are amortised O(1) plus O(classes) to pick a class
- * (classes are a handful; a heap would cost more than the scan).
+ * queued request through it, so push, claim and expire are amortised O(1) plus O(classes) to pick a
+ * class (classes are a handful; a heap would cost more than the scan).
  */
 import type { DeadLetter, OrderedClass, PushResult, QueueConfig, QueueDepth, QueueStats, Task, TaskQueue } from './types.js';
 import { queueClassOrder } from './types.js';
@@ -19,6 +19,11 @@ class Ring<T> {
     if (this.size === this.buf.length) this.grow();
     this.buf[(this.head + this.size) & (this.buf.length - 1)] = x;
     this.size++;
+  }
+
+  /** Caller checks `size > 0` first. */
+  peek(): T {
+    return this.buf[this.head] as T;
   }
 
   /** Caller checks `size > 0` first. */
@@ -40,7 +45,15 @@ class Ring<T> {
 }
 
 interface ClassState<T> extends OrderedClass {
+  /**
+   * The class's tasks in FIFO order. A task `expire`d from the middle stays in it as a tombstone
+   * until it reaches the head, so removal by id is O(1). Invariant: the head is always a waiting task
+   * (or the ring is empty), so `claim` never meets a tombstone. Deadlines run FIFO within a class, so
+   * `expire` nearly always takes the head: tombstones are rare and short-lived.
+   */
   ring: Ring<Task<T>>;
+  /** Waiting tasks of this class (the ring's size less its tombstones). */
+  waiting: number;
   /** Smooth weighted round robin credit. */
   current: number;
 }
@@ -65,6 +78,10 @@ export class MemoryTaskQueue<T> implements TaskQueue<T> {
   private readonly ordered: ClassState<T>[];
   private readonly byName = new Map<string, ClassState<T>>();
   private readonly pending = new Map<string, Pending<T>>();
+  /** Waiting tasks by id, for `expire`. */
+  private readonly waitingById = new Map<string, Task<T>>();
+  /** Tasks expired while not at the head of their ring (see ClassState.ring); nearly always empty. */
+  private readonly tombstones = new Set<Task<T>>();
   private deadLetters: DeadLetter<T>[] = [];
   private readonly maxDepth: number;
   private readonly weighted: boolean;
@@ -73,7 +90,7 @@ export class MemoryTaskQueue<T> implements TaskQueue<T> {
   private readonly counts: QueueStats = { pushed: 0, rejected: 0, claimed: 0, deadLettered: 0 };
 
   constructor(config: QueueConfig) {
-    this.ordered = queueClassOrder(config).map((c) => ({ ...c, ring: new Ring<Task<T>>(), current: 0 }));
+    this.ordered = queueClassOrder(config).map((c) => ({ ...c, ring: new Ring<Task<T>>(), waiting: 0, current: 0 }));
     for (const c of this.ordered) this.byName.set(c.name, c);
     this.maxDepth = config.depth;
     this.weighted = config.discipline === 'weighted';
@@ -86,8 +103,11 @@ export class MemoryTaskQueue<T> implements TaskQueue<T> {
       return { accepted: false, reason: c === undefined ? 'unknown-class' : 'full', depth: this.waiting };
     }
     const taskId = id ?? String(++this.seq);
-    c.ring.push({ id: taskId, cls, payload, enqueuedAtMs: nowMs, deadlineAtMs: nowMs + c.deadlineMs });
+    const task = { id: taskId, cls, payload, enqueuedAtMs: nowMs, deadlineAtMs: nowMs + c.deadlineMs };
+    c.ring.push(task);
+    c.waiting++;
     this.waiting++;
+    this.waitingById.set(taskId, task);
     this.counts.pushed++;
     return { accepted: true, id: taskId };
   }
@@ -96,17 +116,28 @@ export class MemoryTaskQueue<T> implements TaskQueue<T> {
     for (;;) {
       const c = this.weighted ? this.pickWeighted() : this.pickStrict();
       if (c === undefined) return undefined;
-      const task = c.ring.shift();
-      this.waiting--;
+      const task = this.take(c); // the head is waiting (ClassState invariant)
       if (nowMs > task.deadlineAtMs) {
-        this.deadLetters.push({ task, reason: 'deadline', atMs: nowMs });
-        this.counts.deadLettered++;
+        this.deadLetter(task, nowMs);
         continue;
       }
       this.pending.set(task.id, { task, consumer, claimedAtMs: nowMs });
       this.counts.claimed++;
       return task;
     }
+  }
+
+  expire(id: string, nowMs: number): boolean {
+    const task = this.waitingById.get(id);
+    if (task === undefined) return false;
+    const c = this.byName.get(task.cls)!;
+    if (c.ring.peek() === task) this.take(c);
+    else {
+      this.forget(c, task); // out of FIFO order (a real-time timer fired early or late): leave a tombstone
+      this.tombstones.add(task);
+    }
+    this.deadLetter(task, nowMs);
+    return true;
   }
 
   ack(_consumer: string, id: string): void {
@@ -127,7 +158,7 @@ export class MemoryTaskQueue<T> implements TaskQueue<T> {
 
   depth(): QueueDepth {
     const byClass: Record<string, number> = {};
-    for (const c of this.ordered) byClass[c.name] = c.ring.size;
+    for (const c of this.ordered) byClass[c.name] = c.waiting;
     return { total: this.waiting, byClass };
   }
 
@@ -146,8 +177,29 @@ export class MemoryTaskQueue<T> implements TaskQueue<T> {
     return this.pending.size;
   }
 
+  /** Removes the head of `c` (a waiting task), then any tombstones that reach the head. */
+  private take(c: ClassState<T>): Task<T> {
+    const task = c.ring.shift();
+    this.forget(c, task);
+    while (c.ring.size > 0 && this.tombstones.delete(c.ring.peek())) c.ring.shift();
+    return task;
+  }
+
+  /** `task` stops waiting; the caller removes it from its ring or marks it a tombstone. */
+  private forget(c: ClassState<T>, task: Task<T>): void {
+    // Identity check: should a caller reuse the id of a waiting task (the contract forbids it), `expire` reaches the newer one.
+    if (this.waitingById.get(task.id) === task) this.waitingById.delete(task.id);
+    c.waiting--;
+    this.waiting--;
+  }
+
+  private deadLetter(task: Task<T>, nowMs: number): void {
+    this.deadLetters.push({ task, reason: 'deadline', atMs: nowMs });
+    this.counts.deadLettered++;
+  }
+
   private pickStrict(): ClassState<T> | undefined {
-    for (const c of this.ordered) if (c.ring.size > 0) return c;
+    for (const c of this.ordered) if (c.waiting > 0) return c;
     return undefined;
   }
 
@@ -156,7 +208,7 @@ export class MemoryTaskQueue<T> implements TaskQueue<T> {
     let best: ClassState<T> | undefined;
     let total = 0;
     for (const c of this.ordered) {
-      if (c.ring.size === 0) continue;
+      if (c.waiting === 0) continue;
       c.current += c.weight;
       total += c.weight;
       if (best === undefined || c.current > best.current) best = c;

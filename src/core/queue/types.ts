@@ -12,9 +12,12 @@
  *   so over n claims class c gets n·weight(c)/Σweights ± 1 while all classes stay busy. Ties break
  *   by class order (`queueClassOrder`), which makes every run deterministic.
  * - **Deadlines**: a task expires when `nowMs > deadlineAtMs` (waiting exactly the deadline is
- *   fine). Expiry is detected lazily: `claim` dead-letters expired tasks it pops on its way to a live
- *   one, so an expired task is never returned, but until a claim reaches it, it still counts in
- *   `depth`. An expired pop spends its class's round-robin turn (documented skew, identical in both).
+ *   fine). `claim` dead-letters expired tasks it pops on its way to a live one, so an expired task is
+ *   never returned. An expired pop spends its class's round-robin turn (documented skew, identical in
+ *   both). Detection by `claim` alone is lazy: a task nobody claims would count in `depth` forever,
+ *   so an owner that watches its task's deadline (WorkerPool, with a scheduler timer) calls `expire`
+ *   when it passes: the task is dead-lettered at once and stops counting. Either way a task is
+ *   dead-lettered at most once, with reason `deadline`. `expire` takes no round-robin turn.
  * - **Delivery**: a claimed task stays pending with its consumer until `ack`; `reclaim` hands tasks
  *   idle ≥ `minIdleMs` with *other* consumers to the caller, so a crashed worker loses nothing. A
  *   task may therefore run twice (at-least-once); `ack` by any consumer completes it.
@@ -59,7 +62,7 @@ export type PushResult =
 export interface DeadLetter<T> {
   task: Task<T>;
   reason: 'deadline';
-  /** The `nowMs` of the claim that found the task expired (the deadline itself is `task.deadlineAtMs`). */
+  /** The `nowMs` of the `claim` that found the task expired or of the `expire` call (the deadline itself is `task.deadlineAtMs`). */
   atMs: number;
 }
 
@@ -98,6 +101,13 @@ export interface TaskQueue<T> {
   ack(consumer: string, id: string): MaybePromise<void>;
   /** Takes over tasks pending with other consumers for ≥ minIdleMs (a crashed worker's tasks) — nothing accepted is lost. */
   reclaim(consumer: string, minIdleMs: number, nowMs: number): MaybePromise<Task<T>[]>;
+  /**
+   * The owner of waiting task `id` saw its deadline pass: dead-letter it now (reason `deadline`,
+   * `atMs` = `nowMs`), so it no longer counts in `depth`. The owner decides the moment (its timer may
+   * fire a little early in real time), so the queue does not compare `nowMs` with the deadline.
+   * Returns false and does nothing when `id` is not waiting (claimed, acked, dead-lettered, unknown).
+   */
+  expire(id: string, nowMs: number): MaybePromise<boolean>;
   /** Waiting (not pending) tasks. */
   depth(): MaybePromise<QueueDepth>;
   /** Returns the dead letters collected since the last drain, oldest first, and forgets them. */

@@ -101,6 +101,31 @@ for i = 3, #ARGV do
 end
 return 0`;
 
+// KEYS: idx, depth, stats, dlq, streams…; ARGV: group, id, now, names…
+// Waiting = in idx (not yet acked or dead-lettered) and not in the group's pending list (not yet
+// delivered). XDEL takes the entry out of the stream, so no XREADGROUP will deliver it.
+const EXPIRE = `
+local loc = redis.call('HGET', KEYS[1], ARGV[2])
+if not loc then return 0 end
+local nl = string.find(loc, '\\n', 1, true)
+local cls, eid = string.sub(loc, 1, nl - 1), string.sub(loc, nl + 1)
+for i = 4, #ARGV do
+  if ARGV[i] == cls then
+    local s = KEYS[i + 1]
+    if #redis.call('XPENDING', s, ARGV[1], eid, eid, 1) > 0 then return 0 end -- claimed: not waiting
+    local e = redis.call('XRANGE', s, eid, eid)
+    if #e == 0 then return 0 end
+    local f = e[1][2]
+    redis.call('XDEL', s, eid)
+    redis.call('HDEL', KEYS[1], ARGV[2])
+    redis.call('HINCRBY', KEYS[2], cls, -1)
+    redis.call('XADD', KEYS[4], '*', 'c', cls, 'id', f[2], 'p', f[4], 'e', f[6], 'd', f[8], 'at', ARGV[3])
+    redis.call('HINCRBY', KEYS[3], 'deadLettered', 1)
+    return 1
+  end
+end
+return 0`;
+
 // KEYS: streams…; ARGV: group, consumer, minIdle, batch, names…
 const RECLAIM = `
 local out = {}
@@ -165,7 +190,7 @@ export class RedisTaskQueue<T> implements TaskQueue<T> {
     this.group = opts.group ?? 'workers';
     this.batch = opts.reclaimBatch ?? 1000;
     // defineCommand is idempotent per name; ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT.
-    for (const [name, lua] of Object.entries({ hrqPush: PUSH, hrqClaim: CLAIM, hrqAck: ACK, hrqReclaim: RECLAIM, hrqDrain: DRAIN })) {
+    for (const [name, lua] of Object.entries({ hrqPush: PUSH, hrqClaim: CLAIM, hrqAck: ACK, hrqExpire: EXPIRE, hrqReclaim: RECLAIM, hrqDrain: DRAIN })) {
       redis.defineCommand(name, { lua });
     }
   }
@@ -195,6 +220,11 @@ export class RedisTaskQueue<T> implements TaskQueue<T> {
   async ack(_consumer: string, id: string): Promise<void> {
     await this.init();
     await this.run('hrqAck', [this.k.idx, ...this.streams], [this.group, id, ...this.names]);
+  }
+
+  async expire(id: string, nowMs: number): Promise<boolean> {
+    await this.init();
+    return (await this.run('hrqExpire', [this.k.idx, this.k.depth, this.k.stats, this.k.dlq, ...this.streams], [this.group, id, nowMs, ...this.names])) === 1;
   }
 
   async reclaim(consumer: string, minIdleMs: number, _nowMs: number): Promise<Task<T>[]> {
