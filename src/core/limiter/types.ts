@@ -104,8 +104,10 @@ export interface Limiter {
   acquire(model: string, cost: LimitCost, nowMs: number, tenant?: string): MaybePromise<LimiterDecision>;
   /**
    * Like `acquire`, but a request that does not fit now takes its place in line: all buckets are debited
-   * at once and the answer says how long to wait before going (see LimiterReservation). The pipeline
-   * uses this; `acquire` is for callers that would rather be told no (the provider model's own 429s).
+   * at once and the answer says how long to wait before going (see LimiterReservation): for a caller
+   * that cannot be woken early. The pipeline does not use it: its calls wait in a LimiterLine (line.ts)
+   * over `acquire`, which also lets tokens given back by `settle` serve calls already waiting — a
+   * booking fixes their start times when they arrive.
    */
   reserve(model: string, cost: LimitCost, nowMs: number, tenant?: string): MaybePromise<LimiterReservation>;
   /** Corrects a granted reservation by (actual − reserved) per bucket; balances may go negative so overruns delay later requests. */

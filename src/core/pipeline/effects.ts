@@ -30,7 +30,7 @@ export type Effect =
   /** Wait in the limiter's line for `model` (LimiterLine.join) until the buckets hold `cost`. */
   | { t: 'limit'; model: string; cost: LimitCost }
   | { t: 'call'; req: ProviderRequest }
-  /** A store answered asynchronously; `what` names the operation for errors (e.g. "limiter.reserve"). */
+  /** A store answered asynchronously; `what` names the operation for errors (e.g. "limiter.acquire"). */
   | { t: 'await'; promise: Promise<unknown>; what: string };
 
 /** The value each effect resumes the generator with. */
