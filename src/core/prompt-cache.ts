@@ -121,27 +121,29 @@ export class PromptCache {
 /**
  * The pipeline's own view of the provider's prompt cache, so that the limiter reserves ITPM for what
  * the provider will count — uncached input and cache writes; cache reads are free of ITPM (Anthropic,
- * ../shared/reference/anthropic-api.md) — rather than for the whole prompt. Fed with the prompts the
- * provider answered, when it answered them; an estimate (the provider's cache may have evicted or, with
- * several gateway instances, another instance may have written), corrected by the limiter's settle.
+ * ../shared/reference/anthropic-api.md) — rather than for the whole prompt. An estimate: the prompt is
+ * recorded as cached when the call is admitted (a call that then fails leaves an entry the provider may
+ * not have; the provider may have evicted, or another gateway instance written), and the limiter's
+ * settle corrects every reservation to the usage the provider reports.
+ *
+ * Performance: one split per admitted call (recorded at once), not a lookup before and a write after:
+ * the prompt-cache model is a tenth of a simulated day.
  */
 export class PromptCacheEstimate {
   private readonly cache = new PromptCache();
 
-  /** `ttls`: each model's prompt-cache lifetime, undefined where prompt caching is off. */
+  /** `ttls`: each model's prompt-cache lifetime; undefined where prompt caching is off or ITPM unlimited (the whole prompt is then as good as any figure). */
   constructor(private readonly ttls: ReadonlyMap<string, CacheTtl | undefined>) {}
 
-  /** Tokens of this prompt the provider should count against ITPM at `nowMs`; `total` = promptTokens(segments). */
+  /**
+   * Tokens of this prompt the provider will count against ITPM when it is sent at `nowMs` (`total` =
+   * promptTokens(segments)); from then on the prompt counts as cached.
+   */
   itpmTokens(model: string, segments: readonly Segment[], total: number, nowMs: number): number {
     const ttl = this.ttls.get(model);
     if (!ttl || total < MIN_CACHEABLE_TOKENS) return total;
     const u = this.cache.split(model, segments, nowMs, ttl);
+    this.cache.commit(nowMs, ttl);
     return u.inputTokens + u.cacheWrite5mTokens + u.cacheWrite1hTokens;
-  }
-
-  /** The provider answered this prompt, sent at `sentAtMs`: it is in its cache from then on. */
-  answered(model: string, segments: readonly Segment[], sentAtMs: number): void {
-    const ttl = this.ttls.get(model);
-    if (ttl) this.cache.apply(model, segments, sentAtMs, ttl);
   }
 }

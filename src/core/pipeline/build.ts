@@ -47,7 +47,10 @@ export function buildDeps(s: Scenario, opts: { seed?: number; now: () => number;
     breakers: s.breaker === false ? undefined : new BreakerSet(s.breaker, opts.onBreaker),
     retry: new RetryPolicy(s.retry),
     pricing: new Pricing(s),
-    promptEstimate: new PromptCacheEstimate(new Map(Object.entries(s.models).map(([n, m]): [string, CacheTtl | undefined] => [n, m.promptCaching === false ? undefined : m.promptCaching.ttl]))),
+    // Only where it matters: a model with prompt caching on and an ITPM limit.
+    promptEstimate: new PromptCacheEstimate(
+      new Map(Object.entries(s.models).map(([n, m]): [string, CacheTtl | undefined] => [n, m.promptCaching === false || m.limits.itpm === undefined ? undefined : m.promptCaching.ttl])),
+    ),
     outputEstimate:
       s.limiter.outputEstimate === 'maxTokens' ? (m) => s.models[m]!.maxTokens : (m) => Math.min(s.models[m]!.maxTokens, expected),
     cacheEnabled: s.cache !== false,

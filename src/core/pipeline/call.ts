@@ -129,7 +129,6 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
     tally.attempts++;
 
     if (res.ok) {
-      d.promptEstimate.answered(model, x.segments, callStart);
       const settled = d.stores.limiter.settle(model, reserved, used(res.usage), d.now());
       if (settled instanceof Promise) yield { t: 'await', promise: settled, what: 'limiter.settle' };
       breaker?.onSuccess(d.now());
