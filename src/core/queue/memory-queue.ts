@@ -26,6 +26,16 @@ class Ring<T> {
     return this.buf[this.head] as T;
   }
 
+  /** The first element from the head that satisfies `f`, or undefined (O(size)). */
+  find(f: (x: T) => boolean): T | undefined {
+    const mask = this.buf.length - 1;
+    for (let i = 0; i < this.size; i++) {
+      const x = this.buf[(this.head + i) & mask] as T;
+      if (f(x)) return x;
+    }
+    return undefined;
+  }
+
   /** Caller checks `size > 0` first. */
   shift(): T {
     const x = this.buf[this.head] as T;
@@ -46,10 +56,11 @@ class Ring<T> {
 
 interface ClassState<T> extends OrderedClass {
   /**
-   * The class's tasks in FIFO order. A task `expire`d from the middle stays in it as a tombstone
-   * until it reaches the head, so removal by id is O(1). Invariant: the head is always a waiting task
-   * (or the ring is empty), so `claim` never meets a tombstone. Deadlines run FIFO within a class, so
-   * `expire` nearly always takes the head: tombstones are rare and short-lived.
+   * The class's tasks in FIFO order. Deadlines run FIFO within a class, so `expire` nearly always
+   * takes a head (O(classes), no index by id to keep on every push and claim: a Map of waiting ids made
+   * push + claim 4× slower, bench/core.ts). A task expired from the middle (out of order: a real-time
+   * timer fired late) is found by a scan and stays in the ring as a tombstone until it reaches the head.
+   * Invariant: the head is always a waiting task (or the ring is empty), so `claim` never meets a tombstone.
    */
   ring: Ring<Task<T>>;
   /** Waiting tasks of this class (the ring's size less its tombstones). */
@@ -78,8 +89,6 @@ export class MemoryTaskQueue<T> implements TaskQueue<T> {
   private readonly ordered: ClassState<T>[];
   private readonly byName = new Map<string, ClassState<T>>();
   private readonly pending = new Map<string, Pending<T>>();
-  /** Waiting tasks by id, for `expire`. */
-  private readonly waitingById = new Map<string, Task<T>>();
   /** Tasks expired while not at the head of their ring (see ClassState.ring); nearly always empty. */
   private readonly tombstones = new Set<Task<T>>();
   private deadLetters: DeadLetter<T>[] = [];
@@ -107,7 +116,6 @@ export class MemoryTaskQueue<T> implements TaskQueue<T> {
     c.ring.push(task);
     c.waiting++;
     this.waiting++;
-    this.waitingById.set(taskId, task);
     this.counts.pushed++;
     return { accepted: true, id: taskId };
   }
@@ -128,16 +136,23 @@ export class MemoryTaskQueue<T> implements TaskQueue<T> {
   }
 
   expire(id: string, nowMs: number): boolean {
-    const task = this.waitingById.get(id);
-    if (task === undefined) return false;
-    const c = this.byName.get(task.cls)!;
-    if (c.ring.peek() === task) this.take(c);
-    else {
-      this.forget(c, task); // out of FIFO order (a real-time timer fired early or late): leave a tombstone
-      this.tombstones.add(task);
+    for (const c of this.ordered) {
+      if (c.waiting > 0 && c.ring.peek().id === id) {
+        this.deadLetter(this.take(c), nowMs);
+        return true;
+      }
     }
-    this.deadLetter(task, nowMs);
-    return true;
+    // Out of FIFO order (rare): find it in its ring and leave a tombstone.
+    for (const c of this.ordered) {
+      if (c.waiting === 0) continue;
+      const task = c.ring.find((t) => t.id === id && !this.tombstones.has(t));
+      if (task === undefined) continue;
+      this.forget(c);
+      this.tombstones.add(task);
+      this.deadLetter(task, nowMs);
+      return true;
+    }
+    return false;
   }
 
   ack(_consumer: string, id: string): void {
@@ -180,15 +195,13 @@ export class MemoryTaskQueue<T> implements TaskQueue<T> {
   /** Removes the head of `c` (a waiting task), then any tombstones that reach the head. */
   private take(c: ClassState<T>): Task<T> {
     const task = c.ring.shift();
-    this.forget(c, task);
-    while (c.ring.size > 0 && this.tombstones.delete(c.ring.peek())) c.ring.shift();
+    this.forget(c);
+    while (this.tombstones.size > 0 && c.ring.size > 0 && this.tombstones.delete(c.ring.peek())) c.ring.shift();
     return task;
   }
 
-  /** `task` stops waiting; the caller removes it from its ring or marks it a tombstone. */
-  private forget(c: ClassState<T>, task: Task<T>): void {
-    // Identity check: should a caller reuse the id of a waiting task (the contract forbids it), `expire` reaches the newer one.
-    if (this.waitingById.get(task.id) === task) this.waitingById.delete(task.id);
+  /** A task of `c` stops waiting; the caller removes it from its ring or marks it a tombstone. */
+  private forget(c: ClassState<T>): void {
     c.waiting--;
     this.waiting--;
   }
