@@ -70,7 +70,7 @@ export interface TurnResult {
   /** The provider calls the runtime billed for this turn. */
   charges: { model: string; usage: Usage; costNanos: number }[];
   costNanos: number;
-  timings?: { queueWaitMs: number; limiterWaitMs: number; providerMs: number; toolMs: number; retryWaitMs: number; ttftMs?: number };
+  timings?: { queueWaitMs: number; limiterWaitMs: number; providerMs: number; toolMs: number; retryWaitMs: number; ttftMs?: number; tookSlot?: boolean };
   ttftMs?: number;
   attempts?: number;
   retries?: number;
@@ -170,7 +170,7 @@ export class Measurements {
       const tm = r.timings;
       if (tm) {
         // Each stage over the turns that had it (core/metrics/stages.ts), as the simulator records them.
-        const f = { status: r.status, toolMs: tm.toolMs, retries: r.retries ?? 0, retryWaitMs: tm.retryWaitMs };
+        const f = { status: r.status, toolMs: tm.toolMs, retries: r.retries ?? 0, retryWaitMs: tm.retryWaitMs, tookSlot: tm.tookSlot };
         const sps = this.slotPerSession;
         if (hadStage('queueWait', f, sps)) recordMs(this.latency.queueWait, tm.queueWaitMs);
         if (hadStage('limiterWait', f, sps)) recordMs(this.latency.limiterWait, tm.limiterWaitMs);

@@ -45,7 +45,7 @@ export interface TurnResponse {
   costUsd: number;
   /** Each provider call that was billed: model, usage and cost (a turn's calls may use several models). */
   charges: { model: string; usage: Usage; costNanos: number }[];
-  timings: { totalMs: number; queueWaitMs: number; limiterWaitMs: number; providerMs: number; toolMs: number; retryWaitMs: number; ttftMs?: number };
+  timings: { totalMs: number; queueWaitMs: number; limiterWaitMs: number; providerMs: number; toolMs: number; retryWaitMs: number; ttftMs?: number; tookSlot: boolean };
   attempts: number;
   retries: number;
   fallbacks: number;
@@ -125,6 +125,7 @@ export class TurnService {
           toolMs: o.toolMs,
           retryWaitMs: o.retryWaitMs,
           ...(o.ttftMs !== undefined ? { ttftMs: o.ttftMs } : {}),
+          tookSlot: o.tookSlot,
         },
         attempts: o.attempts,
         retries: o.retries,

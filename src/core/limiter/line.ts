@@ -20,7 +20,8 @@
  */
 import type { Scheduler } from '../scheduler.js';
 import type { LimitCost, MaybePromise } from '../types.js';
-import type { Binding, Limiter, LimiterDecision } from './types.js';
+import type { Binding, BucketLevel, Limiter, LimiterDecision } from './types.js';
+import { BINDINGS } from './types.js';
 
 /** What the line answers a call: admitted (after `waitedMs`, held back by `binding`), or never admissible. */
 export type LineAnswer =
@@ -43,6 +44,8 @@ interface Waiting {
   cost: LimitCost;
   waiter: LineWaiter;
   sinceMs: number;
+  /** What holds it back: the line's reason when it joined, then its own when it is refused at the head. */
+  binding: Binding | undefined;
 }
 
 /** The line of one model. */
@@ -53,7 +56,7 @@ class Lane {
   timer: unknown = undefined;
   /** An acquire of an asynchronous limiter is in flight for the head. */
   busy = false;
-  /** The bucket that last refused the head: what the line waits for. */
+  /** The bucket that last refused a call of this line (at `enter` or at the head): what the line waits for. */
   binding: Binding | undefined = undefined;
   readonly wake: () => void;
 
@@ -103,16 +106,19 @@ export class LimiterLine {
    */
   enter(model: string, cost: LimitCost, nowMs: number): MaybePromise<LineAnswer | undefined> {
     const lane = this.lanes.get(model);
-    if (lane !== undefined && (lane.waiting > 0 || lane.busy)) return undefined; // behind those waiting
+    if (lane !== undefined && (lane.waiting > 0 || lane.busy)) {
+      // Behind those waiting — unless it can never fit, which it is told now rather than at the head.
+      const lv = this.limiter.levels(model, nowMs);
+      return lv instanceof Promise ? lv.then((l) => neverFits(l, cost)) : neverFits(lv, cost);
+    }
     const d = this.limiter.acquire(model, cost, nowMs);
-    return d instanceof Promise ? d.then(entered) : entered(d);
+    return d instanceof Promise ? d.then((x) => this.entered(model, x)) : this.entered(model, d);
   }
 
   /** Joins the line of `model`; `waiter` is told when the call may go (or never can). */
   join(model: string, cost: LimitCost, waiter: LineWaiter, nowMs: number): void {
-    let lane = this.lanes.get(model);
-    if (lane === undefined) this.lanes.set(model, (lane = new Lane(model, this.pump)));
-    lane.q.push({ cost, waiter, sinceMs: nowMs });
+    const lane = this.lane(model);
+    lane.q.push({ cost, waiter, sinceMs: nowMs, binding: lane.binding });
     if (lane.timer === undefined && !lane.busy) this.pump(lane); // else the head's timer or decision pumps
   }
 
@@ -172,21 +178,39 @@ export class LimiterLine {
     const now = this.scheduler.now();
     if (d.granted) {
       const w = lane.shift();
-      w.waiter.admitted({ ok: true, waitedMs: now - w.sinceMs, binding: lane.binding });
+      w.waiter.admitted({ ok: true, waitedMs: now - w.sinceMs, binding: w.binding });
       return true;
     }
     if (d.reason === 'exceeds-capacity') {
       lane.shift().waiter.admitted({ ok: false, reason: 'exceeds-capacity', binding: d.binding });
       return true;
     }
-    lane.binding = d.binding;
+    lane.binding = lane.q[lane.head]!.binding = d.binding;
     lane.timer = this.scheduler.at(now + d.retryAfterMs, lane.wake);
     return false;
   }
+
+  /** The answer to `enter` from the limiter's decision; a refusal to wait records what refused it. */
+  private entered(model: string, d: LimiterDecision): LineAnswer | undefined {
+    if (d.granted) return GO;
+    if (d.reason === 'exceeds-capacity') return { ok: false, reason: 'exceeds-capacity', binding: d.binding };
+    this.lane(model).binding = d.binding;
+    return undefined;
+  }
+
+  private lane(model: string): Lane {
+    let lane = this.lanes.get(model);
+    if (lane === undefined) this.lanes.set(model, (lane = new Lane(model, this.pump)));
+    return lane;
+  }
 }
 
-function entered(d: LimiterDecision): LineAnswer | undefined {
-  if (d.granted) return GO;
-  if (d.reason === 'exceeds-capacity') return { ok: false, reason: 'exceeds-capacity', binding: d.binding };
+/** Refused for good when some bucket could never hold `cost`; else undefined (wait in line). */
+function neverFits(levels: Partial<Record<Binding, BucketLevel>>, cost: LimitCost): LineAnswer | undefined {
+  const need: Record<Binding, number> = { rpm: cost.requests, itpm: cost.inputTokens, otpm: cost.outputTokens };
+  for (const kind of BINDINGS) {
+    const b = levels[kind];
+    if (b !== undefined && need[kind] > b.capacity) return { ok: false, reason: 'exceeds-capacity', binding: kind };
+  }
   return undefined;
 }

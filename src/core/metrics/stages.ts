@@ -13,11 +13,14 @@ export interface StageFacts {
   toolMs: number;
   retries: number;
   retryWaitMs: number;
+  /** Whether the turn asked for a worker slot (TurnOutcome.tookSlot); a live target that does not say falls back on its status and the worker mode. */
+  tookSlot?: boolean;
 }
 
 /**
- * - queueWait: turns that took a worker slot — every provider-answered turn, and in per-session mode a
- *   cache hit too (its conversation takes the slot before the lookup);
+ * - queueWait: turns that asked for a worker slot — pooled, every provider-answered turn; per session,
+ *   a conversation's first turn only (later ones hold its slot), a cache hit included (the slot is
+ *   taken before the lookup);
  * - limiterWait, provider: turns answered by the provider;
  * - tool: of those, turns that ran a tool; retryWait: of those, turns that retried;
  * - turn, ttft: every answered turn.
@@ -28,7 +31,7 @@ export function hadStage(m: LatencyMetric, t: StageFacts, slotPerSession: boolea
     case 'ttft':
       return true;
     case 'queueWait':
-      return t.status === 'ok' || slotPerSession;
+      return t.tookSlot ?? (t.status === 'ok' || slotPerSession);
     case 'limiterWait':
     case 'provider':
       return t.status === 'ok';

@@ -58,6 +58,8 @@ export interface TurnOutcome extends TurnTally {
   /** Output tokens of the final answer. */
   answerTokens: number;
   holdingSlot: boolean;
+  /** This turn asked for a worker slot (and so had a queue wait, maybe 0): not a cache hit that needed none, nor a per-session turn whose conversation already held one. */
+  tookSlot: boolean;
 }
 
 export function totalUsage(charges: readonly { usage: Usage }[]): Usage {
@@ -76,7 +78,7 @@ export function newOutcome(startedAtMs: number, holdingSlot: boolean): TurnOutco
   return {
     queueWaitMs: 0, limiterWaitMs: 0, limiterWaits: 0, limiterWaitsBy: noCounts(), providerMs: 0, retryWaitMs: 0, toolMs: 0, attempts: 0, retries: 0, fallbacks: 0,
     breakerRejections: 0, failures: noCounts(), routes: emptyList(), charges: emptyList(),
-    status: 'ok', reason: undefined, startedAtMs, endedAtMs: startedAtMs, ttftMs: undefined, answerTokens: 0, holdingSlot,
+    status: 'ok', reason: undefined, startedAtMs, endedAtMs: startedAtMs, ttftMs: undefined, answerTokens: 0, holdingSlot, tookSlot: false,
   };
 }
 
@@ -88,6 +90,7 @@ function keepsSlot(d: PipelineDeps, x: TurnInput, o: TurnOutcome): boolean {
 /** Books a slot answer on the outcome; false when the turn was refused (queue full, deadline). */
 export function gotSlot(o: TurnOutcome, r: SlotResult): boolean {
   o.queueWaitMs += r.waitedMs;
+  o.tookSlot = true;
   if (!r.ok) {
     refused(o, r);
     return false;

@@ -107,6 +107,62 @@ describe('LimiterLine', () => {
     ]);
   });
 
+  it('refuses at once a cost that can never fit, even with calls waiting ahead of it', () => {
+    const sched = new VirtualScheduler();
+    const line = new LimiterLine(new MemoryLimiter({ models: { m: { otpm: 6000 } }, margin: 1 }), sched);
+    const { log, waiter } = recorder(sched);
+    ask(line, sched, waiter(0), cost(6000));
+    ask(line, sched, waiter(1), cost(6000)); // waits 60 s
+    ask(line, sched, waiter(2), cost(1_000_000));
+    sched.run();
+    expect(log.map((e) => [e.id, e.atMs, e.answer.ok])).toEqual([
+      [0, 0, true],
+      [2, 0, false],
+      [1, 60_000, true],
+    ]);
+    expect(log[1]!.answer).toEqual({ ok: false, reason: 'exceeds-capacity', binding: 'otpm' });
+  });
+
+  it('names, for each wait, the bucket that held that call back (not the one that held the line before)', () => {
+    const sched = new VirtualScheduler();
+    const line = new LimiterLine(new MemoryLimiter({ models: { m: { rpm: 2, otpm: 6000 } }, margin: 1 }), sched);
+    const { log, waiter } = recorder(sched);
+    ask(line, sched, waiter(0), cost(0));
+    ask(line, sched, waiter(1), cost(0));
+    ask(line, sched, waiter(2), cost(0)); // rpm: waits 30 s
+    sched.run();
+    sched.at(200_000, () => {
+      ask(line, sched, waiter(3), cost(6000));
+      ask(line, sched, waiter(4), cost(6000)); // otpm: waits 60 s
+    });
+    sched.run();
+    expect(log.map((e) => [e.id, e.answer.ok && e.answer.waitedMs, e.answer.ok && e.answer.binding])).toEqual([
+      [0, 0, undefined],
+      [1, 0, undefined],
+      [2, 30_000, 'rpm'],
+      [3, 0, undefined],
+      [4, 60_000, 'otpm'],
+    ]);
+  });
+
+  it('names the bucket that refused a call at enter when its later admission needed no refusal at the head', async () => {
+    // A Redis-like limiter: `enter` is told no (itpm); by the time the line's own acquire answers, time
+    // has passed and it is granted. The wait must still be put down to itpm.
+    const sched = new VirtualScheduler();
+    let asked = 0;
+    const stub = {
+      acquire: () => {
+        if (asked++ === 0) return Promise.resolve({ granted: false as const, retryAfterMs: 5, binding: 'itpm' as const });
+        return new Promise((resolve) => sched.at(5, () => resolve({ granted: true as const })));
+      },
+    } as unknown as Limiter;
+    const line = new LimiterLine(stub, sched);
+    expect(await line.enter('m', cost(1), 0)).toBeUndefined();
+    const answer = new Promise<LineAnswer>((admitted, failed) => line.join('m', cost(1), { admitted, failed }, sched.now()));
+    sched.run();
+    expect(await answer).toEqual({ ok: true, waitedMs: 5, binding: 'itpm' });
+  });
+
   it('works over a limiter that answers with promises (as Redis does), in the same order and at the same times', async () => {
     const sched = new VirtualScheduler();
     const mem = new MemoryLimiter({ models: { m: { rpm: 60 } }, margin: 1 });
@@ -118,10 +174,12 @@ describe('LimiterLine', () => {
     } as Limiter;
     const line = new LimiterLine(later, sched);
     const log: [number, number][] = [];
+    const bindings: (string | undefined)[] = [];
     const asks = [...Array(63).keys()].map(async (i) => {
       const now = await line.enter('m', cost(0), sched.now());
       if (now !== undefined) return log.push([i, sched.now()]);
-      await new Promise<LineAnswer>((admitted, failed) => line.join('m', cost(0), { admitted, failed }, sched.now()));
+      const a = await new Promise<LineAnswer>((admitted, failed) => line.join('m', cost(0), { admitted, failed }, sched.now()));
+      if (a.ok) bindings.push(a.binding);
       log.push([i, sched.now()]);
     });
     // Let the promise callbacks run between virtual events.
@@ -135,5 +193,6 @@ describe('LimiterLine', () => {
     expect(log.length).toBe(63);
     expect(log.filter(([, t]) => t === 0).length).toBe(60);
     expect(log.filter(([, t]) => t > 0).map(([, t]) => t)).toEqual([1000, 2000, 3000]);
+    expect(bindings).toEqual(['rpm', 'rpm', 'rpm']);
   });
 });
