@@ -85,13 +85,16 @@ while true do
   end
 end`;
 
-// KEYS: idx, streams…; ARGV: group, id, names…
-const ACK = `
+/** Where task ARGV[2] is (its class and stream entry id, from the index hash KEYS[1]); returns 0 if it is not there. */
+const LOCATE = `
 local loc = redis.call('HGET', KEYS[1], ARGV[2])
 if not loc then return 0 end
 local nl = string.find(loc, '\\n', 1, true)
 local cls, eid = string.sub(loc, 1, nl - 1), string.sub(loc, nl + 1)
-for i = 3, #ARGV do
+`;
+
+// KEYS: idx, streams…; ARGV: group, id, names…
+const ACK = `${LOCATE}for i = 3, #ARGV do
   if ARGV[i] == cls then
     if redis.call('XACK', KEYS[i - 1], ARGV[1], eid) == 0 then return 0 end -- still waiting: not claimable by ack
     redis.call('XDEL', KEYS[i - 1], eid)
@@ -104,12 +107,7 @@ return 0`;
 // KEYS: idx, depth, stats, dlq, streams…; ARGV: group, id, now, names…
 // Waiting = in idx (not yet acked or dead-lettered) and not in the group's pending list (not yet
 // delivered). XDEL takes the entry out of the stream, so no XREADGROUP will deliver it.
-const EXPIRE = `
-local loc = redis.call('HGET', KEYS[1], ARGV[2])
-if not loc then return 0 end
-local nl = string.find(loc, '\\n', 1, true)
-local cls, eid = string.sub(loc, 1, nl - 1), string.sub(loc, nl + 1)
-for i = 4, #ARGV do
+const EXPIRE = `${LOCATE}for i = 4, #ARGV do
   if ARGV[i] == cls then
     local s = KEYS[i + 1]
     if #redis.call('XPENDING', s, ARGV[1], eid, eid, 1) > 0 then return 0 end -- claimed: not waiting
