@@ -18,10 +18,17 @@ export interface Segment {
   tokens: number;
   /** hashString(key), computed once when the segment is made (prompt caches hash every prefix). */
   hash: number;
+  /**
+   * The pipeline's prompt-cache estimate (PromptCacheEstimate) marks the last segment of each prompt
+   * it sends: the identity of that prefix and until when it counts as cached. Kept on the segment, which
+   * the conversation's later prompts share, rather than in a table: no lookup far away in memory.
+   */
+  markId?: number;
+  markUntilMs?: number;
 }
 
 export function segment(key: string, tokens: number): Segment {
-  return { key, tokens, hash: hashString(key) };
+  return { key, tokens, hash: hashString(key), markId: -1, markUntilMs: 0 };
 }
 
 const SYSTEM_KEY = 'system';
@@ -29,7 +36,7 @@ const SYSTEM_HASH = hashString(SYSTEM_KEY);
 
 /** `segment(prefix + suffix, tokens)` given the prefix's hash: hashes only the suffix (see hashString). */
 function segmentAfter(prefix: string, prefixHash: number, suffix: string, tokens: number): Segment {
-  return { key: prefix + suffix, tokens, hash: hashString(suffix, prefixHash) };
+  return { key: prefix + suffix, tokens, hash: hashString(suffix, prefixHash), markId: -1, markUntilMs: 0 };
 }
 
 export interface SummaryRequest {
@@ -68,7 +75,7 @@ export class Conversation {
     systemTokens: number,
     private readonly policy: Policy,
   ) {
-    this.system = { key: SYSTEM_KEY, tokens: systemTokens, hash: SYSTEM_HASH };
+    this.system = { key: SYSTEM_KEY, tokens: systemTokens, hash: SYSTEM_HASH, markId: -1, markUntilMs: 0 };
     this.sessionHash = hashString(sessionKey);
   }
 

@@ -13,7 +13,7 @@ import { buildDeps, cacheConfig, limiterConfig, queueConfig } from '../../../src
 import type { CachedAnswer } from '../../../src/core/pipeline/effects.js';
 import { turnPipeline } from '../../../src/core/pipeline/turn.js';
 import { runVirtual } from '../../../src/core/pipeline/virtual-interpreter.js';
-import { MIN_CACHEABLE_TOKENS, PromptCache, type CacheTtl } from '../../../src/core/prompt-cache.js';
+import { MIN_CACHEABLE_TOKENS, PromptCache, PromptCacheEstimate, type CacheTtl } from '../../../src/core/prompt-cache.js';
 import { ProviderModel, type ProviderRequest } from '../../../src/core/provider-model.js';
 import { MemoryTaskQueue } from '../../../src/core/queue/index.js';
 import { VirtualScheduler } from '../../../src/core/scheduler.js';
@@ -159,5 +159,42 @@ faults: [{ at: 0s, for: 1h, errorRate: 40%, status: 529 }]
     }
     expect(keys.some((k) => k.includes('/summary/'))).toBe(true);
     expect(keys.some((k) => k.endsWith('/a2'))).toBe(true); // retried or fell back
+  });
+});
+
+describe('PromptCacheEstimate (the pipeline\'s view, for ITPM)', () => {
+  it('counts what the provider\'s prompt cache counts, call by call, for conversations under every context policy', () => {
+    const policies = [
+      { policy: 'full' as const },
+      { policy: 'window' as const, turns: 2 },
+      { policy: 'summarise' as const, after: 3, summaryTokens: 500, model: 'm' },
+    ];
+    for (const policy of policies) {
+      const provider = new PromptCache();
+      const estimate = new PromptCacheEstimate(new Map([['m', '5m' as CacheTtl]]));
+      const rng = new Rng(11, 'estimate', policy.policy);
+      let t = 0;
+      let checked = 0;
+      // Three conversations interleaved, sharing the system prompt; gaps now and then past the 5 m TTL.
+      const convs = [0, 1, 2].map((k) => new Conversation(`s${k}`, 1500, policy as never));
+      for (let turn = 1; turn <= 8; turn++) {
+        for (const conv of convs) {
+          const due = conv.summaryDue();
+          if (due) conv.applySummary(due.outputTokens);
+          conv.beginTurn(turn, 100 + rng.int(400));
+          for (let call = 1; call <= 2; call++) {
+            t += rng.next() < 0.1 ? 400_000 : 1000 + rng.int(20_000);
+            const segs = conv.prompt();
+            const total = segs.reduce((a, x) => a + x.tokens, 0);
+            const u = provider.apply('m', segs, t, '5m');
+            expect(estimate.itpmTokens('m', segs, total, t), `${policy.policy} turn ${turn} call ${call}`).toBe(u.inputTokens + u.cacheWrite5mTokens + u.cacheWrite1hTokens);
+            checked++;
+            conv.recordCall(call, 200, call === 1 ? 300 : 0);
+          }
+          conv.endTurn();
+        }
+      }
+      expect(checked).toBe(48);
+    }
   });
 });
