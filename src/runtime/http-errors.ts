@@ -4,6 +4,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
+import { ErrorCode, HeadroomError } from '../errors.js';
 
 export interface ErrorBody {
   error: { type: string; message: string; field?: string; reason?: string };
@@ -37,6 +38,12 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
   if (status >= 400 && status < 500) {
     // Body parsing problems (malformed JSON, empty body) and the like: safe to echo Fastify's message.
     reply.code(status).send(errorBody('invalid_request', err.message.replace(/^Body /, 'body ')));
+    return;
+  }
+  if ((err as unknown) instanceof HeadroomError && (err as unknown as HeadroomError).code === ErrorCode.redisUnavailable) {
+    // Shared state (limiter, cache, sessions) is out of reach: a condition to retry, not a bug.
+    req.log.error({ err }, 'shared store unavailable');
+    reply.code(503).header('retry-after', '1').send(errorBody('store_unavailable', 'the shared state store (Redis) is unavailable; retry later'));
     return;
   }
   req.log.error({ err }, 'unhandled error');

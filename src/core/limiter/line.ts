@@ -108,8 +108,14 @@ export class LimiterLine {
     const lane = this.lanes.get(model);
     if (lane !== undefined && (lane.waiting > 0 || lane.busy)) {
       // Behind those waiting — unless it can never fit, which it is told now rather than at the head.
-      const lv = this.limiter.levels(model, nowMs);
-      return lv instanceof Promise ? lv.then((l) => neverFits(l, cost)) : neverFits(lv, cost);
+      // A store that cannot say (Redis down) leaves that to the head's acquire and its store-down policy.
+      let lv: MaybePromise<Partial<Record<Binding, BucketLevel>>>;
+      try {
+        lv = this.limiter.levels(model, nowMs);
+      } catch {
+        return undefined;
+      }
+      return lv instanceof Promise ? lv.then((l) => neverFits(l, cost), () => undefined) : neverFits(lv, cost);
     }
     const d = this.limiter.acquire(model, cost, nowMs);
     return d instanceof Promise ? d.then((x) => this.entered(model, x)) : this.entered(model, d);

@@ -4,7 +4,7 @@
  * reply asynchronously (Redis: the `await` effect). One `await` per effect is fine at live request
  * rates. A store that fails rejects its promise, which ends the run with that error.
  */
-import type { Pipeline } from './effects.js';
+import type { Effect, Pipeline } from './effects.js';
 import type { RealtimeEnv } from './env.js';
 import type { LineAnswer } from '../limiter/line.js';
 import type { LimitCost } from '../types.js';
@@ -37,28 +37,41 @@ function limit(env: RealtimeEnv, model: string, cost: LimitCost): Promise<LineAn
   return new Promise((admitted, failed) => env.limiter.join(model, cost, { admitted, failed }, env.scheduler.now()));
 }
 
+/**
+ * Runs `gen` to its result. An effect that fails (a store that rejects: Redis down) ends the run with
+ * its error; a worker slot this run was granted goes back to the pool first (the pipeline releases its
+ * slot only on its way out, which a failed run never reaches). A slot a per-session conversation held
+ * before this turn stays with it, as its record says.
+ */
 export async function runRealtime<R>(env: RealtimeEnv, gen: Pipeline<R>): Promise<R> {
   let value: unknown;
-  for (;;) {
-    const step = gen.next(value);
-    if (step.done) return step.value;
-    const e = step.value;
-    switch (e.t) {
-      case 'sleep':
-        value = await sleep(env, e.ms);
-        break;
-      case 'call':
-        value = await env.provider.call(e.req);
-        break;
-      case 'slot':
-        value = await slot(env, e.cls);
-        break;
-      case 'limit':
-        value = await limit(env, e.model, e.cost);
-        break;
-      case 'await':
-        value = await e.promise;
-        break;
+  let granted = false;
+  try {
+    for (;;) {
+      const step = gen.next(value); // a store that throws at once (rather than rejecting) throws here
+      if (step.done) return step.value;
+      const e = step.value;
+      value = await perform(env, e);
+      if (e.t === 'slot' && (value as SlotResult).ok) granted = true;
     }
+  } catch (error) {
+    if (granted) env.pool.release(env.scheduler.now());
+    throw error;
+  }
+}
+
+/** Waits for one effect and answers what the pipeline resumes with. */
+function perform(env: RealtimeEnv, e: Effect): Promise<unknown> | unknown {
+  switch (e.t) {
+    case 'sleep':
+      return sleep(env, e.ms);
+    case 'call':
+      return env.provider.call(e.req);
+    case 'slot':
+      return slot(env, e.cls);
+    case 'limit':
+      return limit(env, e.model, e.cost);
+    case 'await':
+      return e.promise;
   }
 }
