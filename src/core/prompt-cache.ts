@@ -105,7 +105,7 @@ export class PromptCache {
       this.accs = new Float64Array(2 * n);
     }
     const { ids, accs } = this;
-    prefixIds(this.modelHash(model), segments, ids, accs);
+    prefixIds(this.modelHashes.of(model), segments, ids, accs);
     this.n = n;
     this.firstCacheable = segments[0]!.tokens >= MIN_CACHEABLE_TOKENS;
     // The read is the longest live prefix. Searching from the longest down stops at the first hit:
@@ -119,10 +119,6 @@ export class PromptCache {
     }
     this.readId = -1;
     return 0;
-  }
-
-  private modelHash(model: string): number {
-    return this.modelHashes.of(model);
   }
 
   /** Prefix entries held: the live ones and lapsed ones not yet reclaimed (a small multiple of the live). */

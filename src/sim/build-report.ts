@@ -119,7 +119,7 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
       workersRecommended: Math.ceil(workersNeeded * s.planning.headroom),
       headroom: s.planning.headroom,
     },
-    limits: limitUse(s, rec.window, rec.events.limiterWaits, r.rateLimitedBy),
+    limits: limitUse(s, rec.window, rec.events.limiterWaits, rec.rateLimitedBy),
     events: rec.events,
     // Lookups of the window's turns, like every other count (the cache's own stats span the whole run).
     cache: { hits: rec.turns.cacheHits, misses: rec.cacheLookups - rec.turns.cacheHits, hitRate: rec.cacheLookups === 0 ? 0 : rec.turns.cacheHits / rec.cacheLookups },

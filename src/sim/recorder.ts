@@ -31,6 +31,8 @@ export class Recorder {
   readonly slotDemand = new IntHistogram();
   readonly queueDepth = new IntHistogram();
   readonly activeSessions = new IntHistogram();
+  /** Provider 429s in the window by `model:limit` (e.g. `sonnet:otpm`), so the report can name a limit the provider enforced. */
+  readonly rateLimitedBy: Record<string, number> = {};
   /** Per model, per step: provider-admitted requests and ITPM-counted input and output tokens (for the charts; the window's figures come from `window`). */
   readonly usageByStep = new Map<string, StepUsage>();
   readonly series = { inFlightCalls: [] as number[], busySlots: [] as number[], queueDepth: [] as number[], activeSessions: [] as number[], turnsCompleted: [] as number[], costNanos: [] as number[] };
@@ -154,7 +156,13 @@ export class Recorder {
   /** The provider model answered a request (admitted ones count against its limits). */
   providerCall(req: ProviderRequest, o: ProviderOutcome, nowMs: number): void {
     this.callEnds.push(nowMs + o.durationMs);
-    if (!o.result.ok) return;
+    if (!o.result.ok) {
+      if (o.result.limit !== undefined && nowMs >= this.warmupMs && nowMs < this.endMs) {
+        const key = `${req.model}:${o.result.limit}`;
+        this.rateLimitedBy[key] = (this.rateLimitedBy[key] ?? 0) + 1;
+      }
+      return;
+    }
     const step = this.step(nowMs);
     let u = this.usageByStep.get(req.model);
     if (!u) this.usageByStep.set(req.model, (u = { requests: [], inputTokens: [], outputTokens: [] }));

@@ -47,8 +47,6 @@ export interface SimResult {
   providerModel: ProviderModel;
   /** What the window's users asked of the worker slots, for workers needed when they were too few. */
   offered: OfferedLoad;
-  /** Provider 429s in the measurement window by `model:limit` (e.g. `sonnet:otpm`). */
-  rateLimitedBy: Readonly<Record<string, number>>;
   simulatedMs: number;
   wallMs: number;
   events: number;
@@ -63,16 +61,10 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}): SimResult {
   const qc = queueConfig(scenario);
   const recorder = new Recorder(scenario.warmup, scenario.duration, scenario.report.step, new Pricing(scenario), scenario.workers.mode === 'perSession');
   const model = new ProviderModel(scenario, seed);
-  // Provider 429s in the window by `model:limit`, so the report can name a limit the provider enforced.
-  const rateLimitedBy: Record<string, number> = {};
   const provider = {
     decide(req: Parameters<ProviderModel['decide']>[0], nowMs: number) {
       const o = model.decide(req, nowMs);
       recorder.providerCall(req, o, nowMs);
-      if (!o.result.ok && o.result.limit !== undefined && nowMs >= scenario.warmup && nowMs < scenario.duration) {
-        const key = `${req.model}:${o.result.limit}`;
-        rateLimitedBy[key] = (rateLimitedBy[key] ?? 0) + 1;
-      }
       return o;
     },
   };
@@ -118,7 +110,7 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}): SimResult {
     sched.run(t);
     opts.onProgress?.(Math.min(1, t / scenario.duration));
   }
-  return { scenario, seed, recorder, workload, pool, cache: env.cache, counters: env.counters, providerModel: model, offered, rateLimitedBy, simulatedMs: sched.now(), wallMs: performance.now() - t0, events: sched.executed };
+  return { scenario, seed, recorder, workload, pool, cache: env.cache, counters: env.counters, providerModel: model, offered, simulatedMs: sched.now(), wallMs: performance.now() - t0, events: sched.executed };
 }
 
 /** What every session of a run shares. */

@@ -1,10 +1,10 @@
 /**
  * The simulator's interpreter: runs a pipeline generator on virtual time, synchronously. A slot
  * granted at once resumes the generator in a loop; effects that take time (sleep, a queued slot, a
- * place in the limiter's line, a provider call) schedule the resume on the VirtualScheduler and return. The stores are memory ones,
- * which the pipeline calls directly (effects.ts); an `await` effect (a store that answered with a
- * Promise) is a configuration error here. No Promise is created per effect, and a resume is scheduled
- * as (process, value) with `resumeAt`, not as a closure.
+ * place in the limiter's line, a provider call) schedule the resume on the VirtualScheduler and return.
+ * The stores are memory ones, which the pipeline calls directly (effects.ts); an `await` effect (a
+ * store that answered with a Promise) is a configuration error here. No Promise is created per effect,
+ * and a resume is scheduled as (process, value) with `resumeAt`, not as a closure.
  */
 import type { Pipeline } from './effects.js';
 import type { VirtualEnv } from './env.js';

@@ -23,6 +23,13 @@ function recorder(sched: VirtualScheduler) {
   return { log, waiter };
 }
 
+/** A line over a memory limiter with `limits` for model `m` (margin 1), on a fresh virtual clock, with a recorder. */
+function memoryLine(limits: { rpm?: number; otpm?: number }) {
+  const sched = new VirtualScheduler();
+  const line = new LimiterLine(new MemoryLimiter({ models: { m: limits }, margin: 1 }), sched);
+  return { sched, line, ...recorder(sched) };
+}
+
 /** Goes now when it can, else joins: what the pipeline does with `enter` and the `limit` effect. */
 function ask(line: LimiterLine, sched: VirtualScheduler, w: LineWaiter, c: LimitCost): void {
   const now = line.enter('m', c, sched.now());
@@ -33,9 +40,7 @@ function ask(line: LimiterLine, sched: VirtualScheduler, w: LineWaiter, c: Limit
 
 describe('LimiterLine', () => {
   it('admits in arrival order, each at the first ms its cost fits (rpm 60: one a second after the burst)', () => {
-    const sched = new VirtualScheduler();
-    const line = new LimiterLine(new MemoryLimiter({ models: { m: { rpm: 60 } }, margin: 1 }), sched);
-    const { log, waiter } = recorder(sched);
+    const { sched, line, log, waiter } = memoryLine({ rpm: 60 });
     for (let i = 0; i < 65; i++) ask(line, sched, waiter(i), cost(0));
     sched.run();
     expect(log.map((e) => e.id)).toEqual([...Array(65).keys()]);
@@ -46,9 +51,7 @@ describe('LimiterLine', () => {
   });
 
   it('a newcomer queues behind those waiting even when the bucket could take its smaller cost', () => {
-    const sched = new VirtualScheduler();
-    const line = new LimiterLine(new MemoryLimiter({ models: { m: { otpm: 6000 } }, margin: 1 }), sched); // 100 tokens/s
-    const { log, waiter } = recorder(sched);
+    const { sched, line, log, waiter } = memoryLine({ otpm: 6000 }); // 100 tokens/s
     ask(line, sched, waiter(0), cost(6000)); // empties the bucket
     ask(line, sched, waiter(1), cost(500)); // fits at 5 s
     sched.at(1000, () => ask(line, sched, waiter(2), cost(50))); // would fit at 1 s alone
@@ -92,12 +95,10 @@ describe('LimiterLine', () => {
   });
 
   it('refuses a cost that can never fit, then serves the next waiter', () => {
-    const sched = new VirtualScheduler();
-    const line = new LimiterLine(new MemoryLimiter({ models: { m: { otpm: 6000 } }, margin: 1 }), sched);
-    const { log, waiter } = recorder(sched);
+    const { sched, line, log, waiter } = memoryLine({ otpm: 6000 });
     expect(line.enter('m', cost(7000), 0)).toEqual({ ok: false, reason: 'exceeds-capacity', binding: 'otpm' });
     ask(line, sched, waiter(0), cost(6000));
-    ask(line, sched, waiter(1), cost(7000)); // in line behind 0: refused when it reaches the head
+    ask(line, sched, waiter(1), cost(7000)); // can never fit: refused at once
     ask(line, sched, waiter(2), cost(100));
     sched.run();
     expect(log.map((e) => [e.id, e.atMs, e.answer.ok])).toEqual([
@@ -108,9 +109,7 @@ describe('LimiterLine', () => {
   });
 
   it('refuses at once a cost that can never fit, even with calls waiting ahead of it', () => {
-    const sched = new VirtualScheduler();
-    const line = new LimiterLine(new MemoryLimiter({ models: { m: { otpm: 6000 } }, margin: 1 }), sched);
-    const { log, waiter } = recorder(sched);
+    const { sched, line, log, waiter } = memoryLine({ otpm: 6000 });
     ask(line, sched, waiter(0), cost(6000));
     ask(line, sched, waiter(1), cost(6000)); // waits 60 s
     ask(line, sched, waiter(2), cost(1_000_000));
@@ -124,9 +123,7 @@ describe('LimiterLine', () => {
   });
 
   it('names, for each wait, the bucket that held that call back (not the one that held the line before)', () => {
-    const sched = new VirtualScheduler();
-    const line = new LimiterLine(new MemoryLimiter({ models: { m: { rpm: 2, otpm: 6000 } }, margin: 1 }), sched);
-    const { log, waiter } = recorder(sched);
+    const { sched, line, log, waiter } = memoryLine({ rpm: 2, otpm: 6000 });
     ask(line, sched, waiter(0), cost(0));
     ask(line, sched, waiter(1), cost(0));
     ask(line, sched, waiter(2), cost(0)); // rpm: waits 30 s
