@@ -165,5 +165,33 @@ describe('VirtualScheduler.resumeAt', () => {
     expect(log).toEqual(['c0@0', 'c1@10', 'o15@15', 'fn@20', 'o20@20', 'c2@20', 'c3@30']);
     expect(s.executed).toBe(7);
   });
+
+  it('runs seeded random events in (time, priority, sequence) order, skipping cancelled ones, past its first growth', () => {
+    const rng = new Rng(7, 'scheduler-order');
+    const s = new VirtualScheduler();
+    const expected: { at: number; pri: number; seq: number; id: number }[] = [];
+    const ran: number[] = [];
+    const target = { resume: (v: unknown) => ran.push(v as number) };
+    let seq = 0;
+    // Few distinct times (many ties), three priorities, a tenth cancelled; 5,000 events outgrow the key arrays.
+    for (let id = 0; id < 5000; id++) {
+      const at = rng.int(200) * 0.5;
+      const pri = rng.int(3);
+      if (id % 2 === 0) {
+        s.resumeAt(at, target, id, pri);
+        expected.push({ at, pri, seq: seq++, id });
+      } else {
+        const h = s.at(at, () => ran.push(id), pri);
+        if (rng.next() < 0.1) s.cancel(h);
+        else expected.push({ at, pri, seq, id });
+        seq++;
+      }
+    }
+    s.run();
+    expected.sort((a, b) => a.at - b.at || a.pri - b.pri || a.seq - b.seq);
+    expect(ran).toEqual(expected.map((e) => e.id));
+    expect(s.now()).toBe(99.5);
+    expect(s.pending).toBe(0);
+  });
 });
 
