@@ -202,7 +202,8 @@ class SessionPlay implements Resumable, TurnInput {
       else ctx.offered.slotHeld(o.startedAtMs + o.queueWaitMs, o.endedAtMs);
     }
     this.holdingSlot = o.holdingSlot;
-    for (const c of o.charges) this.costNanos += c.costNanos;
+    const charges = o.charges;
+    for (let i = 0; i < charges.length; i++) this.costNanos += charges[i]!.costNanos;
     const answered = o.status === 'ok' || o.status === 'cache-hit';
     const turn = s.turns[this.i]!;
     // A user whose turn failed gives up: the conversation ends there.

@@ -26,7 +26,8 @@ export class CohortTally {
     this.turns++;
     if (status === 'ok' || status === 'cache-hit') this.answered++;
     if (status === 'cache-hit') this.cacheHits++;
-    for (const c of charges) {
+    for (let i = 0; i < charges.length; i++) {
+      const c = charges[i]!;
       addCharge(this.byModel, c.model, c.usage, c.costNanos);
       this.costNanos += c.costNanos;
     }
