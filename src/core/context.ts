@@ -11,6 +11,7 @@
  */
 import { hashString } from '../scenario/rng.js';
 import type { Scenario } from '../scenario/schema.js';
+import { callSuffix, toolResultSuffix, turnSuffix } from './keys.js';
 import { appended, emptyList } from './lists.js';
 
 export interface Segment {
@@ -63,10 +64,11 @@ export class Conversation {
   private summaries = 0;
   /** This turn: the user message and what earlier calls of the agent loop added. */
   private current: readonly Segment[] = emptyList();
+  /** Key (`sessionKey/tN`) and hashString of turn `keyedTurn`: segment keys extend them, so only suffixes get hashed. */
+  private keyedTurn = -1;
   private turnKey = '';
-  /** hashString of sessionKey and of turnKey: segment keys extend them, so only suffixes get hashed. */
-  private readonly sessionHash: number;
   private turnHash = 0;
+  private readonly sessionHash: number;
 
   private readonly system: Segment;
 
@@ -79,10 +81,28 @@ export class Conversation {
     this.sessionHash = hashString(sessionKey);
   }
 
-  beginTurn(turnIndex: number, userTokens: number): void {
-    const suffix = `/t${turnIndex}`;
+  /** The key of turn `turnIndex`, `<sessionKey>/t<turnIndex>`: its calls' keys extend it (the pipeline's request keys too). */
+  turnKeyOf(turnIndex: number): string {
+    this.keyTurn(turnIndex);
+    return this.turnKey;
+  }
+
+  /** hashString(turnKeyOf(turnIndex)). */
+  turnHashOf(turnIndex: number): number {
+    this.keyTurn(turnIndex);
+    return this.turnHash;
+  }
+
+  private keyTurn(turnIndex: number): void {
+    if (turnIndex === this.keyedTurn) return;
+    const suffix = turnSuffix(turnIndex);
+    this.keyedTurn = turnIndex;
     this.turnKey = this.sessionKey + suffix;
     this.turnHash = hashString(suffix, this.sessionHash);
+  }
+
+  beginTurn(turnIndex: number, userTokens: number): void {
+    this.keyTurn(turnIndex);
     this.current = [segmentAfter(this.turnKey, this.turnHash, '/u', userTokens)];
   }
 
@@ -104,8 +124,8 @@ export class Conversation {
 
   /** A call of this turn answered with `outputTokens`; a tool then added `toolResultTokens` (0 after the last call). */
   recordCall(callIndex: number, outputTokens: number, toolResultTokens: number): void {
-    this.current = appended(this.current, segmentAfter(this.turnKey, this.turnHash, `/c${callIndex}`, outputTokens));
-    if (toolResultTokens > 0) this.current = appended(this.current, segmentAfter(this.turnKey, this.turnHash, `/r${callIndex}`, toolResultTokens));
+    this.current = appended(this.current, segmentAfter(this.turnKey, this.turnHash, callSuffix(callIndex), outputTokens));
+    if (toolResultTokens > 0) this.current = appended(this.current, segmentAfter(this.turnKey, this.turnHash, toolResultSuffix(callIndex), toolResultTokens));
   }
 
   endTurn(): void {

@@ -4,6 +4,7 @@
  * turn pipeline (`yield*`).
  */
 import { Rng, hashString } from '../../scenario/rng.js';
+import { attemptSuffix } from '../keys.js';
 import { appended, counted } from '../lists.js';
 import type { Segment } from '../context.js';
 import type { LineAnswer } from '../limiter/line.js';
@@ -55,7 +56,7 @@ function reservation(d: PipelineDeps, model: string, inputTokens: number): Limit
 
 function request(d: PipelineDeps, x: CallSpec, keyHash: number, model: string, attempt: number): ProviderRequest {
   const spec = d.scenario.models[model]!;
-  const suffix = `/a${attempt}`;
+  const suffix = attemptSuffix(attempt);
   return {
     model,
     requestKey: x.key + suffix,

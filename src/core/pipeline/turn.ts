@@ -15,6 +15,7 @@
  */
 import { hashString } from '../../scenario/rng.js';
 import { cacheKey } from '../cache/index.js';
+import { callSuffix } from '../keys.js';
 import { promptTokens, type Conversation } from '../context.js';
 import { emptyList, noCounts } from '../lists.js';
 import type { RouteFeatures } from '../router/index.js';
@@ -106,9 +107,9 @@ export function refused(o: TurnOutcome, r: SlotResult & { ok: false }): void {
 
 export function* turnPipeline(d: PipelineDeps, x: TurnInput): Pipeline<TurnOutcome> {
   const o = newOutcome(d.now(), x.holdingSlot);
-  const turnKey = `${x.sessionKey}/t${x.turn.index}`;
-  const turnHash = hashString(turnKey); // call and request keys extend turnKey; their hashes extend this
   const conv = x.conversation;
+  const turnKey = conv.turnKeyOf(x.turn.index); // call and request keys extend it; their hashes extend turnHash
+  const turnHash = conv.turnHashOf(x.turn.index);
   // Routing key: the session, so a split keeps a conversation on one model (its prompt cache stays warm).
   const features: RouteFeatures = { requestKey: x.sessionKey, priority: x.priority, inputTokens: 0, turn: x.turn.index, call: 1 };
 
@@ -162,7 +163,7 @@ export function* turnPipeline(d: PipelineDeps, x: TurnInput): Pipeline<TurnOutco
       const segments = conv.prompt();
       features.inputTokens = promptTokens(segments);
       features.call = c.index;
-      const suffix = `/c${c.index}`;
+      const suffix = callSuffix(c.index);
       const r: CallResult = yield* callModel(d, { key: turnKey + suffix, keyHash: hashString(suffix, turnHash), features, segments, outputTokens: c.outputTokens, model: undefined }, o);
       if (!r.ok) {
         failed(o, r.reason);
