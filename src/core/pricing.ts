@@ -9,6 +9,7 @@
 import { PRICE_CATALOG, type CatalogPrice } from '../scenario/price-catalog.js';
 import type { ModelSpec, Scenario } from '../scenario/schema.js';
 import type { Usage } from './types.js';
+import { ModelMap } from './model-map.js';
 
 /** USD per token → pico-dollars per token, rounded (prices are published to at most 6 decimals per Mtok). */
 const pico = (usdPerToken: number) => Math.round(usdPerToken * 1e12);
@@ -62,7 +63,7 @@ export function rateCard(name: string, spec: ModelSpec): RateCard {
 }
 
 export class Pricing {
-  private readonly cards = new Map<string, RateCard>();
+  private readonly cards = new ModelMap<RateCard>();
 
   constructor(scenario: Pick<Scenario, 'models'>) {
     for (const [name, spec] of Object.entries(scenario.models)) this.cards.set(name, rateCard(name, spec));
@@ -96,7 +97,7 @@ export class Pricing {
    * long-context calls included. The class split cannot be derived from usage totals afterwards: whether a
    * call is billed at long-context rates depends on that call's prompt.
    */
-  addByClass(into: Map<string, ClassCost>, model: string, u: Usage, batch = false): void {
+  addByClass(into: { get(model: string): ClassCost | undefined; set(model: string, c: ClassCost): unknown }, model: string, u: Usage, batch = false): void {
     const card = this.card(model);
     const r = this.rates(card, u);
     const k = (batch ? card.batchDiscount : 1) / 1000;

@@ -12,6 +12,7 @@ import { hashString } from '../scenario/rng.js';
 import { ExpiryTable } from './expiry-table.js';
 import type { Segment } from './context.js';
 import type { Usage } from './types.js';
+import { ModelMap } from './model-map.js';
 
 /** Minimum cacheable prompt (Anthropic: 1,024 tokens for Sonnet and Opus; we use it for every model). */
 export const MIN_CACHEABLE_TOKENS = 1024;
@@ -40,7 +41,7 @@ function prefixIds(modelHash: number, segments: readonly Segment[], ids: Float64
 
 /** Model name → hashString(model), memoised. */
 class ModelHashes {
-  private readonly m = new Map<string, number>();
+  private readonly m = new ModelMap<number>();
   of(model: string): number {
     let h = this.m.get(model);
     if (h === undefined) this.m.set(model, (h = hashString(model)));
@@ -150,7 +151,11 @@ export class PromptCacheEstimate {
   private accs = new Float64Array(64);
 
   /** `ttls`: each model's prompt-cache lifetime; undefined where prompt caching is off or ITPM unlimited (the whole prompt is then as good as any figure). */
-  constructor(private readonly ttls: ReadonlyMap<string, CacheTtl | undefined>) {}
+  private readonly ttls: ModelMap<CacheTtl | undefined>;
+
+  constructor(ttls: ReadonlyMap<string, CacheTtl | undefined>) {
+    this.ttls = new ModelMap(ttls);
+  }
 
   /**
    * Tokens of this prompt the provider will count against ITPM when it is sent at `nowMs` (`total` =

@@ -17,6 +17,7 @@ import { MemoryLimiter } from './limiter/memory-limiter.js';
 import type { Binding } from './limiter/types.js';
 import { PromptCache } from './prompt-cache.js';
 import type { FailureKind, LimitCost, Usage } from './types.js';
+import { ModelMap } from './model-map.js';
 
 export interface ProviderRequest {
   /** Scenario model name. */
@@ -54,7 +55,7 @@ interface ModelRuntime {
 const STATUS: Record<number, FailureKind> = { 429: '429', 500: '500', 503: '503', 529: '529' };
 
 export class ProviderModel {
-  private readonly models = new Map<string, ModelRuntime>();
+  private readonly models = new ModelMap<ModelRuntime>();
   private readonly limits: MemoryLimiter;
   readonly promptCache = new PromptCache();
   /** What the provider received, for tests and reports. */

@@ -14,6 +14,7 @@ import type { ClassCost, Pricing } from '../core/pricing.js';
 import { hadStage } from '../core/metrics/stages.js';
 import { WindowCounts } from '../core/metrics/window-counts.js';
 import { EndTimes, IntHistogram, StepValues } from './counts.js';
+import { ModelMap } from '../core/model-map.js';
 
 export interface StepUsage {
   requests: number[];
@@ -34,16 +35,16 @@ export class Recorder {
   /** Provider 429s in the window by `model:limit` (e.g. `sonnet:otpm`), so the report can name a limit the provider enforced. */
   readonly rateLimitedBy: Record<string, number> = {};
   /** Per model, per step: provider-admitted requests and ITPM-counted input and output tokens (for the charts; the window's figures come from `window`). */
-  readonly usageByStep = new Map<string, StepUsage>();
+  readonly usageByStep = new ModelMap<StepUsage>();
   readonly series = { inFlightCalls: [] as number[], busySlots: [] as number[], queueDepth: [] as number[], activeSessions: [] as number[], turnsCompleted: [] as number[], costNanos: [] as number[] };
   /** Turn latency (µs) of completed turns, per step (for p95 over time). */
   readonly stepLatency = new StepValues();
   /** Cost (nano-dollars) of the window's calls, and per session for sessions started in the window. */
   costNanos = 0;
   /** Usage and cost per model of turns that arrived in the window. */
-  readonly byModel = new Map<string, { requests: number; inputTokens: number; outputTokens: number; cacheWrite5mTokens: number; cacheWrite1hTokens: number; cacheReadTokens: number; costNanos: number }>();
+  readonly byModel = new ModelMap<{ requests: number; inputTokens: number; outputTokens: number; cacheWrite5mTokens: number; cacheWrite1hTokens: number; cacheReadTokens: number; costNanos: number }>();
   /** The same calls' cost by token class, call by call at the rates they were billed at. */
-  readonly costByClass = new Map<string, ClassCost>();
+  readonly costByClass = new ModelMap<ClassCost>();
   /** Response-cache lookups of turns that arrived in the window (hits are `turns.cacheHits`). */
   cacheLookups = 0;
   /** Throughput and limit use over exactly the window, whatever the chart step. */

@@ -8,6 +8,7 @@
  * O(1) and allocates nothing; the price is granularity: a result counts for between 0.9 and 1 window.
  */
 import type { Scenario } from '../../scenario/schema.js';
+import { ModelMap } from '../model-map.js';
 
 /** The scenario's `breaker` section when the breaker is enabled. */
 export type BreakerConfig = Exclude<Scenario['breaker'], false>;
@@ -167,7 +168,7 @@ export class CircuitBreaker {
  * always allowed and nothing is recorded, so the pipeline calls the same methods either way.
  */
 export class BreakerSet {
-  private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly breakers = new ModelMap<CircuitBreaker>();
 
   constructor(
     private readonly config: Scenario['breaker'],

@@ -5,6 +5,7 @@
 import type { Usage } from '../types.js';
 import type { CostCounters, CostTotals, ModelTotals } from './types.js';
 import { addCharge, checkAdd } from './types.js';
+import { ModelMap } from '../model-map.js';
 
 /**
  * Memory implementation of `CostCounters` (semantics in ./types.ts); answers synchronously.
@@ -15,7 +16,7 @@ import { addCharge, checkAdd } from './types.js';
  * counters.totals().byModel.haiku.costNanos; // 1250000
  */
 export class MemoryCostCounters implements CostCounters {
-  private readonly byModel = new Map<string, ModelTotals>();
+  private readonly byModel = new ModelMap<ModelTotals>();
 
   add(model: string, usage: Usage, costNanos: number): void {
     checkAdd(model, usage, costNanos);

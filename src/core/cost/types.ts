@@ -53,7 +53,7 @@ export function checkAdd(model: string, usage: Usage, costNanos: number): void {
  * Adds one billed call to per-model totals (creating the model's entry): the one place usage is summed,
  * for the cost counters, the simulator's recorder, the load tester and the cohort alike.
  */
-export function addCharge(totals: Map<string, ModelTotals>, model: string, usage: Usage, costNanos: number): void {
+export function addCharge(totals: { get(model: string): ModelTotals | undefined; set(model: string, t: ModelTotals): unknown }, model: string, usage: Usage, costNanos: number): void {
   let t = totals.get(model);
   if (t === undefined) {
     t = { requests: 0, inputTokens: 0, outputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, costNanos: 0 };

@@ -22,6 +22,7 @@ import type { Scheduler } from '../scheduler.js';
 import type { LimitCost, MaybePromise } from '../types.js';
 import type { Binding, BucketLevel, Limiter, LimiterDecision } from './types.js';
 import { BINDINGS } from './types.js';
+import { ModelMap } from '../model-map.js';
 
 /** What the line answers a call: admitted (after `waitedMs`, held back by `binding`), or never admissible. */
 export type LineAnswer =
@@ -93,7 +94,7 @@ class Lane {
  * const now = line.enter('sonnet', cost, scheduler.now()); // GO, never, or undefined: join the line
  */
 export class LimiterLine {
-  private readonly lanes = new Map<string, Lane>();
+  private readonly lanes = new ModelMap<Lane>();
 
   constructor(
     readonly limiter: Limiter,

@@ -12,6 +12,7 @@ import type { LimitCost } from '../types.js';
 import type { Binding, BucketLevel, Limiter, LimiterConfig, LimiterDecision, LimiterReservation } from './types.js';
 import { BINDINGS } from './types.js';
 import { UNITS_PER_TOKEN as U, assertCost, compileConfig, refilled, toTick, waitMs } from './token-bucket.js';
+import { ModelMap } from '../model-map.js';
 
 const GRANTED: LimiterDecision = Object.freeze({ granted: true });
 const GO_NOW: LimiterReservation = Object.freeze({ waitMs: 0 });
@@ -63,7 +64,7 @@ class BucketSet {
  * limiter.acquire('sonnet', { requests: 1, inputTokens: 900, outputTokens: 1024 }, sched.now());
  */
 export class MemoryLimiter implements Limiter {
-  private readonly models = new Map<string, ModelEntry>();
+  private readonly models = new ModelMap<ModelEntry>();
 
   constructor(config: LimiterConfig) {
     for (const [model, spec] of compileConfig(config)) {

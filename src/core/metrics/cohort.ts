@@ -7,6 +7,7 @@
 import { addCharge } from '../cost/types.js';
 import type { Usage } from '../types.js';
 import type { Cohort } from './report.js';
+import { ModelMap } from '../model-map.js';
 
 type ModelTotals = Cohort['byModel'][string];
 
@@ -16,7 +17,7 @@ export class CohortTally {
   answered = 0;
   cacheHits = 0;
   costNanos = 0;
-  private readonly byModel = new Map<string, ModelTotals>();
+  private readonly byModel = new ModelMap<ModelTotals>();
 
   session(): void {
     this.sessions++;

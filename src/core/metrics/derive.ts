@@ -120,7 +120,7 @@ function ranksAbove(a: NonNullable<Report['limits']['binding']>, b: NonNullable<
  * class as `Pricing.addByClass` tallied it call by call (the same rates, long-context ones included),
  * so the classes add up to the total up to per-call rounding.
  */
-export function modelCosts(totals: Iterable<[string, Usage & { requests: number; costNanos: number }]>, byClass: ReadonlyMap<string, ClassCost>, pricing: Pricing): Record<string, ModelCost> {
+export function modelCosts(totals: Iterable<[string, Usage & { requests: number; costNanos: number }]>, byClass: { get(model: string): ClassCost | undefined }, pricing: Pricing): Record<string, ModelCost> {
   const out: Record<string, ModelCost> = {};
   for (const [name, t] of totals) {
     const c = byClass.get(name);

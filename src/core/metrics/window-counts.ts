@@ -6,6 +6,7 @@
  * The time series for charts are kept per step, apart from these.
  */
 import type { StepUsage } from './derive.js';
+import { ModelMap } from '../model-map.js';
 
 export const MINUTE_MS = 60_000;
 
@@ -21,7 +22,7 @@ export class WindowCounts {
    * Per model, per minute of the window (index 0 starts when warm-up ends; the last may be partial):
    * provider-admitted requests and the input (ITPM-counted) and output tokens, by call start.
    */
-  readonly byModel = new Map<string, StepUsage>();
+  readonly byModel = new ModelMap<StepUsage>();
 
   constructor(
     readonly warmupMs: number,

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Conversation, type Segment } from '../../../src/core/context.js';
 import { FastHistogram } from '../../../src/core/metrics/fast-histogram.js';
+import { ModelMap } from '../../../src/core/model-map.js';
 import { encodeHistogram, newHistogram, recordMs, type Histogram } from '../../../src/core/metrics/histogram.js';
 import { VirtualScheduler } from '../../../src/core/scheduler.js';
 import { Rng, RngFamily, hashString } from '../../../src/scenario/rng.js';
@@ -195,3 +196,26 @@ describe('VirtualScheduler.resumeAt', () => {
   });
 });
 
+
+describe('ModelMap', () => {
+  it('answers as a Map through seeded gets, sets and deletes of a few keys (its memo never goes stale)', () => {
+    const rng = new Rng(11, 'model-map');
+    const keys = ['sonnet', 'haiku', 'opus', 'x'];
+    const fast = new ModelMap<number>([['sonnet', 0]]);
+    const ref = new Map<string, number>([['sonnet', 0]]);
+    const seen: (number | undefined)[][] = [];
+    for (let i = 0; i < 5000; i++) {
+      const k = keys[rng.int(keys.length)]!;
+      const op = rng.int(10);
+      if (op < 6) seen.push([fast.get(k), ref.get(k)]);
+      else if (op < 9) {
+        fast.set(k, i);
+        ref.set(k, i);
+      } else expect(fast.delete(k)).toBe(ref.delete(k));
+      expect(fast.size).toBe(ref.size);
+    }
+    expect(seen.filter(([a, b]) => a !== b)).toEqual([]);
+    expect(seen.filter(([a]) => a !== undefined).length).toBeGreaterThan(1000);
+    expect([...fast]).toEqual([...ref]);
+  });
+});

@@ -15,6 +15,7 @@ import { formatProblem } from '../../../src/scenario/problems.js';
 import type { Scenario } from '../../../src/scenario/schema.js';
 import { buildReport } from '../../../src/sim/build-report.js';
 import { simulate } from '../../../src/sim/simulate.js';
+import { ModelMap } from '../../../src/core/model-map.js';
 
 function scenario(yaml: string): Scenario {
   const r = parseScenario(yaml, 'binding.yaml');
@@ -34,7 +35,7 @@ models:
 function usage(perMinute: { requests: number; inputTokens: number; outputTokens: number }): Pick<WindowCounts, 'byModel'> {
   const minutes = 10;
   const m: StepUsage = { requests: Array(minutes).fill(perMinute.requests), inputTokens: Array(minutes).fill(perMinute.inputTokens), outputTokens: Array(minutes).fill(perMinute.outputTokens) };
-  return { byModel: new Map([['m', m]]) };
+  return { byModel: new ModelMap([['m', m]]) };
 }
 
 const LOW = { requests: 100, inputTokens: 100_000, outputTokens: 15_000 }; // 10 %, 10 %, 15 % of the limits
