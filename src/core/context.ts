@@ -69,6 +69,9 @@ export class Conversation {
   private turnKey = '';
   private turnHash = 0;
   private readonly sessionHash: number;
+  /** The policy, read once (its name is a parsed string, which compares by its characters): turns a prompt keeps (Infinity: all), and the history length that calls for a summary (Infinity: never). */
+  private readonly windowTurns: number;
+  private readonly summariseAfter: number;
 
   private readonly system: Segment;
 
@@ -79,6 +82,8 @@ export class Conversation {
   ) {
     this.system = { key: SYSTEM_KEY, tokens: systemTokens, hash: SYSTEM_HASH, markId: -1, markUntilMs: 0 };
     this.sessionHash = hashString(sessionKey);
+    this.windowTurns = policy.policy === 'window' ? policy.turns : Infinity;
+    this.summariseAfter = policy.policy === 'summarise' ? policy.after : Infinity;
   }
 
   /** The key of turn `turnIndex`, `<sessionKey>/t<turnIndex>`: its calls' keys extend it (the pipeline's request keys too). */
@@ -109,7 +114,7 @@ export class Conversation {
   /** Segments of the next call's prompt. */
   prompt(): Segment[] {
     const h = this.history;
-    const from = this.policy.policy === 'window' && h.length > this.policy.turns ? h.length - this.policy.turns : 0;
+    const from = h.length > this.windowTurns ? h.length - this.windowTurns : 0;
     // Sized up front: growing by push over-allocates (16 spare slots) on every call.
     let n = (this.summary ? 2 : 1) + this.current.length;
     for (let i = from; i < h.length; i++) n += h[i]!.length;
@@ -135,7 +140,7 @@ export class Conversation {
 
   /** Under `summarise`, the summarising call due before the next turn, if any. */
   summaryDue(): SummaryRequest | undefined {
-    if (this.policy.policy !== 'summarise' || this.history.length < this.policy.after) return undefined;
+    if (this.history.length < this.summariseAfter || this.policy.policy !== 'summarise') return undefined;
     const segments: Segment[] = [this.system];
     if (this.summary) segments.push(this.summary);
     for (const turn of this.history) segments.push(...turn);

@@ -21,6 +21,15 @@ export type CacheTtl = '5m' | '1h';
 const TTL_MS: Record<CacheTtl, number> = { '5m': 300_000, '1h': 3_600_000 };
 
 /**
+ * The literal `'5m'` or `'1h'` for a lifetime read from a scenario. A string parsed from YAML is a fresh
+ * heap string, so every `=== '5m'` and `TTL_MS[ttl]` on it compared characters; the literal is the
+ * engine's one interned copy, and those become pointer compares. Callers keep this, not the parsed one.
+ */
+export function canonicalTtl(ttl: CacheTtl): CacheTtl {
+  return ttl === '5m' ? '5m' : '1h';
+}
+
+/**
  * The rolling identity of each prefix of `segments` (two 32-bit lanes over the segment hashes, packed
  * into 53 bits, started from the model's hash) into `ids`, and its cumulative tokens into `accs`.
  */

@@ -15,7 +15,7 @@ import type { Scenario } from '../scenario/schema.js';
 import type { Segment } from './context.js';
 import { MemoryLimiter } from './limiter/memory-limiter.js';
 import type { Binding } from './limiter/types.js';
-import { PromptCache } from './prompt-cache.js';
+import { PromptCache, canonicalTtl } from './prompt-cache.js';
 import type { FailureKind, LimitCost, Usage } from './types.js';
 import { ModelMap } from './model-map.js';
 
@@ -75,7 +75,7 @@ export class ProviderModel {
       this.models.set(name, {
         ttft: compileSampler(m.latency.ttft),
         outputRatePerMs: m.latency.outputRate / 1000,
-        cacheTtl: m.promptCaching === false ? undefined : m.promptCaching.ttl,
+        cacheTtl: m.promptCaching === false ? undefined : canonicalTtl(m.promptCaching.ttl),
       });
     }
     const models = Object.fromEntries(Object.entries(scenario.models).map(([n, m]) => [n, { ...m.limits }]));

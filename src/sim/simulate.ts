@@ -188,7 +188,7 @@ class SessionPlay implements Resumable, TurnInput {
    */
   private cacheLookedUp(o: TurnOutcome): boolean {
     if (!this.ctx.deps.cacheEnabled || this.turn.index !== 1) return false;
-    return this.ctx.deps.scenario.workers.mode !== 'perSession' || (o.status !== 'rejected' && o.status !== 'dead-letter');
+    return !this.ctx.perSession || (o.status !== 'rejected' && o.status !== 'dead-letter');
   }
 
   private turnEnded(o: TurnOutcome): void {

@@ -39,6 +39,8 @@ export interface PipelineDeps {
   /** Output tokens to reserve against OTPM before the answer is known. */
   outputEstimate(model: string): number;
   cacheEnabled: boolean;
+  /** `scenario.workers.mode === 'perSession'`, compared once (a parsed string compares by its characters). */
+  perSession: boolean;
 }
 
 export interface Charge {

@@ -85,7 +85,7 @@ export function newOutcome(startedAtMs: number, holdingSlot: boolean): TurnOutco
 
 /** Release the slot unless a per-session conversation goes on to its next turn. */
 function keepsSlot(d: PipelineDeps, x: TurnInput, o: TurnOutcome): boolean {
-  return d.scenario.workers.mode === 'perSession' && (o.status === 'ok' || o.status === 'cache-hit') && !x.lastTurn;
+  return d.perSession && (o.status === 'ok' || o.status === 'cache-hit') && !x.lastTurn;
 }
 
 /** Books a slot answer on the outcome; false when the turn was refused (queue full, deadline). */
@@ -116,7 +116,7 @@ export function* turnPipeline(d: PipelineDeps, x: TurnInput): Pipeline<TurnOutco
   // One generator with a labelled block rather than nested helpers: every yield of a simulated turn
   // passes through each delegating frame, so fewer frames is measurably faster (bench/core.ts).
   turn: {
-    if (d.scenario.workers.mode === 'perSession' && !o.holdingSlot) {
+    if (d.perSession && !o.holdingSlot) {
       if (!gotSlot(o, (yield { t: 'slot', cls: x.priority }) as SlotResult)) break turn;
     }
 
