@@ -68,6 +68,10 @@ export class Conversation {
   private keyedTurn = -1;
   private turnKey = '';
   private turnHash = 0;
+  /** Key (`…/tN/cM`) and hash of call `keyedCall` of that turn: the pipeline's call key, and the key of the answer it adds. */
+  private keyedCall = -1;
+  private callKey = '';
+  private callHash = 0;
   private readonly sessionHash: number;
   /** The policy, read once (its name is a parsed string, which compares by its characters): turns a prompt keeps (Infinity: all), and the history length that calls for a summary (Infinity: never). */
   private readonly windowTurns: number;
@@ -98,12 +102,34 @@ export class Conversation {
     return this.turnHash;
   }
 
+  /** The key of call `callIndex` of turn `turnIndex`, `<turn key>/c<callIndex>`: the key of the answer it adds to the conversation too. */
+  callKeyOf(turnIndex: number, callIndex: number): string {
+    this.keyCall(turnIndex, callIndex);
+    return this.callKey;
+  }
+
+  /** hashString(callKeyOf(turnIndex, callIndex)). */
+  callHashOf(turnIndex: number, callIndex: number): number {
+    this.keyCall(turnIndex, callIndex);
+    return this.callHash;
+  }
+
   private keyTurn(turnIndex: number): void {
     if (turnIndex === this.keyedTurn) return;
     const suffix = turnSuffix(turnIndex);
     this.keyedTurn = turnIndex;
     this.turnKey = this.sessionKey + suffix;
     this.turnHash = hashString(suffix, this.sessionHash);
+    this.keyedCall = -1;
+  }
+
+  private keyCall(turnIndex: number, callIndex: number): void {
+    this.keyTurn(turnIndex);
+    if (callIndex === this.keyedCall) return;
+    const suffix = callSuffix(callIndex);
+    this.keyedCall = callIndex;
+    this.callKey = this.turnKey + suffix;
+    this.callHash = hashString(suffix, this.turnHash);
   }
 
   beginTurn(turnIndex: number, userTokens: number): void {
@@ -129,7 +155,8 @@ export class Conversation {
 
   /** A call of this turn answered with `outputTokens`; a tool then added `toolResultTokens` (0 after the last call). */
   recordCall(callIndex: number, outputTokens: number, toolResultTokens: number): void {
-    this.current = appended(this.current, segmentAfter(this.turnKey, this.turnHash, callSuffix(callIndex), outputTokens));
+    this.keyCall(this.keyedTurn, callIndex);
+    this.current = appended(this.current, { key: this.callKey, tokens: outputTokens, hash: this.callHash, markId: -1, markUntilMs: 0 });
     if (toolResultTokens > 0) this.current = appended(this.current, segmentAfter(this.turnKey, this.turnHash, toolResultSuffix(callIndex), toolResultTokens));
   }
 

@@ -5,14 +5,18 @@
  * each time was ≈ 4 % of a simulated day's instructions; comparing with the last key (one pointer
  * compare for the scenario's own names) is nearly free. Misses are remembered too (an absent key
  * answers undefined until it is set).
+ *
+ * The remembered key starts as '' (what the map holds for it is remembered with it), not undefined: a
+ * compare of two strings stays a pointer compare, where string-or-undefined took a generic builtin call.
  */
 export class ModelMap<V> implements Iterable<[string, V]> {
   private readonly map = new Map<string, V>();
-  private lastKey: string | undefined = undefined;
+  private lastKey = '';
   private lastValue: V | undefined = undefined;
 
   constructor(entries?: Iterable<readonly [string, V]>) {
     if (entries) for (const [k, v] of entries) this.map.set(k, v);
+    this.lastValue = this.map.get('');
   }
 
   get(key: string): V | undefined {

@@ -15,7 +15,6 @@
  */
 import { hashString } from '../../scenario/rng.js';
 import { cacheKey } from '../cache/index.js';
-import { callSuffix } from '../keys.js';
 import { promptTokens, type Conversation } from '../context.js';
 import { emptyList, noCounts } from '../lists.js';
 import type { RouteFeatures } from '../router/index.js';
@@ -163,8 +162,8 @@ export function* turnPipeline(d: PipelineDeps, x: TurnInput): Pipeline<TurnOutco
       const segments = conv.prompt();
       features.inputTokens = promptTokens(segments);
       features.call = c.index;
-      const suffix = callSuffix(c.index);
-      const r: CallResult = yield* callModel(d, { key: turnKey + suffix, keyHash: hashString(suffix, turnHash), features, segments, outputTokens: c.outputTokens, model: undefined }, o);
+      const callKey = conv.callKeyOf(x.turn.index, c.index);
+      const r: CallResult = yield* callModel(d, { key: callKey, keyHash: conv.callHashOf(x.turn.index, c.index), features, segments, outputTokens: c.outputTokens, model: undefined }, o);
       if (!r.ok) {
         failed(o, r.reason);
         break turn;

@@ -88,10 +88,12 @@ class Target {
   private readonly cumulative: number[] = [];
   private readonly head: string;
 
-  constructor(use: string | Record<string, number>, label: string, private readonly ruleIndex: number, indexOf: (m: string) => number) {
+  /** `nameAt(indexOf(m))` is the scenario's own string for model `m` (its key in `models`), which the decisions carry. */
+  constructor(use: string | Record<string, number>, label: string, private readonly ruleIndex: number, indexOf: (m: string) => number, nameAt: (i: number) => string) {
     if (typeof use === 'string') {
       this.head = `${label} → ${use}`;
-      this.fixed = new Decision(use, indexOf(use), ruleIndex, -1, this.head);
+      // The key's string, not the rule's (a parsed copy): components compare model names by identity first.
+      this.fixed = new Decision(nameAt(indexOf(use)), indexOf(use), ruleIndex, -1, this.head);
       return;
     }
     // Zero-weight arms are dropped: they can never be picked, and skipping them keeps the scan short.
@@ -100,8 +102,8 @@ class Target {
     if (arms.length === 0) throw new Error(`router: ${label} has a split without a weight above 0`);
     let acc = 0;
     for (const [model, w] of arms) {
-      this.names.push(model);
       this.indices.push(indexOf(model));
+      this.names.push(nameAt(indexOf(model)));
       this.cumulative.push((acc += w) / total);
     }
     this.cumulative[this.cumulative.length - 1] = 1;
@@ -177,13 +179,14 @@ export class Router {
     this.names = [...modelNames];
     this.names.forEach((m, i) => this.index.set(m, i));
     const indexOf = (m: string) => this.indexOf(m);
+    const nameAt = (i: number) => this.names[i]!;
     this.rules = config.rules.map((rule, i) => {
       const w = rule.when;
-      const target = new Target('use' in rule ? rule.use : rule.split, `rules[${i}] (${describeWhen(w)})`, i, indexOf);
+      const target = new Target('use' in rule ? rule.use : rule.split, `rules[${i}] (${describeWhen(w)})`, i, indexOf, nameAt);
       const priorities = w.priority === undefined ? null : Array.isArray(w.priority) ? [...w.priority] : [w.priority];
       return new CompiledRule(priorities, w.minInputTokens ?? -Infinity, w.maxInputTokens ?? Infinity, w.minTurn ?? -Infinity, w.maxTurn ?? Infinity, w.minCall ?? -Infinity, target);
     });
-    this.defaultTarget = new Target(config.default, 'default', -1, indexOf);
+    this.defaultTarget = new Target(config.default, 'default', -1, indexOf, nameAt);
     this.chain = config.fallback.map(indexOf);
     this.coolUntilMs = new Float64Array(this.names.length).fill(-Infinity);
     this.cooldownMs = config.cooldown;

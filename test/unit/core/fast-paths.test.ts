@@ -200,9 +200,9 @@ describe('VirtualScheduler.resumeAt', () => {
 describe('ModelMap', () => {
   it('answers as a Map through seeded gets, sets and deletes of a few keys (its memo never goes stale)', () => {
     const rng = new Rng(11, 'model-map');
-    const keys = ['sonnet', 'haiku', 'opus', 'x'];
-    const fast = new ModelMap<number>([['sonnet', 0]]);
-    const ref = new Map<string, number>([['sonnet', 0]]);
+    const keys = ['sonnet', 'haiku', 'opus', '']; // '' is the memo's starting key
+    const fast = new ModelMap<number>([['sonnet', 0], ['', 1]]);
+    const ref = new Map<string, number>([['sonnet', 0], ['', 1]]);
     const seen: (number | undefined)[][] = [];
     for (let i = 0; i < 5000; i++) {
       const k = keys[rng.int(keys.length)]!;
@@ -217,5 +217,6 @@ describe('ModelMap', () => {
     expect(seen.filter(([a, b]) => a !== b)).toEqual([]);
     expect(seen.filter(([a]) => a !== undefined).length).toBeGreaterThan(1000);
     expect([...fast]).toEqual([...ref]);
+    expect(new ModelMap([['', 5]]).get('')).toBe(5); // the starting key answers what the map was built with
   });
 });
