@@ -82,6 +82,7 @@ export class Workload {
     const nTurns = Math.max(1, this.turns(rng));
     const p = this.s.prompts;
     const turns: Turn[] = new Array(nTurns);
+    const sessionKey = `s${id}`; // once, not per turn: a number-to-string and a concatenation fewer each
     for (let t = 1; t <= nTurns; t++) {
       const canRepeat = p.repeatShare > 0 && (p.turns === 'all' || t === 1);
       const repeated = canRepeat && rng.next() < p.repeatShare;
@@ -97,7 +98,7 @@ export class Workload {
         promptKey = `faq-${k}`;
       } else {
         userTokens = Math.max(1, this.userTokens(rng));
-        promptKey = `s${id}-t${t}`;
+        promptKey = `${sessionKey}-t${t}`;
       }
       const nCalls = Math.max(1, this.calls(rng));
       const calls: Call[] = new Array(nCalls);
