@@ -36,6 +36,7 @@ export interface TurnPlan {
 }
 
 export interface TurnInput {
+  /** The session: its routing key. Call and request keys extend the conversation's own turn keys (Conversation.turnKeyOf), built from the same session key. */
   sessionKey: string;
   priority: string;
   turn: TurnPlan;
