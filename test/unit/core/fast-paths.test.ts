@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Conversation, type Segment } from '../../../src/core/context.js';
 import { FastHistogram } from '../../../src/core/metrics/fast-histogram.js';
+import { attemptSuffix, callSuffix, toolResultSuffix, turnSuffix } from '../../../src/core/keys.js';
 import { ModelMap } from '../../../src/core/model-map.js';
 import { encodeHistogram, newHistogram, recordMs, type Histogram } from '../../../src/core/metrics/histogram.js';
 import { VirtualScheduler } from '../../../src/core/scheduler.js';
@@ -218,5 +219,13 @@ describe('ModelMap', () => {
     expect(seen.filter(([a]) => a !== undefined).length).toBeGreaterThan(1000);
     expect([...fast]).toEqual([...ref]);
     expect(new ModelMap([['', 5]]).get('')).toBe(5); // the starting key answers what the map was built with
+  });
+});
+
+describe('key suffixes', () => {
+  it('equal the template literals they replace, inside and past their tables', () => {
+    for (const i of [-1, 0, 1, 2, 9, 10, 63, 64, 65, 1000]) {
+      expect([turnSuffix(i), callSuffix(i), toolResultSuffix(i), attemptSuffix(i)]).toEqual([`/t${i}`, `/c${i}`, `/r${i}`, `/a${i}`]);
+    }
   });
 });
