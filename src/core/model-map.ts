@@ -2,7 +2,7 @@
  * A Map keyed by model name that remembers the last key it was asked for. The pipeline looks up the
  * same model in a dozen components per LLM call (limiter, its line, prompt caches, provider model,
  * pricing, cost counters, breakers), nearly always the model of the previous call: a hashed lookup
- * each time was ≈ 4 % of a simulated day's instructions; comparing with the last key (one pointer
+ * each time was ≈ 3 % of a simulated day's instructions; comparing with the last key (one pointer
  * compare for the scenario's own names) is nearly free. Misses are remembered too (an absent key
  * answers undefined until it is set).
  *
