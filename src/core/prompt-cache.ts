@@ -58,13 +58,28 @@ class ModelHashes {
   }
 }
 
+/** Scratch for one prompt at a time: the identity and cumulative tokens of each of its prefixes (reused, grown as needed). */
+class Prefixes {
+  ids = new Float64Array(64);
+  accs = new Float64Array(64);
+  private readonly modelHashes = new ModelHashes();
+
+  /** Fills `ids` and `accs` for `segments` sent to `model`. */
+  fill(model: string, segments: readonly Segment[]): void {
+    const n = segments.length;
+    if (n > this.ids.length) {
+      this.ids = new Float64Array(2 * n);
+      this.accs = new Float64Array(2 * n);
+    }
+    prefixIds(this.modelHashes.of(model), segments, this.ids, this.accs);
+  }
+}
+
 export class PromptCache {
   /** prefix identity (53-bit number from two hash lanes) → expiry time. */
   private readonly entries = new ExpiryTable();
-  private readonly modelHashes = new ModelHashes();
-  /** Scratch: identity and cumulative tokens of each prefix of the current prompt (reused, grown as needed). */
-  private ids = new Float64Array(64);
-  private accs = new Float64Array(64);
+  /** The current prompt's prefixes (their identities stay there for `commit`). */
+  private readonly prefixes = new Prefixes();
 
   /** The prefix identities of the last `split` (scratch, reused, grown as needed), and what it read. */
   private n = 0;
@@ -102,20 +117,17 @@ export class PromptCache {
     if (n === 0) return;
     const expiresAtMs = nowMs + TTL_MS[ttl];
     if (this.readId >= 0) this.entries.set(this.readId, expiresAtMs, nowMs);
-    if (this.firstCacheable) this.entries.set(this.ids[0]!, expiresAtMs, nowMs);
-    this.entries.set(this.ids[n - 1]!, expiresAtMs, nowMs);
+    const { ids } = this.prefixes;
+    if (this.firstCacheable) this.entries.set(ids[0]!, expiresAtMs, nowMs);
+    this.entries.set(ids[n - 1]!, expiresAtMs, nowMs);
     this.n = 0;
   }
 
   /** Tokens of the longest prefix of `segments` cached and live at `nowMs` (0 if none); keeps the identities for `commit`. */
   private longestLive(model: string, segments: readonly Segment[], nowMs: number): number {
     const n = segments.length;
-    if (n > this.ids.length) {
-      this.ids = new Float64Array(2 * n);
-      this.accs = new Float64Array(2 * n);
-    }
-    const { ids, accs } = this;
-    prefixIds(this.modelHashes.of(model), segments, ids, accs);
+    this.prefixes.fill(model, segments);
+    const { ids, accs } = this.prefixes;
     this.n = n;
     this.firstCacheable = segments[0]!.tokens >= MIN_CACHEABLE_TOKENS;
     // The read is the longest live prefix. Searching from the longest down stops at the first hit:
@@ -155,9 +167,7 @@ export class PromptCache {
  */
 export class PromptCacheEstimate {
   private readonly firsts = new ExpiryTable();
-  private readonly modelHashes = new ModelHashes();
-  private ids = new Float64Array(64);
-  private accs = new Float64Array(64);
+  private readonly prefixes = new Prefixes();
 
   /** `ttls`: each model's prompt-cache lifetime; undefined where prompt caching is off or ITPM unlimited (the whole prompt is then as good as any figure). */
   private readonly ttls: ModelMap<CacheTtl | undefined>;
@@ -174,12 +184,8 @@ export class PromptCacheEstimate {
     const ttl = this.ttls.get(model);
     if (!ttl || total < MIN_CACHEABLE_TOKENS) return total;
     const n = segments.length;
-    if (n > this.ids.length) {
-      this.ids = new Float64Array(2 * n);
-      this.accs = new Float64Array(2 * n);
-    }
-    const { ids, accs } = this;
-    prefixIds(this.modelHashes.of(model), segments, ids, accs);
+    this.prefixes.fill(model, segments);
+    const { ids, accs } = this.prefixes;
     const untilMs = nowMs + TTL_MS[ttl];
     let read = 0;
     for (let i = n - 1; i >= 0; i--) {
