@@ -96,6 +96,9 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
   const inputTokens = x.features.inputTokens; // = promptTokens(x.segments), summed once by the caller
   const keyHash = x.keyHash ?? hashString(x.key);
   let rng: Rng | undefined;
+  // A backoff was slept: the next request sent is a retry (counted then, so a retry whose every model
+  // is breaker-open counts none: retries are attempts repeated).
+  let retrying = false;
 
   // Attempts are requests sent: a model skipped because its breaker is open uses none.
   for (let attempt = 0; ; ) {
@@ -128,6 +131,10 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
     const res = (yield { t: 'call', req: request(d, x, keyHash, model, attempt) }) as ProviderResult;
     tally.providerMs += d.now() - callStart;
     tally.attempts++;
+    if (retrying) {
+      tally.retries++;
+      retrying = false;
+    }
 
     if (res.ok) {
       const settled = d.stores.limiter.settle(model, reserved, used(res.usage), d.now());
@@ -158,7 +165,7 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
     rng ??= new Rng(d.seed, 'retry', x.key);
     const delay = d.retry.nextDelayMs(attempt, res.kind, d.now() - startedAt, rng, res.retryAfterMs);
     if (delay === undefined) return { ok: false, reason: res.kind };
-    tally.retries++;
+    retrying = true;
     tally.retryWaitMs += delay;
     yield { t: 'sleep', ms: delay };
     // A retry starts the route and its fallback chain afresh: a model that failed transiently may serve

@@ -4,7 +4,8 @@
  *   conversation whose prompt is mostly cached is neither refused nor held back for its cached part;
  * - a provider that answers 429 did no work: its prompt cache is not written by the refused request;
  * - a call that timed out was worked on: its tokens stay counted in our limiter, as in the provider's;
- * - a model skipped because its breaker is open uses no attempt.
+ * - a model skipped because its breaker is open uses no attempt, and a retry that meets only open
+ *   breakers is no retry.
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryResponseCache } from '../../../src/core/cache/index.js';
@@ -152,5 +153,21 @@ breaker: { minRequests: 1, failureRate: 60%, cooldown: 1h }
     // under 60 %, its breaker stays closed); the retry routes to sonnet again, skips it, and haiku answers.
     expect(outs[1]).toMatchObject({ status: 'ok', breakerRejections: 2, attempts: 2, retries: 1 });
     expect(sent.filter((k) => k.startsWith('s1/t2'))).toEqual(['s1/t2/c1/a1', 's1/t2/c1/a2']);
+  });
+
+  it('a retry whose model is breaker-open by then is not counted: retries are requests repeated', () => {
+    const s = scenario(`
+users: { dailyActive: 10, concurrencyRatio: 10% }
+cache: false
+models:
+  sonnet: { id: claude-sonnet-4-5 }
+retry: { maxAttempts: 3, baseDelay: 100ms }
+breaker: { minRequests: 1, failureRate: 50%, cooldown: 1h }
+`);
+    const h = harness(s, () => ({ decide: () => ({ result: { ok: false, kind: '529', status: 529 }, durationMs: 100 }) }));
+    const [o] = play(h, s, 100, [{ userTokens: 10, outputTokens: 10 }]);
+    // The first request fails and opens the breaker; after the backoff the breaker refuses the model.
+    expect(o).toMatchObject({ status: 'failed', reason: 'breaker-open', attempts: 1, retries: 0, breakerRejections: 1 });
+    expect(o!.retryWaitMs).toBeGreaterThan(0);
   });
 });
