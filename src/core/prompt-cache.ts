@@ -13,12 +13,30 @@ import { ExpiryTable } from './expiry-table.js';
 import type { Segment } from './context.js';
 import type { Usage } from './types.js';
 import { ModelMap } from './model-map.js';
+import { PRICE_CATALOG } from '../scenario/price-catalog.js';
+import type { ModelSpec } from '../scenario/schema.js';
 
-/** Minimum cacheable prompt (Anthropic: 1,024 tokens for Sonnet and Opus; we use it for every model). */
-export const MIN_CACHEABLE_TOKENS = 1024;
+/** Minimum cacheable prompt of a model the price catalog does not know (Anthropic's smallest common figure before the 5.x models). */
+export const DEFAULT_MIN_CACHEABLE_TOKENS = 1024;
 
 export type CacheTtl = '5m' | '1h';
 const TTL_MS: Record<CacheTtl, number> = { '5m': 300_000, '1h': 3_600_000 };
+
+/** A model's prompt caching: the lifetime of what it writes, and the shortest prompt it caches at all. */
+export interface PromptCaching {
+  ttl: CacheTtl;
+  minTokens: number;
+}
+
+/**
+ * The prompt caching of a scenario model, or undefined when it is off: the minimum from the scenario,
+ * else from the catalog entry of its id (minimums differ by model: 1,024 to 4,096 tokens), else the default.
+ */
+export function promptCachingOf(spec: Pick<ModelSpec, 'id' | 'promptCaching'>): PromptCaching | undefined {
+  const c = spec.promptCaching;
+  if (c === false) return undefined;
+  return { ttl: canonicalTtl(c.ttl), minTokens: c.minTokens ?? PRICE_CATALOG[spec.id]?.promptCacheMin.tokens ?? DEFAULT_MIN_CACHEABLE_TOKENS };
+}
 
 /**
  * The literal `'5m'` or `'1h'` for a lifetime read from a scenario. A string parsed from YAML is a fresh
@@ -88,11 +106,11 @@ export class PromptCache {
 
   /**
    * Splits a call's prompt into uncached input, cache read and cache write tokens, and records the
-   * write. `ttl` undefined means the model has prompt caching off.
+   * write. `caching` undefined means the model has prompt caching off.
    */
-  apply(model: string, segments: readonly Segment[], nowMs: number, ttl: CacheTtl | undefined): Omit<Usage, 'outputTokens'> {
-    const u = this.split(model, segments, nowMs, ttl);
-    if (ttl) this.commit(nowMs, ttl);
+  apply(model: string, segments: readonly Segment[], nowMs: number, caching: PromptCaching | undefined): Omit<Usage, 'outputTokens'> {
+    const u = this.split(model, segments, nowMs, caching);
+    if (caching) this.commit(nowMs, caching.ttl);
     return u;
   }
 
@@ -101,12 +119,13 @@ export class PromptCache {
    * refuses a request before doing any work must not have cached its prompt). `commit` must follow the
    * `split` it records, with nothing in between.
    */
-  split(model: string, segments: readonly Segment[], nowMs: number, ttl: CacheTtl | undefined): Omit<Usage, 'outputTokens'> {
+  split(model: string, segments: readonly Segment[], nowMs: number, caching: PromptCaching | undefined): Omit<Usage, 'outputTokens'> {
     let total = 0;
     for (const s of segments) total += s.tokens;
     this.n = 0;
-    if (!ttl || total < MIN_CACHEABLE_TOKENS) return { inputTokens: total, cacheReadTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0 };
-    const read = this.longestLive(model, segments, nowMs);
+    if (!caching || total < caching.minTokens) return { inputTokens: total, cacheReadTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0 };
+    const ttl = caching.ttl;
+    const read = this.longestLive(model, segments, nowMs, caching.minTokens);
     const write = total - read;
     return { inputTokens: 0, cacheReadTokens: read, cacheWrite5mTokens: ttl === '5m' ? write : 0, cacheWrite1hTokens: ttl === '1h' ? write : 0 };
   }
@@ -124,12 +143,12 @@ export class PromptCache {
   }
 
   /** Tokens of the longest prefix of `segments` cached and live at `nowMs` (0 if none); keeps the identities for `commit`. */
-  private longestLive(model: string, segments: readonly Segment[], nowMs: number): number {
+  private longestLive(model: string, segments: readonly Segment[], nowMs: number, minTokens: number): number {
     const n = segments.length;
     this.prefixes.fill(model, segments);
     const { ids, accs } = this.prefixes;
     this.n = n;
-    this.firstCacheable = segments[0]!.tokens >= MIN_CACHEABLE_TOKENS;
+    this.firstCacheable = segments[0]!.tokens >= minTokens;
     // The read is the longest live prefix. Searching from the longest down stops at the first hit:
     // in a conversation that is the previous call's prompt, a few segments back, rather than a
     // lookup per segment (the prompt-cache model was ~13 % of a simulated day before).
@@ -169,11 +188,11 @@ export class PromptCacheEstimate {
   private readonly firsts = new ExpiryTable();
   private readonly prefixes = new Prefixes();
 
-  /** `ttls`: each model's prompt-cache lifetime; undefined where prompt caching is off or ITPM unlimited (the whole prompt is then as good as any figure). */
-  private readonly ttls: ModelMap<CacheTtl | undefined>;
+  /** Each model's prompt caching; undefined where it is off or ITPM unlimited (the whole prompt is then as good as any figure). */
+  private readonly caching: ModelMap<PromptCaching | undefined>;
 
-  constructor(ttls: ReadonlyMap<string, CacheTtl | undefined>) {
-    this.ttls = new ModelMap(ttls);
+  constructor(caching: ReadonlyMap<string, PromptCaching | undefined>) {
+    this.caching = new ModelMap(caching);
   }
 
   /**
@@ -181,12 +200,12 @@ export class PromptCacheEstimate {
    * promptTokens(segments)); from then on the prompt counts as cached.
    */
   itpmTokens(model: string, segments: readonly Segment[], total: number, nowMs: number): number {
-    const ttl = this.ttls.get(model);
-    if (!ttl || total < MIN_CACHEABLE_TOKENS) return total;
+    const caching = this.caching.get(model);
+    if (!caching || total < caching.minTokens) return total;
     const n = segments.length;
     this.prefixes.fill(model, segments);
     const { ids, accs } = this.prefixes;
-    const untilMs = nowMs + TTL_MS[ttl];
+    const untilMs = nowMs + TTL_MS[caching.ttl];
     let read = 0;
     for (let i = n - 1; i >= 0; i--) {
       const s = segments[i]!;
@@ -196,7 +215,7 @@ export class PromptCacheEstimate {
         break;
       }
     }
-    if (segments[0]!.tokens >= MIN_CACHEABLE_TOKENS || n === 1) this.firsts.set(ids[0]!, untilMs, nowMs);
+    if (segments[0]!.tokens >= caching.minTokens || n === 1) this.firsts.set(ids[0]!, untilMs, nowMs);
     if (n > 1) {
       const last = segments[n - 1]!;
       last.markId = ids[n - 1]!;

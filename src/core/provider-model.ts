@@ -15,7 +15,7 @@ import type { Scenario } from '../scenario/schema.js';
 import type { Segment } from './context.js';
 import { MemoryLimiter } from './limiter/memory-limiter.js';
 import type { Binding } from './limiter/types.js';
-import { PromptCache, canonicalTtl } from './prompt-cache.js';
+import { PromptCache, promptCachingOf, type PromptCaching } from './prompt-cache.js';
 import type { FailureKind, LimitCost, Usage } from './types.js';
 import { ModelMap } from './model-map.js';
 
@@ -49,7 +49,7 @@ export interface ProviderOutcome {
 interface ModelRuntime {
   ttft: Sampler;
   outputRatePerMs: number;
-  cacheTtl: '5m' | '1h' | undefined;
+  caching: PromptCaching | undefined;
 }
 
 const STATUS: Record<number, FailureKind> = { 429: '429', 500: '500', 503: '503', 529: '529' };
@@ -75,7 +75,7 @@ export class ProviderModel {
       this.models.set(name, {
         ttft: compileSampler(m.latency.ttft),
         outputRatePerMs: m.latency.outputRate / 1000,
-        cacheTtl: m.promptCaching === false ? undefined : canonicalTtl(m.promptCaching.ttl),
+        caching: promptCachingOf(m),
       });
     }
     const models = Object.fromEntries(Object.entries(scenario.models).map(([n, m]) => [n, { ...m.limits }]));
@@ -101,7 +101,7 @@ export class ProviderModel {
     }
 
     // The split now, the cache written only once the request is admitted: a 429 does no work.
-    const prompt = this.promptCache.split(req.model, req.segments, nowMs, m.cacheTtl);
+    const prompt = this.promptCache.split(req.model, req.segments, nowMs, m.caching);
     const outputTokens = Math.min(req.outputTokens, req.maxTokens);
     const { reserve, actual } = this;
     reserve.inputTokens = prompt.inputTokens + prompt.cacheWrite5mTokens + prompt.cacheWrite1hTokens;
@@ -113,7 +113,7 @@ export class ProviderModel {
       const retryAfterMs = Number.isFinite(d.retryAfterMs) ? Math.ceil(d.retryAfterMs / 1000) * 1000 : 60_000;
       return { result: { ok: false, kind: '429', status: 429, retryAfterMs, limit: d.binding }, durationMs: 0 };
     }
-    if (m.cacheTtl) this.promptCache.commit(nowMs, m.cacheTtl);
+    if (m.caching) this.promptCache.commit(nowMs, m.caching.ttl);
     actual.inputTokens = reserve.inputTokens;
     actual.outputTokens = outputTokens;
     this.limits.settle(req.model, reserve, actual, nowMs);

@@ -31,11 +31,30 @@ export interface CatalogEntry extends CatalogPrice {
   /** The provider retires the model on this date (YYYY-MM-DD). */
   retiresOn?: string;
   note?: string;
+  /**
+   * Minimum cacheable prompt: a shorter prompt is neither written to nor read from the provider's prompt
+   * cache (billed as plain input). `source` says where the figure comes from; a scenario overrides it
+   * with `promptCaching.minTokens`.
+   */
+  promptCacheMin: { tokens: number; source: string };
 }
+
+/**
+ * Minimum cacheable prompt lengths, as looked up on 2026-11-21. Verified: Anthropic's prompt-caching page
+ * as quoted in anthropic/anthropic-sdk-python#1194 and in gateway docs that copy its table
+ * (docs.orq.ai/docs/proxy/prompt-caching, docs.aihubmix.com/en/api/Claude-Cache): 4,096 for Opus 4.5 / 4.6
+ * and Haiku 4.5, 1,024 for Sonnet 4.5. The others agree in one secondary source only, or conflict (an
+ * article on dev.to, 2026, gives 512 for Opus 5 and Fable 5; fableguide.com gives 2,048 for Fable 5):
+ * marked unverified; override `promptCaching.minTokens` when you know better.
+ */
+const DOCS_MIN = 'prompt-caching docs (checked 2026-11-21)';
+const min = (tokens: number, source = DOCS_MIN) => ({ promptCacheMin: { tokens, source } });
+const unverified = (tokens: number, why: string) => min(tokens, `unverified (${why}); override promptCaching.minTokens`);
+const NOT_PUBLISHED = 'no published figure found; 1,024 assumed';
 
 const PRICING_PAGE = 'platform.claude.com/docs/en/about-claude/pricing (checked 2026-11-21)';
 
-function standard(displayName: string, input: number, output: number, effectiveFrom: string, extra: Partial<CatalogEntry> = {}): CatalogEntry {
+function standard(displayName: string, input: number, output: number, effectiveFrom: string, extra: Partial<CatalogEntry> & Pick<CatalogEntry, 'promptCacheMin'>): CatalogEntry {
   return {
     displayName,
     input,
@@ -51,25 +70,27 @@ function standard(displayName: string, input: number, output: number, effectiveF
 }
 
 export const PRICE_CATALOG: Readonly<Record<string, CatalogEntry>> = {
-  'claude-opus-5-5': standard('Claude Opus 5.5', 4, 20, '2026-09-01', { cacheRead: 0.2 }),
+  'claude-opus-5-5': standard('Claude Opus 5.5', 4, 20, '2026-09-01', { cacheRead: 0.2, ...unverified(1024, NOT_PUBLISHED) }),
   'claude-sonnet-5-5': standard('Claude Sonnet 5.5', 2, 10, '2026-09-01', {
     cacheRead: 0.1,
+    ...unverified(1024, NOT_PUBLISHED),
     note: 'cache read unverified: one source gives $0.20/Mtok; override `price.cacheRead` if your invoice differs',
   }),
   'claude-haiku-5-5': standard('Claude Haiku 5.5', 0.1, 0.5, '2026-09-01', {
     longContext: { aboveInputTokens: 100_000, input: 0.5, output: 2.5, cacheWrite5m: 0.625, cacheWrite1h: 1, cacheRead: 0.05 },
+    ...unverified(1024, NOT_PUBLISHED),
   }),
-  'claude-fable-5-1': standard('Claude Fable 5.1', 10, 50, '2026-09-01', { cacheRead: 0.25 }),
-  'claude-fable-5': standard('Claude Fable 5', 10, 50, '2026-05-01', { cacheRead: 1 }),
-  'claude-opus-5': standard('Claude Opus 5', 5, 25, '2026-05-01'),
-  'claude-opus-4-8': standard('Claude Opus 4.8', 5, 25, '2026-04-01'),
-  'claude-opus-4-7': standard('Claude Opus 4.7', 5, 25, '2026-03-01'),
-  'claude-sonnet-5': standard('Claude Sonnet 5', 2, 10, '2026-05-01'),
-  'claude-opus-4-5': standard('Claude Opus 4.5', 5, 25, '2025-11-24'),
-  'claude-opus-4-6': standard('Claude Opus 4.6', 5, 25, '2026-02-01'),
-  'claude-sonnet-4-5': standard('Claude Sonnet 4.5', 3, 15, '2025-09-29', { retiresOn: '2026-11-30' }),
-  'claude-sonnet-4-6': standard('Claude Sonnet 4.6', 3, 15, '2026-02-01'),
-  'claude-haiku-4-5': standard('Claude Haiku 4.5', 1, 5, '2025-10-15'),
+  'claude-fable-5-1': standard('Claude Fable 5.1', 10, 50, '2026-09-01', { cacheRead: 0.25, ...unverified(1024, NOT_PUBLISHED) }),
+  'claude-fable-5': standard('Claude Fable 5', 10, 50, '2026-05-01', { cacheRead: 1, ...unverified(512, 'dev.to 2026: 512; fableguide.com: 2,048') }),
+  'claude-opus-5': standard('Claude Opus 5', 5, 25, '2026-05-01', unverified(512, 'dev.to 2026 only')),
+  'claude-opus-4-8': standard('Claude Opus 4.8', 5, 25, '2026-04-01', unverified(1024, 'dev.to 2026 only')),
+  'claude-opus-4-7': standard('Claude Opus 4.7', 5, 25, '2026-03-01', unverified(2048, 'dev.to 2026: 2,048; a review of ours cites 4,096')),
+  'claude-sonnet-5': standard('Claude Sonnet 5', 2, 10, '2026-05-01', unverified(1024, 'dev.to 2026 only')),
+  'claude-opus-4-5': standard('Claude Opus 4.5', 5, 25, '2025-11-24', min(4096)),
+  'claude-opus-4-6': standard('Claude Opus 4.6', 5, 25, '2026-02-01', min(4096)),
+  'claude-sonnet-4-5': standard('Claude Sonnet 4.5', 3, 15, '2025-09-29', { retiresOn: '2026-11-30', ...min(1024) }),
+  'claude-sonnet-4-6': standard('Claude Sonnet 4.6', 3, 15, '2026-02-01', unverified(2048, 'docs.orq.ai: 2,048, as observed in anthropic-sdk-python#1194; the docs quoted there: 1,024')),
+  'claude-haiku-4-5': standard('Claude Haiku 4.5', 1, 5, '2025-10-15', min(4096)),
 };
 
 export const CATALOG_MODEL_IDS = Object.keys(PRICE_CATALOG);

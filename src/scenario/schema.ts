@@ -129,7 +129,15 @@ const Model = z.strictObject({
   contextWindow: wholeCount(1, MAX_TOKENS).prefault('200k'),
   timeout: duration({ min: 1, max: DAY_MS }).prefault('60s'),
   promptCaching: z
-    .union([z.literal(false), z.strictObject({ ttl: z.enum(['5m', '1h']).default('5m') })])
+    .union([
+      z.literal(false),
+      z.strictObject({
+        ttl: z.enum(['5m', '1h']).default('5m'),
+        minTokens: wholeCount(1, MAX_TOKENS)
+          .optional()
+          .describe('Minimum cacheable prompt (tokens); default: the price catalog\'s figure for the model id, else 1,024.'),
+      }),
+    ])
     .default(false),
 });
 

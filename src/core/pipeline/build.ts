@@ -8,7 +8,7 @@ import { BreakerSet, type BreakerListener } from '../breaker/index.js';
 import type { CacheConfig } from '../cache/types.js';
 import type { LimiterConfig } from '../limiter/types.js';
 import { Pricing } from '../pricing.js';
-import { PromptCacheEstimate, canonicalTtl, type CacheTtl } from '../prompt-cache.js';
+import { PromptCacheEstimate, promptCachingOf } from '../prompt-cache.js';
 import type { QueueConfig } from '../queue/types.js';
 import { RetryPolicy } from '../retry/index.js';
 import { Router } from '../router/index.js';
@@ -49,7 +49,7 @@ export function buildDeps(s: Scenario, opts: { seed?: number; now: () => number;
     pricing: new Pricing(s),
     // Only where it matters: a model with prompt caching on and an ITPM limit.
     promptEstimate: new PromptCacheEstimate(
-      new Map(Object.entries(s.models).map(([n, m]): [string, CacheTtl | undefined] => [n, m.promptCaching === false || m.limits.itpm === undefined ? undefined : canonicalTtl(m.promptCaching.ttl)])),
+      new Map(Object.entries(s.models).map(([n, m]) => [n, m.limits.itpm === undefined ? undefined : promptCachingOf(m)])),
     ),
     outputEstimate:
       s.limiter.outputEstimate === 'maxTokens' ? (m) => s.models[m]!.maxTokens : (m) => Math.min(s.models[m]!.maxTokens, expected),

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryResponseCache } from '../../../src/core/cache/index.js';
-import { Conversation, type Segment } from '../../../src/core/context.js';
+import { Conversation, segment, type Segment } from '../../../src/core/context.js';
 import { MemoryCostCounters } from '../../../src/core/cost/index.js';
 import { ExpiryTable } from '../../../src/core/expiry-table.js';
 import { LimiterLine, MemoryLimiter } from '../../../src/core/limiter/index.js';
@@ -13,7 +13,7 @@ import { buildDeps, cacheConfig, limiterConfig, queueConfig } from '../../../src
 import type { CachedAnswer } from '../../../src/core/pipeline/effects.js';
 import { turnPipeline } from '../../../src/core/pipeline/turn.js';
 import { runVirtual } from '../../../src/core/pipeline/virtual-interpreter.js';
-import { MIN_CACHEABLE_TOKENS, PromptCache, PromptCacheEstimate, type CacheTtl } from '../../../src/core/prompt-cache.js';
+import { DEFAULT_MIN_CACHEABLE_TOKENS, PromptCache, PromptCacheEstimate, promptCachingOf, type PromptCaching } from '../../../src/core/prompt-cache.js';
 import { ProviderModel, type ProviderRequest } from '../../../src/core/provider-model.js';
 import { MemoryTaskQueue } from '../../../src/core/queue/index.js';
 import { VirtualScheduler } from '../../../src/core/scheduler.js';
@@ -26,10 +26,11 @@ class ReferencePromptCache {
   private readonly entries = new Map<number, number>();
   private sweepAtMs = 0;
 
-  apply(model: string, segments: readonly Segment[], nowMs: number, ttl: CacheTtl | undefined) {
+  apply(model: string, segments: readonly Segment[], nowMs: number, caching: PromptCaching | undefined) {
     let total = 0;
     for (const s of segments) total += s.tokens;
-    if (!ttl || total < MIN_CACHEABLE_TOKENS) return { inputTokens: total, cacheReadTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0 };
+    if (!caching || total < caching.minTokens) return { inputTokens: total, cacheReadTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0 };
+    const ttl = caching.ttl;
     const ttlMs = ttl === '5m' ? 300_000 : 3_600_000;
     if (nowMs >= this.sweepAtMs) {
       this.sweepAtMs = nowMs + 60_000;
@@ -55,7 +56,7 @@ class ReferencePromptCache {
       }
     }
     if (readId >= 0) this.entries.set(readId, nowMs + ttlMs);
-    if (segments[0]!.tokens >= MIN_CACHEABLE_TOKENS) this.entries.set(systemId, nowMs + ttlMs);
+    if (segments[0]!.tokens >= caching.minTokens) this.entries.set(systemId, nowMs + ttlMs);
     this.entries.set(id, nowMs + ttlMs);
     const write = total - read;
     return { inputTokens: 0, cacheReadTokens: read, cacheWrite5mTokens: ttl === '5m' ? write : 0, cacheWrite1hTokens: ttl === '1h' ? write : 0 };
@@ -79,9 +80,10 @@ describe('PromptCache', () => {
       const calls = 1 + rng.int(3);
       for (let k = 1; k <= calls; k++) {
         const segments = x.c.prompt();
-        const ttl: CacheTtl | undefined = x.model === 'haiku' ? '1h' : step % 7 === 0 ? undefined : '5m';
-        const got = fast.apply(x.model, segments, now, ttl);
-        expect(got).toEqual(ref.apply(x.model, segments, now, ttl));
+        // haiku: a 1-hour lifetime and a minimum above some system prompts (800–1,200) and many whole prompts.
+        const caching: PromptCaching | undefined = x.model === 'haiku' ? { ttl: '1h', minTokens: 1100 } : step % 7 === 0 ? undefined : { ttl: '5m', minTokens: DEFAULT_MIN_CACHEABLE_TOKENS };
+        const got = fast.apply(x.model, segments, now, caching);
+        expect(got).toEqual(ref.apply(x.model, segments, now, caching));
         if (got.cacheReadTokens > 0) reads++;
         if (got.cacheReadTokens > 0 && got.cacheReadTokens < 1600) systemOnly++;
         x.c.recordCall(k, 50 + rng.int(300), k < calls ? rng.int(600) : 0);
@@ -169,9 +171,10 @@ describe('PromptCacheEstimate (the pipeline\'s view, for ITPM)', () => {
       { policy: 'window' as const, turns: 2 },
       { policy: 'summarise' as const, after: 3, summaryTokens: 500, model: 'm' },
     ];
-    for (const policy of policies) {
+    for (const [policy, minTokens] of policies.flatMap((p) => [1024, 1700].map((min) => [p, min] as const))) {
+      const caching: PromptCaching = { ttl: '5m', minTokens };
       const provider = new PromptCache();
-      const estimate = new PromptCacheEstimate(new Map([['m', '5m' as CacheTtl]]));
+      const estimate = new PromptCacheEstimate(new Map([['m', caching]]));
       const rng = new Rng(11, 'estimate', policy.policy);
       let t = 0;
       let checked = 0;
@@ -186,8 +189,8 @@ describe('PromptCacheEstimate (the pipeline\'s view, for ITPM)', () => {
             t += rng.next() < 0.1 ? 400_000 : 1000 + rng.int(20_000);
             const segs = conv.prompt();
             const total = segs.reduce((a, x) => a + x.tokens, 0);
-            const u = provider.apply('m', segs, t, '5m');
-            expect(estimate.itpmTokens('m', segs, total, t), `${policy.policy} turn ${turn} call ${call}`).toBe(u.inputTokens + u.cacheWrite5mTokens + u.cacheWrite1hTokens);
+            const u = provider.apply('m', segs, t, caching);
+            expect(estimate.itpmTokens('m', segs, total, t), `${policy.policy} min ${minTokens} turn ${turn} call ${call}`).toBe(u.inputTokens + u.cacheWrite5mTokens + u.cacheWrite1hTokens);
             checked++;
             conv.recordCall(call, 200, call === 1 ? 300 : 0);
           }
@@ -196,5 +199,48 @@ describe('PromptCacheEstimate (the pipeline\'s view, for ITPM)', () => {
       }
       expect(checked).toBe(48);
     }
+  });
+});
+
+describe('minimum cacheable prompt, per model', () => {
+  const s = (() => {
+    const p = parseScenario(
+      `
+users: { dailyActive: 10, concurrencyRatio: 10% }
+models:
+  haiku: { id: claude-haiku-4-5, promptCaching: { ttl: 5m } }
+  sonnet: { id: claude-sonnet-4-5, promptCaching: { ttl: 5m } }
+  tuned: { id: claude-haiku-4-5, promptCaching: { ttl: 1h, minTokens: 2000 } }
+  custom: { id: my-model, price: { input: $1/Mtok, output: $2/Mtok }, promptCaching: { ttl: 5m } }
+  off: { id: claude-haiku-4-5 }
+`,
+      'min-cacheable.yaml',
+    );
+    expect(p.problems).toEqual([]);
+    return p.scenario!;
+  })();
+
+  it('comes from the scenario, else from the catalog entry of the model id, else 1,024', () => {
+    expect(promptCachingOf(s.models.haiku!)).toEqual({ ttl: '5m', minTokens: 4096 });
+    expect(promptCachingOf(s.models.sonnet!)).toEqual({ ttl: '5m', minTokens: 1024 });
+    expect(promptCachingOf(s.models.tuned!)).toEqual({ ttl: '1h', minTokens: 2000 });
+    expect(promptCachingOf(s.models.custom!)).toEqual({ ttl: '5m', minTokens: DEFAULT_MIN_CACHEABLE_TOKENS });
+    expect(promptCachingOf(s.models.off!)).toBeUndefined();
+  });
+
+  it('bills a prompt under the model\'s minimum as plain input: Haiku 4.5 (4,096) does not cache what Sonnet 4.5 (1,024) does', () => {
+    const pm = new ProviderModel(s, 1);
+    // A conversation whose prompt grows from 2,100 to 2,950 tokens, one call every 10 s.
+    const prompts = [[2000, 100], [2000, 100, 50, 300], [2000, 100, 50, 300, 200, 100]];
+    const usages = (model: string) =>
+      prompts.map((sizes, i) => {
+        const segments = sizes.map((t, k) => segment(`${model}-seg${k}`, t));
+        const req: ProviderRequest = { model, requestKey: `${model}/c${i}`, segments, outputTokens: 10, maxTokens: 100, timeoutMs: 600_000 };
+        const r = pm.decide(req, i * 10_000).result;
+        if (!r.ok) throw new Error(`unexpected ${r.kind}`);
+        return [r.usage.inputTokens, r.usage.cacheWrite5mTokens, r.usage.cacheReadTokens];
+      });
+    expect(usages('haiku')).toEqual([[2100, 0, 0], [2450, 0, 0], [2750, 0, 0]]);
+    expect(usages('sonnet')).toEqual([[0, 2100, 0], [0, 350, 2100], [0, 300, 2450]]);
   });
 });
