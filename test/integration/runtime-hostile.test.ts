@@ -197,6 +197,8 @@ const CASES: Case[] = [
   { name: 'session id: URL-encoded traversal', ...post(turnJson({ message: 'hi' }), 'params.id', { path: turnPath('..%2F..%2Fetc%2Fpasswd') }) },
   { name: 'session id: double-encoded traversal', ...post(turnJson({ message: 'hi' }), 'params.id', { path: turnPath('..%252F..%252Fetc%252Fpasswd') }) },
   { name: 'session id: raw traversal', raw: raw('POST', '/v1/sessions/../../etc/passwd/turns', { ...JSON_AUTH }, '{"message":"hi"}'), status: 404, type: 'not_found' },
+  // A session of its own: the turn that failed stays in its conversation.
+  { name: 'a prompt longer than the model\'s context window (200k)', ...post(turnJson({ plan: { userTokens: 250_000 } }), undefined, { path: turnPath('s-too-long') }), type: 'invalid_request', mentions: 'context window' },
   { name: 'session id: encoded CRLF + Set-Cookie', ...post(turnJson({ message: 'hi' }), 'params.id', { path: turnPath('x%0D%0ASet-Cookie:%20pwned=1'), absentHeaders: ['set-cookie'] }) },
   { name: 'session id: bad percent-encoding', ...post(turnJson({ message: 'hi' }), 'url', { path: turnPath('%zz') }) },
   { name: 'DELETE a session with a bad id', method: 'DELETE', path: '/v1/sessions/a$b', headers: AUTH, status: 400, field: 'params.id' },

@@ -30,7 +30,7 @@ export interface CallSpec {
 
 export type CallResult =
   | { ok: true; model: string; usage: Usage; ttftAtMs: number }
-  | { ok: false; reason: FailureKind | 'exceeds-capacity' | 'breaker-open' };
+  | { ok: false; reason: FailureKind | 'exceeds-capacity' | 'breaker-open' | 'context-window' };
 
 const NOTHING: LimitCost = { requests: 1, inputTokens: 0, outputTokens: 0 };
 
@@ -103,6 +103,10 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
   // Attempts are requests sent: a model skipped because its breaker is open uses none.
   for (let attempt = 0; ; ) {
     if (attempted !== undefined && !attempted.includes(model)) attempted.push(model);
+    // The provider refuses a prompt longer than the model's context window (400 invalid_request_error,
+    // "prompt is too long"), and sending it again cannot help: refused here, before any limiter or
+    // provider work, as a gateway that knows the window does (a conversation that outgrew its model).
+    if (inputTokens > d.scenario.models[model]!.contextWindow) return { ok: false, reason: 'context-window' };
     const breaker = d.breakers?.get(model);
     if (breaker && !breaker.allow(d.now())) {
       tally.breakerRejections++;

@@ -100,6 +100,8 @@ export function registerMessagesRoute(app: FastifyInstance, rt: Runtime): void {
     if (o.status === 'rejected' || o.status === 'dead-letter') return anthropicError(reply.header('retry-after', '1'), 529, 'overloaded_error', `gateway: ${o.reason ?? 'overloaded'}`);
     if (o.status === 'failed') {
       if (o.reason === '429') return anthropicError(reply.header('retry-after', '1'), 429, 'rate_limit_error', 'gateway: the provider rate limit was exceeded after retries');
+      // As the provider words it; our count is the gateway's estimate of the prompt's tokens.
+      if (o.reason === 'context-window') return anthropicError(reply, 400, 'invalid_request_error', "gateway: prompt is too long for the model's context window (by the gateway's token estimate)");
       return anthropicError(reply, 529, 'overloaded_error', `gateway: the provider failed (${o.reason ?? 'unknown'})`);
     }
     const u = totalUsage(o.charges);

@@ -69,6 +69,8 @@ function failureStatus(r: TurnResponse): { code: number; type: string; message: 
       return { code: 503, type: 'provider_unavailable', message: 'the provider is failing and its circuit breaker is open' };
     case 'exceeds-capacity':
       return { code: 400, type: 'invalid_request', message: 'the request is larger than a provider rate limit allows' };
+    case 'context-window':
+      return { code: 400, type: 'invalid_request', message: "the conversation's prompt is longer than the model's context window" };
     default:
       return { code: 503, type: 'provider_unavailable', message: `the provider failed (${r.reason ?? 'unknown'}) after retries and fallbacks` };
   }

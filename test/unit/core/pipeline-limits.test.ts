@@ -4,6 +4,7 @@
  *   conversation whose prompt is mostly cached is neither refused nor held back for its cached part;
  * - a provider that answers 429 did no work: its prompt cache is not written by the refused request;
  * - a call that timed out was worked on: its tokens stay counted in our limiter, as in the provider's;
+ * - a prompt longer than the context window is refused before any limiter or provider work;
  * - a model skipped because its breaker is open uses no attempt, and a retry that meets only open
  *   breakers is no retry.
  */
@@ -153,6 +154,32 @@ breaker: { minRequests: 1, failureRate: 60%, cooldown: 1h }
     // under 60 %, its breaker stays closed); the retry routes to sonnet again, skips it, and haiku answers.
     expect(outs[1]).toMatchObject({ status: 'ok', breakerRejections: 2, attempts: 2, retries: 1 });
     expect(sent.filter((k) => k.startsWith('s1/t2'))).toEqual(['s1/t2/c1/a1', 's1/t2/c1/a2']);
+  });
+
+  it('a prompt longer than the model\'s context window is refused before the limiter and the provider, and costs nothing', () => {
+    const s = scenario(`
+users: { dailyActive: 10, concurrencyRatio: 10% }
+cache: false
+models:
+  sonnet: { id: claude-sonnet-4-5, contextWindow: 2k, limits: { itpm: 100k } }
+`);
+    const sent: string[] = [];
+    const h = harness(s, (pm) => ({
+      decide(r, now) {
+        sent.push(r.requestKey);
+        return pm.decide(r, now);
+      },
+    }));
+    // System 1,000 + user 600 = 1,600 (fits); turn 2 adds the answer (100) and 600 more: 2,300 > 2,000.
+    const outs = play(h, s, 1000, [
+      { userTokens: 600, outputTokens: 100 },
+      { userTokens: 600, outputTokens: 100 },
+    ]);
+    expect(outs[0]).toMatchObject({ status: 'ok', attempts: 1 });
+    expect(outs[1]).toMatchObject({ status: 'failed', reason: 'context-window', attempts: 0, retries: 0, charges: [] });
+    expect(sent).toEqual(['s1/t1/c1/a1']);
+    // Nothing was reserved for the refused call: the bucket holds all but turn 1's 1,600 (refilling since).
+    expect(h.limiter.levels('sonnet', h.sched.now()).itpm!.level).toBeGreaterThan(100_000 * 0.9 - 1600);
   });
 
   it('a retry whose model is breaker-open by then is not counted: retries are requests repeated', () => {
