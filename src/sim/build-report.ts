@@ -7,62 +7,9 @@ import { LATENCY_METRICS, REPORT_SCHEMA_VERSION, type Report } from '../core/met
 import type { Pricing } from '../core/pricing.js';
 import { conversationsPerDay, limitUse, modelCosts, servedThroughput, sloChecks } from '../core/metrics/derive.js';
 
-import { formatDuration } from '../scenario/units.js';
+import { answer, slotRefusals } from './answer.js';
 import { offeredSlotDemand } from './offered-load.js';
 import type { SimResult } from './simulate.js';
-
-const usd = (n: number) => (n >= 100 ? `$${Math.round(n).toLocaleString('en-US')}` : `$${n.toFixed(n >= 1 ? 2 : 3)}`);
-
-/** Turns of the window refused a worker slot: the queue was full, or they waited past its deadline. */
-function slotRefusals(t: Report['turns']): number {
-  return (t.byReason['queue-full'] ?? 0) + (t.byReason['deadline'] ?? 0);
-}
-
-const pctText = (x: number) => (x > 0 && x < 0.01 ? '< 1 %' : `${Math.round(x * 100)} %`);
-
-function answer(r: SimResult, rep: Omit<Report, 'answer'>): string {
-  const s = r.scenario;
-  const c = rep.capacity;
-  const lines: string[] = [];
-  const per = s.workers.mode === 'perSession' ? 'conversations' : 'turns';
-  const workers = `${c.workersNeeded} worker${c.workersNeeded === 1 ? '' : 's'}`;
-  const head = `${Math.round(rep.population.targetConcurrency)} concurrent conversations → ${rep.capacity.inFlightCalls.mean.toFixed(1)} LLM calls in flight on average (p99 ${c.inFlightCalls.p99}); `;
-  const saturated = c.workersNeededBasis === 'offeredLoad' && c.offeredSlotDemand !== undefined;
-  if (saturated) {
-    const t = rep.turns;
-    const refused = t.arrived === 0 ? 0 : slotRefusals(t) / t.arrived;
-    lines.push(
-      head +
-        `the ${s.workers.count} configured worker${s.workers.count === 1 ? ' is' : 's are'} saturated (${pctText(refused)} of turns refused a slot), so workers needed is estimated from the offered load: ` +
-        `${per} would need ${c.offeredSlotDemand!.mean.toFixed(1)} slots on average (p99 ${Math.max(c.offeredSlotDemand!.p99, c.busySlots.p99)}), so with ${s.workers.concurrency} per worker you need ${workers} ` +
-        `(${c.workersRecommended} with ${c.headroom}× headroom); rerun with --set workers.count=${c.workersNeeded} to confirm.`,
-    );
-  } else {
-    lines.push(
-      head +
-        `${per} need ${c.slotDemand.mean.toFixed(1)} slots on average (p99 ${c.slotDemand.p99}), so with ${s.workers.concurrency} per worker you need ${workers} ` +
-        `(${c.workersRecommended} with ${c.headroom}× headroom; ${s.workers.count} configured).`,
-    );
-  }
-  const b = rep.limits.binding;
-  // Calls held back say why a limit binds even when its measured peak is low (e.g. a limiter reserving a large maxTokens).
-  const heldBack = !b
-    ? ''
-    : [b.heldBack > 0 ? `our limiter held back ${b.heldBack.toLocaleString('en-US')} calls on it` : '', b.rateLimited > 0 ? `the provider answered ${b.rateLimited.toLocaleString('en-US')} 429s on it` : '']
-        .filter((x) => x !== '')
-        .join(' and ');
-  const limitText = !b
-    ? 'No provider limit binds'
-    : `${b.binds ? 'The binding limit is' : 'Closest to binding:'} ${b.model} ${b.limit.toUpperCase()} at ${Math.round(b.peakUtilisation * 100)} % of the limit (${formatDuration(b.atMs)} in${heldBack ? `; ${heldBack}` : ''})`;
-  // A saturated run's cost is what it served: users turned away spend nothing, so it is below the plan's.
-  const costScope = saturated ? ' (answered turns only: the turns refused a slot cost nothing here, so serving everyone costs more)' : '';
-  lines.push(`${limitText}; p95 turn latency ${formatDuration(rep.latency.turn.p95)}; ${usd(rep.cost.perDayUsd)}/day, ${usd(rep.cost.perConversationUsd.mean)} per conversation${costScope}.`);
-  if (rep.slo.checks.length > 0) {
-    const failed = rep.slo.checks.filter((x) => !x.pass);
-    lines.push(failed.length === 0 ? 'All SLOs met.' : `SLO failed: ${failed.map((f) => f.name).join(', ')}.`);
-  }
-  return lines.join(' ');
-}
 
 export function buildReport(r: SimResult, pricing: Pricing): Report {
   const s = r.scenario;
