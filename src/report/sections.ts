@@ -66,6 +66,12 @@ function latency(r: Report): Section {
   };
 }
 
+const BASIS_NOTE: Record<Report['capacity']['workersNeededBasis'], string> = {
+  sampled: '',
+  offeredLoad: ' (from the offered load: the configured workers were saturated)',
+  providerLimit: ' (to carry what the binding provider limit admits: it caps throughput, no worker count serves everyone)',
+};
+
 function capacity(r: Report): Section {
   const c = r.capacity;
   const w = r.scenario.workers;
@@ -82,7 +88,7 @@ function capacity(r: Report): Section {
     notes: [
       [`${int(c.slots)} slots = ${int(w.count)} workers × ${int(w.concurrency)} (${w.mode === 'perSession' ? 'a slot per conversation' : 'pooled, a slot per turn'})`, `utilisation ${pct(c.utilisation)}`],
       [
-        tone(`workers needed ${int(c.workersNeeded)}${c.workersNeededBasis === 'offeredLoad' ? ' (from the offered load: the configured workers were saturated)' : ''}`, 'strong'),
+        tone(`workers needed ${int(c.workersNeeded)}${BASIS_NOTE[c.workersNeededBasis]}`, 'strong'),
         `recommended ${int(c.workersRecommended)} (${num(c.headroom)}× headroom)`,
         short ? tone(`configured ${int(w.count)}: too few`, 'bad') : `configured ${int(w.count)}`,
       ],

@@ -2,7 +2,7 @@
  * The one-paragraph answer a simulation report leads with (DESIGN.md "Outputs people read"): workers
  * needed, the binding limit, latency and cost — and, first, whatever makes those figures misleading.
  */
-import type { Report } from '../core/metrics/report.js';
+import type { LimitUse, Report } from '../core/metrics/report.js';
 import { formatDuration } from '../scenario/units.js';
 import type { SimResult } from './simulate.js';
 
@@ -14,8 +14,25 @@ export function slotRefusals(t: Report['turns']): number {
 }
 
 const pctText = (x: number) => (x > 0 && x < 0.01 ? '< 1 %' : `${Math.round(x * 100)} %`);
+const count = (n: number) => Math.round(n).toLocaleString('en-US');
+/** Three significant figures: an estimate, not a measurement. */
+const about = (n: number) => count(Number(n.toPrecision(3)));
 
-export function answer(r: SimResult, rep: Omit<Report, 'answer'>): string {
+const KIND_LABEL = { rpm: 'RPM', itpm: 'input TPM', otpm: 'output TPM' } as const;
+
+/** A provider limit that caps throughput (build-report.ts `limitCap`), and what serving everyone would take. */
+export interface LimitCapped {
+  model: string;
+  limit: keyof typeof KIND_LABEL;
+  use: LimitUse;
+  margin: number;
+  /** Turns served in the window / turns its sessions planned. */
+  servedShare: number;
+  /** Workers the offered load needs once the limit no longer holds calls back. */
+  workersForEveryone: number;
+}
+
+export function answer(r: SimResult, rep: Omit<Report, 'answer'>, cap?: LimitCapped): string {
   const s = r.scenario;
   const c = rep.capacity;
   const lines: string[] = [];
@@ -23,7 +40,17 @@ export function answer(r: SimResult, rep: Omit<Report, 'answer'>): string {
   const workers = `${c.workersNeeded} worker${c.workersNeeded === 1 ? '' : 's'}`;
   const head = `${Math.round(rep.population.targetConcurrency)} concurrent conversations → ${rep.capacity.inFlightCalls.mean.toFixed(1)} LLM calls in flight on average (p99 ${c.inFlightCalls.p99}); `;
   const saturated = c.workersNeededBasis === 'offeredLoad' && c.offeredSlotDemand !== undefined;
-  if (saturated) {
+  if (c.workersNeededBasis === 'providerLimit' && cap && c.offeredSlotDemand) {
+    const u = cap.use;
+    const o = c.offeredSlotDemand;
+    lines.push(
+      `The ${cap.model} ${KIND_LABEL[cap.limit]} limit caps throughput: it admits ${count(u.admitted)}/min (${count(u.limit)} × ${cap.margin} margin) and ran at that rate; ` +
+        `the offered load needs about ${about(u.meanPerMinute / cap.servedShare)}/min (${pctText(cap.servedShare)} served).`,
+      'No worker count serves everyone: raise the limit or route traffic elsewhere.',
+      `Carrying what the limit admits takes ${o.mean.toFixed(1)} slots on average (p99 ${o.p99}, limiter wait excluded), so with ${s.workers.concurrency} per worker you need ${workers} ` +
+        `(${c.workersRecommended} with ${c.headroom}× headroom; ${s.workers.count} configured); serving everyone once the limit allows it would take ${cap.workersForEveryone}.`,
+    );
+  } else if (saturated) {
     const t = rep.turns;
     const refused = t.arrived === 0 ? 0 : slotRefusals(t) / t.arrived;
     lines.push(
@@ -50,7 +77,7 @@ export function answer(r: SimResult, rep: Omit<Report, 'answer'>): string {
     ? 'No provider limit binds'
     : `${b.binds ? 'The binding limit is' : 'Closest to binding:'} ${b.model} ${b.limit.toUpperCase()} at ${Math.round(b.peakUtilisation * 100)} % of the limit (${formatDuration(b.atMs)} in${heldBack ? `; ${heldBack}` : ''})`;
   // A saturated run's cost is what it served: users turned away spend nothing, so it is below the plan's.
-  const costScope = saturated ? ' (answered turns only: the turns refused a slot cost nothing here, so serving everyone costs more)' : '';
+  const costScope = saturated || cap ? ' (answered turns only: the turns not served cost nothing here, so serving everyone costs more)' : '';
   lines.push(`${limitText}; p95 turn latency ${formatDuration(rep.latency.turn.p95)}; ${usd(rep.cost.perDayUsd)}/day, ${usd(rep.cost.perConversationUsd.mean)} per conversation${costScope}.`);
   if (rep.slo.checks.length > 0) {
     const failed = rep.slo.checks.filter((x) => !x.pass);

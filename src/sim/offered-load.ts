@@ -21,6 +21,12 @@
  * Left out on purpose: a run that refuses turns also sends fewer calls to the provider, so a limit
  * that would bind with enough workers (and lengthen S) may not bind in it; the estimate is then low,
  * which is why the answer asks for a confirming rerun.
+ *
+ * When a provider limit caps throughput, S is no longer a property of the load: calls the limit holds
+ * back wait in our limiter while holding their slot, so every slot added fills with waiting (100
+ * workers read as 142 needed, 142 as 197, 200 as 269). The time each grant spent in the limiter is
+ * therefore kept apart (`limiterWaitMs`), and the estimate can leave it out and scale the requests to
+ * the share the limit serves: the slots that carry what the limit admits.
  */
 import type { Scenario } from '../scenario/schema.js';
 import type { ArrivalPlan } from '../workload/arrivals.js';
@@ -30,9 +36,10 @@ export class OfferedLoad {
   /** Sessions that started in the window, and the turns the workload planned for them. */
   sessions = 0;
   plannedTurns = 0;
-  /** Slot grants in the window and the time they held their slot. */
+  /** Slot grants in the window, the time they held their slot, and the part of it spent in our limiter. */
   grants = 0;
   holdMs = 0;
+  limiterWaitMs = 0;
 
   constructor(
     readonly warmupMs: number,
@@ -45,11 +52,12 @@ export class OfferedLoad {
     this.plannedTurns += plannedTurns;
   }
 
-  /** A slot granted at `grantedAtMs` came free at `releasedAtMs`. */
-  slotHeld(grantedAtMs: number, releasedAtMs: number): void {
+  /** A slot granted at `grantedAtMs` came free at `releasedAtMs`; its calls waited `limiterWaitMs` in our limiter meanwhile. */
+  slotHeld(grantedAtMs: number, releasedAtMs: number, limiterWaitMs: number): void {
     if (grantedAtMs < this.warmupMs || grantedAtMs >= this.endMs) return;
     this.grants++;
     this.holdMs += releasedAtMs - grantedAtMs;
+    this.limiterWaitMs += limiterWaitMs;
   }
 }
 
@@ -60,17 +68,33 @@ export interface OfferedSlotDemand {
   p99: number;
 }
 
+/** How the estimate treats a provider limit that caps throughput (see the module comment). */
+export interface LimitCap {
+  /** Share of the offered requests the limit serves, in (0, 1]: the requests are scaled by it. */
+  servedShare: number;
+}
+
 /**
  * The offered slot demand of a run, or undefined when the window granted no slot (nothing to
- * measure S on). `cacheHits`: turns of the window answered from the response cache.
+ * measure S on). `cacheHits`: turns of the window answered from the response cache. With `cap`, the
+ * slots that carry what a capping limit admits: limiter wait left out of S, requests scaled to the
+ * share served (`servedShare: 1` gives what serving everyone would take once the limit allows it).
  */
-export function offeredSlotDemand(s: Scenario, plan: ArrivalPlan, o: OfferedLoad, cacheHits: number): OfferedSlotDemand | undefined {
+export function offeredSlotDemand(s: Scenario, plan: ArrivalPlan, o: OfferedLoad, cacheHits: number, cap?: LimitCap): OfferedSlotDemand | undefined {
   const windowMs = s.duration - s.warmup;
   if (o.grants === 0 || windowMs <= 0) return undefined;
   // A cached answer needs no slot in pooled mode; per session the slot is taken before the lookup.
-  const requests = s.workers.mode === 'perSession' ? o.sessions : Math.max(0, o.plannedTurns - cacheHits);
-  const mean = (requests / windowMs) * (o.holdMs / o.grants);
+  const offered = s.workers.mode === 'perSession' ? o.sessions : Math.max(0, o.plannedTurns - cacheHits);
+  const requests = cap ? offered * cap.servedShare : offered;
+  const holdMs = cap ? o.holdMs - o.limiterWaitMs : o.holdMs;
+  const mean = (requests / windowMs) * (holdMs / o.grants);
   return { mean, p99: poissonMixtureQuantile(meansOverWindow(s, plan, mean), 0.99) };
+}
+
+/** Turns the window's sessions planned, per second of the window: the offered turn rate. */
+export function offeredTurnsPerS(s: Scenario, o: OfferedLoad): number {
+  const windowMs = s.duration - s.warmup;
+  return windowMs > 0 ? o.plannedTurns / (windowMs / 1000) : 0;
 }
 
 /** Points at which the window is looked at, like the run's samples but coarser (enough for a profile). */

@@ -148,6 +148,8 @@ class SessionPlay implements Resumable, TurnInput {
   private i = 0;
   /** Per session: when this session's slot was granted (undefined until it holds one). */
   private slotSinceMs: number | undefined;
+  /** Per session: time the turns spent in our limiter while the session held its slot. */
+  private slotLimiterWaitMs = 0;
   /** Runs this session's turns, one after the other. */
   private readonly process: VirtualProcess<TurnOutcome>;
 
@@ -199,8 +201,9 @@ class SessionPlay implements Resumable, TurnInput {
     const gotSlot = o.status !== 'rejected' && o.status !== 'dead-letter' && (ctx.perSession || o.status !== 'cache-hit');
     if (gotSlot && !this.holdingSlot) {
       if (ctx.perSession) this.slotSinceMs = o.startedAtMs + o.queueWaitMs;
-      else ctx.offered.slotHeld(o.startedAtMs + o.queueWaitMs, o.endedAtMs);
+      else ctx.offered.slotHeld(o.startedAtMs + o.queueWaitMs, o.endedAtMs, o.limiterWaitMs);
     }
+    if (ctx.perSession && gotSlot) this.slotLimiterWaitMs += o.limiterWaitMs;
     this.holdingSlot = o.holdingSlot;
     const charges = o.charges;
     for (let i = 0; i < charges.length; i++) this.costNanos += charges[i]!.costNanos;
@@ -211,7 +214,7 @@ class SessionPlay implements Resumable, TurnInput {
     else {
       ctx.activeSessions--;
       ctx.recorder.sessionEnded(s.startAtMs, this.costNanos);
-      if (this.slotSinceMs !== undefined) ctx.offered.slotHeld(this.slotSinceMs, ctx.scheduler.now());
+      if (this.slotSinceMs !== undefined) ctx.offered.slotHeld(this.slotSinceMs, ctx.scheduler.now(), this.slotLimiterWaitMs);
     }
   }
 }

@@ -15,7 +15,8 @@
 import { z } from 'zod';
 import type { Summary } from './histogram.js';
 
-export const REPORT_SCHEMA_VERSION = 1;
+// 2: workersNeededBasis gained 'providerLimit' (a reader of version 1 would not know it).
+export const REPORT_SCHEMA_VERSION = 2;
 
 /** Latency metrics (histograms, ms). */
 export const LATENCY_METRICS = ['turn', 'queueWait', 'limiterWait', 'provider', 'tool', 'retryWait', 'ttft'] as const;
@@ -229,12 +230,12 @@ export const ReportSchema = z
           .strictObject({ mean: z.number().nonnegative().describe('Mean'), p99: z.int().nonnegative().describe('99th percentile') })
           .optional()
           .describe(
-            'Slots the offered load would keep busy if slots were never short (simulation only): slot requests per ms × mean slot-hold time of the grants served, p99 from the Poisson law of an unconstrained (M/G/∞) system',
+            'Slots the offered load would keep busy if slots were never short (simulation only): slot requests per ms × mean slot-hold time of the grants served, p99 from the Poisson law of an unconstrained (M/G/∞) system; with workersNeededBasis providerLimit, the slots that carry what the limit admits (see there)',
           ),
         workersNeededBasis: z
-          .enum(['sampled', 'offeredLoad'])
+          .enum(['sampled', 'offeredLoad', 'providerLimit'])
           .describe(
-            'sampled: p99 of the sampled slot demand; offeredLoad: the workers were saturated (turns refused a slot: queue full or queue deadline), so the sampled demand is bounded by them and workers needed rests on max(offered p99, sampled busy p99)',
+            'sampled: p99 of the sampled slot demand; offeredLoad: the workers were saturated (turns refused a slot: queue full or queue deadline), so the sampled demand is bounded by them and workers needed rests on max(offered p99, sampled busy p99); providerLimit: a provider limit caps throughput (it ran at its admitted rate, held calls back, and part of the offered turns went unserved), so no worker count serves everyone and workers needed carries what the limit admits: offeredSlotDemand with limiter wait left out of the slot hold time and the requests scaled to the share served',
           ),
         workersNeeded: count('Workers that cover p99 slot demand (see workersNeededBasis)'),
         workersRecommended: count('workersNeeded × headroom, rounded up'),
