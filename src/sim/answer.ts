@@ -53,9 +53,14 @@ export function answer(r: SimResult, rep: Omit<Report, 'answer'>, cap?: LimitCap
   } else if (saturated) {
     const t = rep.turns;
     const refused = t.arrived === 0 ? 0 : slotRefusals(t) / t.arrived;
+    // Saturated without refusals (build-report.ts): the offered demand alone says the queue only grows.
+    const why =
+      slotRefusals(t) > 0
+        ? `${pctText(refused)} of turns refused a slot`
+        : `the offered load needs ${c.offeredSlotDemand!.mean.toFixed(1)} slots on average, at least the ${c.slots} configured: the queue can only grow`;
     lines.push(
       head +
-        `the ${s.workers.count} configured worker${s.workers.count === 1 ? ' is' : 's are'} saturated (${pctText(refused)} of turns refused a slot), so workers needed is estimated from the offered load: ` +
+        `the ${s.workers.count} configured worker${s.workers.count === 1 ? ' is' : 's are'} saturated (${why}), so workers needed is estimated from the offered load: ` +
         `${per} would need ${c.offeredSlotDemand!.mean.toFixed(1)} slots on average (p99 ${Math.max(c.offeredSlotDemand!.p99, c.busySlots.p99)}), so with ${s.workers.concurrency} per worker you need ${workers} ` +
         `(${c.workersRecommended} with ${c.headroom}× headroom); rerun with --set workers.count=${c.workersNeeded} to confirm.`,
     );

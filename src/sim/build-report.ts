@@ -31,7 +31,11 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
   const cap = limitCap(s, limits, throughput.turnsPerS / offeredTurnsPerS(s, r.offered));
   const admittedDemand = cap && offeredSlotDemand(s, r.workload.plan, r.offered, rec.turns.cacheHits, { servedShare: cap.servedShare });
   const offered = admittedDemand ?? offeredSlotDemand(s, r.workload.plan, r.offered, rec.turns.cacheHits);
-  const basis = admittedDemand ? 'providerLimit' : slotRefusals(rec.turns) > 0 && offered !== undefined ? 'offeredLoad' : 'sampled';
+  // Saturated: turns were refused a slot, or the offered demand is at least the slots configured
+  // (ρ ≥ 1). Then the queue can only grow, so a queue that never refuses hides the saturation and its
+  // backlog grows with the run (35 / 65 / 122 workers needed over 30m / 1h / 2h where 5 suffice).
+  const saturated = offered !== undefined && (slotRefusals(rec.turns) > 0 || offered.mean >= slots);
+  const basis = admittedDemand ? 'providerLimit' : saturated ? 'offeredLoad' : 'sampled';
   const demandP99 = basis === 'providerLimit' ? offered!.p99 : basis === 'offeredLoad' ? Math.max(offered!.p99, rec.busySlots.percentile(99)) : rec.slotDemand.percentile(99);
   const workersNeeded = Math.max(1, Math.ceil(demandP99 / s.workers.concurrency));
   // The window's turns only (the cost counters also hold warm-up and drain).

@@ -83,3 +83,18 @@ describe('poissonMixtureQuantile', () => {
     expect(q).toBeLessThanOrEqual(poissonMixtureQuantile([150], 0.99));
   });
 });
+
+describe('workers needed when the queue only grows and nobody is refused', () => {
+  // 10,000 daily users offer about 32 slots of work to the support agent's 3 workers × 10 slots; a queue
+  // that never times out refuses nobody, so the run was read as unsaturated and its growing backlog as
+  // demand: 35 / 65 / 122 workers needed over 30m / 1h / 2h. A run with 5 workers answers 5 (p99 46).
+  const traffic = ['users.dailyActive=10000', 'queue.timeout=1d', 'queue.depth=10M'];
+  it.each(['30m', '1h'])('is 5 over %s: saturated, since the offered demand is at least the slots configured', async (duration) => {
+    const r = await run([...traffic, `duration=${duration}`]);
+    expect(r.turns.rejected + r.turns.deadLettered).toBe(0);
+    expect(r.capacity.offeredSlotDemand!.mean).toBeGreaterThanOrEqual(r.capacity.slots);
+    expect(r.capacity.workersNeededBasis).toBe('offeredLoad');
+    expect(r.capacity.workersNeeded).toBe(5);
+    expect(r.answer).toContain(`the 3 configured workers are saturated (the offered load needs ${r.capacity.offeredSlotDemand!.mean.toFixed(1)} slots on average, at least the 30 configured: the queue can only grow)`);
+  }, 20_000);
+});
