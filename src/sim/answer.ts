@@ -5,6 +5,7 @@
 import type { LimitUse, Report } from '../core/metrics/report.js';
 import { formatDuration } from '../scenario/units.js';
 import type { SimResult } from './simulate.js';
+import { missedPeak } from './window-peak.js';
 
 const usd = (n: number) => (n >= 100 ? `$${Math.round(n).toLocaleString('en-US')}` : `$${n.toFixed(n >= 1 ? 2 : 3)}`);
 
@@ -36,6 +37,9 @@ export function answer(r: SimResult, rep: Omit<Report, 'answer'>, cap?: LimitCap
   const s = r.scenario;
   const c = rep.capacity;
   const lines: string[] = [];
+  // First what makes the figures below misleading.
+  const peak = missedPeak(s, r.workload.plan);
+  if (peak) lines.push(peak);
   const per = s.workers.mode === 'perSession' ? 'conversations' : 'turns';
   const workers = `${c.workersNeeded} worker${c.workersNeeded === 1 ? '' : 's'}`;
   const head = `${Math.round(rep.population.targetConcurrency)} concurrent conversations → ${rep.capacity.inFlightCalls.mean.toFixed(1)} LLM calls in flight on average (p99 ${c.inFlightCalls.p99}); `;
