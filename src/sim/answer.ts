@@ -33,11 +33,33 @@ export interface LimitCapped {
   workersForEveryone: number;
 }
 
+/**
+ * Share of the window's turns not answered (rejected, dead-lettered or failed) from which the answer
+ * leads with it: 1 %. Below it the latency and cost figures describe 99 % of the users or more; above
+ * it they describe only the users served, and an all-failing run read "you need 1 worker".
+ */
+const NOT_ANSWERED_SHARE = 0.01;
+/** Reasons named, largest first. */
+const TOP_REASONS = 3;
+
+/** "24 % of turns were not answered (deadline 24 %)." when that share is notable, else undefined. */
+function notAnswered(t: Report['turns']): string | undefined {
+  const n = t.rejected + t.deadLettered + t.failed;
+  if (t.arrived === 0 || n / t.arrived < NOT_ANSWERED_SHARE) return undefined;
+  const reasons = Object.entries(t.byReason)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, TOP_REASONS)
+    .map(([k, v]) => `${k} ${pctText(v / t.arrived)}`);
+  return `${pctText(n / t.arrived)} of turns were not answered${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}.`;
+}
+
 export function answer(r: SimResult, rep: Omit<Report, 'answer'>, cap?: LimitCapped): string {
   const s = r.scenario;
   const c = rep.capacity;
   const lines: string[] = [];
   // First what makes the figures below misleading.
+  const unanswered = notAnswered(rep.turns);
+  if (unanswered) lines.push(unanswered);
   const peak = missedPeak(s, r.workload.plan);
   if (peak) lines.push(peak);
   const per = s.workers.mode === 'perSession' ? 'conversations' : 'turns';
@@ -87,7 +109,8 @@ export function answer(r: SimResult, rep: Omit<Report, 'answer'>, cap?: LimitCap
     : `${b.binds ? 'The binding limit is' : 'Closest to binding:'} ${b.model} ${b.limit.toUpperCase()} at ${Math.round(b.peakUtilisation * 100)} % of the limit (${formatDuration(b.atMs)} in${heldBack ? `; ${heldBack}` : ''})`;
   // A saturated run's cost is what it served: users turned away spend nothing, so it is below the plan's.
   const costScope = saturated || cap ? ' (answered turns only: the turns not served cost nothing here, so serving everyone costs more)' : '';
-  lines.push(`${limitText}; p95 turn latency ${formatDuration(rep.latency.turn.p95)}; ${usd(rep.cost.perDayUsd)}/day, ${usd(rep.cost.perConversationUsd.mean)} per conversation${costScope}.`);
+  const p95 = rep.latency.turn.count === 0 ? 'n/a (no turn answered)' : formatDuration(rep.latency.turn.p95);
+  lines.push(`${limitText}; p95 turn latency ${p95}; ${usd(rep.cost.perDayUsd)}/day, ${usd(rep.cost.perConversationUsd.mean)} per conversation${costScope}.`);
   if (rep.slo.checks.length > 0) {
     const failed = rep.slo.checks.filter((x) => !x.pass);
     lines.push(failed.length === 0 ? 'All SLOs met.' : `SLO failed: ${failed.map((f) => f.name).join(', ')}.`);

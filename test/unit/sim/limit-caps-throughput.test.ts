@@ -36,6 +36,7 @@ describe('a provider limit that caps throughput', () => {
 
   it('says first that the limit caps throughput, what it admits and what the offered load needs', () => {
     const a = runs.w100!.answer;
+    expect(a).toMatch(/^23 % of turns were not answered \(deadline 23 %\)\. The m input TPM limit caps throughput/);
     // 1,210,000 rather than 18.2/s × 1,100 × 60 = 1.2M: the window's arrivals are a Poisson draw (18.3/s in these 25 minutes).
     expect(a).toContain('The m input TPM limit caps throughput: it admits 900,000/min (1,000,000 × 0.9 margin) and ran at that rate; the offered load needs about 1,210,000/min (74 % served)');
     expect(a).toContain('No worker count serves everyone: raise the limit or route traffic elsewhere.');
