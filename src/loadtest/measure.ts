@@ -255,6 +255,7 @@ export class Measurements {
   sessionEnded(startAtMs: number, costNanos: number): void {
     if (!this.inWindow(startAtMs)) return;
     this.sessionsCompleted++;
-    this.sessionCost.recordValue(Math.max(1, Math.round(costNanos / 1000)));
+    // A free conversation records 0 µ$ (1 µ$ gave a free model a daily cost).
+    this.sessionCost.recordValue(Math.round(costNanos / 1000));
   }
 }

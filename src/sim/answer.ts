@@ -7,7 +7,7 @@ import { formatDuration } from '../scenario/units.js';
 import type { SimResult } from './simulate.js';
 import { missedPeak } from './window-peak.js';
 
-const usd = (n: number) => (n >= 100 ? `$${Math.round(n).toLocaleString('en-US')}` : `$${n.toFixed(n >= 1 ? 2 : 3)}`);
+const usd = (n: number) => (n === 0 ? '$0' : n >= 100 ? `$${Math.round(n).toLocaleString('en-US')}` : `$${n.toFixed(n >= 1 ? 2 : 3)}`);
 
 /** Turns of the window refused a worker slot: the queue was full, or they waited past its deadline. */
 export function slotRefusals(t: Report['turns']): number {

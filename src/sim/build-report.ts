@@ -41,7 +41,7 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
   // The window's turns only (the cost counters also hold warm-up and drain).
   const byModel = modelCosts(r.recorder.byModel, r.recorder.costByClass, pricing);
   const cpd = conversationsPerDay(r.workload.plan);
-  const perConv = rec.sessionsCompleted === 0 ? 0 : rec.sessionCost.mean / 1e6;
+  const perConv = rec.sessionsCompleted === 0 ? 0 : rec.sessionCostNanos / rec.sessionsCompleted / 1e9;
   const lambda = rec.turns.arrived / windowS;
   const W = rec.turns.arrived === 0 ? 0 : rec.sojournMs / rec.turns.arrived;
   const L = rec.meanTurnsInSystem;

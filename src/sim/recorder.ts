@@ -50,6 +50,8 @@ export class Recorder {
   /** Throughput and limit use over exactly the window, whatever the chart step. */
   readonly window: WindowCounts;
   private readonly sessionCostUs = new FastHistogram();
+  /** Σ cost (nano-dollars) of the window's completed sessions: the exact mean, where the histogram's is its buckets' tops. */
+  sessionCostNanos = 0;
   sessionsStarted = 0;
   /** Sessions that started in the window and all their turns (exactly comparable with a live replay). */
   readonly cohort = new CohortTally();
@@ -78,7 +80,7 @@ export class Recorder {
     return Object.fromEntries(LATENCY_METRICS.map((m) => [m, this.latencyUs[m].histogram()])) as Record<LatencyMetric, Histogram>;
   }
 
-  /** Cost per session (micro-dollars) of the window's completed sessions (HDR). */
+  /** Cost per session (micro-dollars) of the window's completed sessions (HDR, for percentiles; the mean is `sessionCostNanos` / `sessionsCompleted`). */
   get sessionCost(): Histogram {
     return this.sessionCostUs.histogram();
   }
@@ -206,6 +208,8 @@ export class Recorder {
   sessionEnded(startedAtMs: number, costNanos: number): void {
     if (startedAtMs < this.warmupMs || startedAtMs >= this.endMs) return;
     this.sessionsCompleted++;
-    this.sessionCostUs.record(Math.max(1, Math.round(costNanos / 1000))); // micro-dollars
+    this.sessionCostNanos += costNanos;
+    // A free conversation records 0: it was recorded as 1 µ$, and a free model cost $1.57/day.
+    this.sessionCostUs.record(Math.round(costNanos / 1000)); // micro-dollars
   }
 }
