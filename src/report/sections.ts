@@ -103,8 +103,14 @@ function limits(r: Report): Section {
   const b = r.limits.binding;
   const rows: Cell[][] = [];
   const unused: string[] = [];
+  const unlimited: string[] = [];
   for (const [model, uses] of Object.entries(r.limits.byModel)) {
     const entries = (Object.entries(uses) as [keyof typeof KIND_LABEL, LimitUse][]).filter(([, u]) => u !== undefined);
+    // Checked first: `every` over no limits is true, which read as "no calls" for models that had calls.
+    if (entries.length === 0) {
+      unlimited.push(model);
+      continue;
+    }
     if (entries.every(([, u]) => u.peakPerMinute === 0)) {
       unused.push(model);
       continue;
@@ -119,7 +125,8 @@ function limits(r: Report): Section {
   if (b === null) notes.push(['no limit held calls back or reached 80% of its admitted rate']);
   else if (b.heldBack + b.rateLimited > 0) notes.push([`${b.model} ${KIND_LABEL[b.limit]}: ${int(b.heldBack)} calls held back by our limiter, ${int(b.rateLimited)} answered 429 by the provider`]);
   if (unused.length > 0) notes.push([`no calls in the window: ${unused.join(', ')}`]);
-  if (rows.length === 0 && unused.length === 0) notes.push(['no provider limits configured']);
+  if (unlimited.length > 0) notes.push([`no provider limits configured: ${unlimited.join(', ')}`]);
+  if (rows.length === 0 && unused.length === 0 && unlimited.length === 0) notes.push(['no provider limits configured']);
   return {
     title: 'Limits',
     ...(rows.length > 0 ? { table: { head: ['per minute', 'limit', 'admitted', 'peak', 'peak %', 'peak at', ''], align: [...right(5), 'left'], rows } } : {}),
