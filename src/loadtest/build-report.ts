@@ -3,7 +3,7 @@
  * predicted and measured figures can be compared field by field. Latencies are in scenario time
  * (client-measured real ms × time scale); the real figures are in `measuredReal` of the result.
  */
-import { conversationsPerDay, limitUse, modelCosts, servedThroughput, sloChecks } from '../core/metrics/derive.js';
+import { conversationsPerDay, limitUse, littlesLawError, modelCosts, servedThroughput, sloChecks } from '../core/metrics/derive.js';
 import { encodeHistogram, summarise } from '../core/metrics/histogram.js';
 import { LATENCY_METRICS, REPORT_SCHEMA_VERSION, type Report } from '../core/metrics/report.js';
 import type { Pricing } from '../core/pricing.js';
@@ -44,7 +44,7 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
     cache: { hits: m.turns.cacheHits, misses: 0, hitRate: m.turns.arrived === 0 ? 0 : m.turns.cacheHits / m.turns.arrived },
     cost: { windowUsd: m.costNanos / 1e9, byModel, perConversationUsd: { mean: perConv, p95: m.sessionCost.totalCount ? m.sessionCost.getValueAtPercentile(95) / 1e6 : 0 }, perDayUsd: perConv * cpd, perMonthUsd: perConv * cpd * 30 },
     cohort: m.cohort.report(),
-    littlesLaw: { L, lambdaPerS: lambda, WMs: W, relativeError: L === 0 ? 0 : Math.abs(L - (lambda * W) / 1000) / L },
+    littlesLaw: { L, lambdaPerS: lambda, WMs: W, relativeError: littlesLawError(L, lambda, W) },
     series: { stepMs: s.report.step, t: [], inFlightCalls: [], busySlots: [], queueDepth: [], activeSessions: [], turnsCompleted: [], p95TurnLatencyMs: [], costUsd: [], byModel: {} },
     histograms: Object.fromEntries(LATENCY_METRICS.map((k) => [k, encodeHistogram(m.latency[k])])) as Report['histograms'],
   };

@@ -53,11 +53,31 @@ function notAnswered(t: Report['turns']): string | undefined {
   return `${pctText(n / t.arrived)} of turns were not answered${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}.`;
 }
 
+/** Conversations a suggested run's window covers: enough for the turns in it to reach a steady state. */
+const CONVERSATIONS_TO_RUN = 10;
+
+/**
+ * When the window is shorter than a mean conversation, most of its turns end after it and its samples
+ * see almost none in flight (1 s of det.yaml: 0 calls in flight, "you need 1 worker", where 55 s
+ * later 100 are).
+ */
+function shortWindow(s: SimResult['scenario'], meanSessionMs: number): string | undefined {
+  const windowMs = s.duration - s.warmup;
+  if (windowMs >= meanSessionMs) return undefined;
+  const runMs = Math.ceil((s.warmup + CONVERSATIONS_TO_RUN * meanSessionMs) / 60_000) * 60_000;
+  return (
+    `The window (${formatDuration(windowMs)}) is shorter than a mean conversation (${formatDuration(meanSessionMs)}): few of its turns end in it and nothing reaches a steady state, ` +
+    `so the figures below are not a prediction; run at least --duration ${formatDuration(runMs)}.`
+  );
+}
+
 export function answer(r: SimResult, rep: Omit<Report, 'answer'>, cap?: LimitCapped): string {
   const s = r.scenario;
   const c = rep.capacity;
   const lines: string[] = [];
   // First what makes the figures below misleading.
+  const short = shortWindow(s, rep.population.meanSessionMs);
+  if (short) lines.push(short);
   const unanswered = notAnswered(rep.turns);
   if (unanswered) lines.push(unanswered);
   const peak = missedPeak(s, r.workload.plan);

@@ -5,7 +5,7 @@
 import { encodeHistogram, summarise } from '../core/metrics/histogram.js';
 import { LATENCY_METRICS, REPORT_SCHEMA_VERSION, type Report } from '../core/metrics/report.js';
 import type { Pricing } from '../core/pricing.js';
-import { conversationsPerDay, limitUse, modelCosts, servedThroughput, sloChecks } from '../core/metrics/derive.js';
+import { conversationsPerDay, limitUse, littlesLawError, modelCosts, servedThroughput, sloChecks } from '../core/metrics/derive.js';
 
 import { answer, slotRefusals, type LimitCapped } from './answer.js';
 import { offeredSlotDemand, offeredTurnsPerS } from './offered-load.js';
@@ -84,7 +84,7 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
     cache: { hits: rec.turns.cacheHits, misses: rec.cacheLookups - rec.turns.cacheHits, hitRate: rec.cacheLookups === 0 ? 0 : rec.turns.cacheHits / rec.cacheLookups },
     cost: { windowUsd: rec.costNanos / 1e9, byModel, perConversationUsd: { mean: perConv, p95: rec.sessionCost.totalCount ? rec.sessionCost.getValueAtPercentile(95) / 1e6 : 0 }, perDayUsd: perConv * cpd, perMonthUsd: perConv * cpd * 30 },
     cohort: rec.cohort.report(),
-    littlesLaw: { L, lambdaPerS: lambda, WMs: W, relativeError: L === 0 ? 0 : Math.abs(L - (lambda * W) / 1000) / L },
+    littlesLaw: { L, lambdaPerS: lambda, WMs: W, relativeError: littlesLawError(L, lambda, W) },
     series: {
       stepMs: s.report.step,
       t: Array.from({ length: stepCount }, (_, i) => i * s.report.step),

@@ -14,6 +14,7 @@
  * per ms and ms). The one link to the simulator is `mmcScenarioYaml`, the scenario whose simulation
  * the M/M/c formulas describe.
  */
+import { littlesLawError } from '../core/metrics/derive.js';
 
 /**
  * Erlang B blocking probability B(c, a) for `servers` = c and offered load `a` = λ/μ (Erlangs), by the
@@ -79,11 +80,12 @@ export function mmc(q: { servers: number; arrivalRate: number; serviceRate: numb
 }
 
 /**
- * Relative deviation from Little's law, |L − λW| / L (0 when L = 0). `arrivalRate` and `meanSojourn`
- * must be in reciprocal units (per second and seconds, or per ms and ms).
+ * Relative deviation from Little's law, |L − λW| / max(L, λW) (0 when both are 0; 1 when only one is,
+ * which |L − λW| / L hid as 0 when L = 0), as reports compute it (core/metrics/derive.ts). `arrivalRate`
+ * and `meanSojourn` must be in reciprocal units (per second and seconds, or per ms and ms).
  */
 export function littleDeviation(meanInSystem: number, arrivalRate: number, meanSojourn: number): number {
-  return meanInSystem === 0 ? 0 : Math.abs(meanInSystem - arrivalRate * meanSojourn) / meanInSystem;
+  return littlesLawError(meanInSystem, arrivalRate, meanSojourn * 1000);
 }
 
 /**

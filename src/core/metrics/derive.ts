@@ -45,6 +45,17 @@ const total = (a: readonly number[] | undefined) => {
   return n;
 };
 
+/**
+ * Relative deviation from Little's law, |L − λW| / max(L, λW): 0 when both are 0, and 1 — not 0 —
+ * when one of them is 0 (a 1 s window sampled L = 0 against λW = 121 and reported 0 % with the
+ * denominator L alone). `lambdaPerS` per second, `WMs` in ms.
+ */
+export function littlesLawError(L: number, lambdaPerS: number, WMs: number): number {
+  const lw = (lambdaPerS * WMs) / 1000;
+  const scale = Math.max(L, lw);
+  return scale === 0 ? 0 : Math.abs(L - lw) / scale;
+}
+
 /** Sessions per day implied by the arrival plan: base rate × ∫ multiplier over 24 h. */
 export function conversationsPerDay(plan: { baseRatePerS: number; multiplierAt(t: number): number }): number {
   let integral = 0;

@@ -15,7 +15,8 @@
 import { z } from 'zod';
 import type { Summary } from './histogram.js';
 
-// 2: workersNeededBasis gained 'providerLimit' (a reader of version 1 would not know it).
+// 2: workersNeededBasis gained 'providerLimit' (a reader of version 1 would not know it), and the
+// Little's law error is relative to max(L, λW), not L.
 export const REPORT_SCHEMA_VERSION = 2;
 
 /** Latency metrics (histograms, ms). */
@@ -281,7 +282,7 @@ export const ReportSchema = z
         L: z.number().nonnegative().describe('Mean turns in the system (sampled)'),
         lambdaPerS: z.number().nonnegative().describe('Turn arrival rate (per second)'),
         WMs: ms('Mean turn sojourn'),
-        relativeError: ratio('|L − λW| / L: a consistency check of the run; should be near 0'),
+        relativeError: ratio('|L − λW| / max(L, λW) (0 when both are 0): a consistency check of the run; should be near 0'),
       })
       .describe('Little’s law check, L = λW'),
     series: SeriesSchema,

@@ -94,10 +94,13 @@ describe('mmc', () => {
     expect(littleDeviation(f.meanInSystem, 2, f.meanSojourn)).toBeLessThan(1e-14);
   });
 
-  it('littleDeviation is the relative gap |L − λW| / L', () => {
+  it('littleDeviation is the relative gap |L − λW| / max(L, λW)', () => {
     expect(littleDeviation(10, 2, 5)).toBe(0);
-    expect(littleDeviation(10, 2, 5.5)).toBeCloseTo(0.1, 14);
-    expect(littleDeviation(0, 2, 5)).toBe(0);
+    expect(littleDeviation(10, 2, 5.5)).toBeCloseTo(1 / 11, 14);
+    expect(littleDeviation(11, 2, 5)).toBeCloseTo(1 / 11, 14);
+    // L = 0 against λW = 10 is as far off as it gets (it read 0 with the denominator L).
+    expect(littleDeviation(0, 2, 5)).toBe(1);
+    expect(littleDeviation(0, 0, 5)).toBe(0);
   });
 });
 
