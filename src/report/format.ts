@@ -46,11 +46,18 @@ export function span(ms: number): string {
   return `${Math.floor(minutes / 60)}h${minutes % 60 === 0 ? '' : ` ${minutes % 60}m`}`;
 }
 
-/** Splits `text` into lines of at most `width` columns at spaces (a longer word gets its own line). */
+/**
+ * Splits `text` into lines of at most `width` columns at spaces (a longer word gets its own line). A
+ * unit written apart from its number ("25 %") stays with it: the answer's figures read "25\n%" otherwise.
+ */
 export function wrap(text: string, width: number, indent = ''): string[] {
   const lines: string[] = [];
   let cur = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
+  for (const word of text.split(/\s+/).filter(Boolean).reduce<string[]>((ws, w) => {
+    if (/^%/.test(w) && ws.length > 0) ws[ws.length - 1] += ` ${w}`;
+    else ws.push(w);
+    return ws;
+  }, [])) {
     if (cur && indent.length + cur.length + 1 + word.length > width) {
       lines.push(indent + cur);
       cur = word;

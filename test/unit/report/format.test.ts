@@ -33,6 +33,10 @@ describe('report formatting', () => {
     expect(lines.every((l) => l.length <= 10)).toBe(true);
   });
 
+  it('keeps a percent sign written apart with its number', () => {
+    expect(wrap('it reaches 25 % of the peak', 13)).toEqual(['it reaches', '25 % of the', 'peak']);
+  });
+
   it('splits the answer into sentences, not at decimal points or prices', () => {
     expect(sentences('You need 3 workers (16.1 slots). Costs $0.037 each. All SLOs met.')).toEqual(['You need 3 workers (16.1 slots).', 'Costs $0.037 each.', 'All SLOs met.']);
   });
