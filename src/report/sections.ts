@@ -205,7 +205,7 @@ function sloValue(unit: SloCheck['unit'], v: number): string {
 function slos(r: Report): Section {
   const checks = r.slo.checks;
   if (checks.length === 0) return { title: 'SLO checks', notes: [['none in the scenario (add an `slo:` section to gate on latency, errors or cost)']] };
-  const rows = checks.map((c): Cell[] => [c.name, `≤ ${sloValue(c.unit, c.target)}`, sloValue(c.unit, c.actual), c.pass ? tone('✓ pass', 'good') : tone('✗ FAIL', 'bad')]);
+  const rows = checks.map((c): Cell[] => [c.name, `≤ ${sloValue(c.unit, c.target)}`, c.measured ? sloValue(c.unit, c.actual) : 'n/a', c.pass ? tone('✓ pass', 'good') : tone('✗ FAIL', 'bad')]);
   const failed = checks.filter((c) => !c.pass).length;
   return {
     title: 'SLO checks',

@@ -155,14 +155,16 @@ export function sloChecks(s: Scenario, report: Pick<Report, 'latency' | 'turns' 
   const slo = s.slo;
   const checks: SloCheck[] = [];
   const lat = report.latency;
-  const add = (name: string, target: number | undefined, actual: number, unit: SloCheck['unit']) => {
-    if (target !== undefined) checks.push({ name, target, actual, unit, pass: actual <= target });
+  // A percentile of no values reads 0, which would pass any latency target: a run in which every turn
+  // failed met "p95 ≤ 8s". Such a check is not measured, and fails.
+  const add = (name: string, target: number | undefined, actual: number, unit: SloCheck['unit'], measured = true) => {
+    if (target !== undefined) checks.push({ name, target, actual, unit, measured, pass: measured && actual <= target });
   };
-  add('turn latency p50', slo.turnLatencyP50, lat.turn.p50, 'ms');
-  add('turn latency p95', slo.turnLatencyP95, lat.turn.p95, 'ms');
-  add('turn latency p99', slo.turnLatencyP99, lat.turn.p99, 'ms');
-  add('TTFT p95', slo.ttftP95, lat.ttft.p95, 'ms');
-  add('queue wait p95', slo.queueWaitP95, lat.queueWait.p95, 'ms');
+  add('turn latency p50', slo.turnLatencyP50, lat.turn.p50, 'ms', lat.turn.count > 0);
+  add('turn latency p95', slo.turnLatencyP95, lat.turn.p95, 'ms', lat.turn.count > 0);
+  add('turn latency p99', slo.turnLatencyP99, lat.turn.p99, 'ms', lat.turn.count > 0);
+  add('TTFT p95', slo.ttftP95, lat.ttft.p95, 'ms', lat.ttft.count > 0);
+  add('queue wait p95', slo.queueWaitP95, lat.queueWait.p95, 'ms', lat.queueWait.count > 0);
   const t = report.turns;
   add('error rate', slo.maxErrorRate, t.arrived === 0 ? 0 : (t.rejected + t.deadLettered + t.failed) / t.arrived, 'ratio');
   add('cost per day', slo.maxCostPerDay, report.cost.perDayUsd, 'usd');

@@ -145,9 +145,10 @@ export const SloCheckSchema = z
   .strictObject({
     name: z.string().describe('What is checked, e.g. "turn latency p95"'),
     target: z.number().describe('The most the scenario allows, in `unit`'),
-    actual: z.number().describe('What the run measured, in `unit`'),
+    actual: z.number().describe('What the run measured, in `unit` (0 when nothing was measured: see `measured`)'),
     unit: z.enum(['ms', 'ratio', 'usd']),
-    pass: z.boolean().describe('actual ≤ target'),
+    measured: z.boolean().describe('Whether the run had anything to measure: a latency percentile with no answered turn has not, and fails'),
+    pass: z.boolean().describe('measured and actual ≤ target'),
   })
   .describe('One SLO from the scenario');
 export type SloCheck = z.infer<typeof SloCheckSchema>;

@@ -15,6 +15,17 @@ describe('turns not answered', () => {
     expect(r.answer).not.toContain('0ms');
   });
 
+  it('fail a latency SLO: a percentile of no answered turn is not measured (it read 0 ms and passed)', () => {
+    const r = runDet(['models.m.timeout=1s', 'duration=10m', 'slo.turnLatencyP95=8s', 'slo.ttftP95=2s', 'slo.maxCostPerDay=$1000']);
+    expect(r.slo.checks).toEqual([
+      { name: 'turn latency p95', target: 8000, actual: 0, unit: 'ms', measured: false, pass: false },
+      { name: 'TTFT p95', target: 2000, actual: 0, unit: 'ms', measured: false, pass: false },
+      { name: 'cost per day', target: 1000, actual: 0, unit: 'usd', measured: true, pass: true },
+    ]);
+    expect(r.slo.pass).toBe(false);
+    expect(r.answer).toContain('SLO failed: turn latency p95, TTFT p95.');
+  });
+
   it('lead with up to three reasons, largest first, when 1 % or more are not answered', () => {
     // A 30-second queue deadline on too few workers: 23 % of turns wait past it.
     const r = runDet(['workers.count=8', 'duration=15m']);
