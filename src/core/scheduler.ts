@@ -48,6 +48,8 @@ export class VirtualScheduler implements Scheduler {
   private t = 0;
   /** Events executed so far (for events/s figures). */
   executed = 0;
+  /** Events scheduled and neither run nor cancelled. */
+  private live = 0;
 
   constructor(startMs = 0) {
     this.t = startMs;
@@ -81,13 +83,18 @@ export class VirtualScheduler implements Scheduler {
 
   cancel(handle: unknown): void {
     const e = handle as Event;
+    if (e.fn !== null || e.target !== null) this.live--; // not run nor cancelled yet
     e.fn = null;
     e.target = null;
     e.value = undefined;
   }
 
+  /**
+   * Events still to run. Cancelled ones do not count: a run that loops while events are pending ended
+   * only at the last cancelled queue-deadline timer, up to a whole queue timeout after its last event.
+   */
   get pending(): number {
-    return this.heap.length;
+    return this.live;
   }
 
   /** Time of the next event, or Infinity. */
@@ -95,25 +102,33 @@ export class VirtualScheduler implements Scheduler {
     return this.heap.length > 0 ? this.keyAt[0]! : Infinity;
   }
 
-  /** Executes the next event; false when none is left. */
+  /** Executes the next event; false when none is left. Cancelled events are dropped on the way, and do not move the clock. */
   step(): boolean {
-    if (this.heap.length === 0) return false;
-    this.t = this.keyAt[0]!;
-    const e = this.pop();
-    const { fn, target } = e;
-    if (target !== null) {
-      const value = e.value;
-      e.target = null; // a later cancel(handle) of a run event is a no-op; drop references for the GC
-      e.value = undefined;
-      if (e.pooled) this.spare.push(e);
-      this.executed++;
-      target.resume(value);
-    } else if (fn !== null) {
-      e.fn = null;
-      this.executed++;
-      fn();
+    for (;;) {
+      if (this.heap.length === 0) return false;
+      const at = this.keyAt[0]!;
+      const e = this.pop();
+      const { fn, target } = e;
+      if (target !== null) {
+        this.t = at;
+        this.live--;
+        const value = e.value;
+        e.target = null; // a later cancel(handle) of a run event is a no-op; drop references for the GC
+        e.value = undefined;
+        if (e.pooled) this.spare.push(e);
+        this.executed++;
+        target.resume(value);
+        return true;
+      }
+      if (fn !== null) {
+        this.t = at;
+        this.live--;
+        e.fn = null;
+        this.executed++;
+        fn();
+        return true;
+      }
     }
-    return true;
   }
 
   /** Runs events until the clock would pass `untilMs` (then sets the clock to it) or none are left. */
@@ -123,6 +138,7 @@ export class VirtualScheduler implements Scheduler {
   }
 
   private push(e: Event, at: number, tie: number): void {
+    this.live++;
     const h = this.heap;
     let i = h.length;
     h.push(e);

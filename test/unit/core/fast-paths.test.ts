@@ -198,6 +198,36 @@ describe('VirtualScheduler.resumeAt', () => {
 });
 
 
+describe('VirtualScheduler.cancel', () => {
+  it('leaves cancelled events out of pending, and a cancelled event does not move the clock', () => {
+    const s = new VirtualScheduler();
+    const ran: number[] = [];
+    s.at(10, () => ran.push(10));
+    const late = s.at(86_400_000, () => ran.push(86_400_000)); // a queue deadline a day away
+    expect(s.pending).toBe(2);
+    s.cancel(late);
+    s.cancel(late); // twice: still one event less
+    expect(s.pending).toBe(1);
+    s.run();
+    expect(ran).toEqual([10]);
+    expect(s.now()).toBe(10);
+    expect(s.pending).toBe(0);
+    expect(s.step()).toBe(false);
+  });
+
+  it('does not count down for a cancel of an event that already ran', () => {
+    const s = new VirtualScheduler();
+    const h = s.at(5, () => undefined);
+    s.at(6, () => s.cancel(h));
+    s.at(7, () => undefined);
+    expect(s.step()).toBe(true);
+    expect(s.step()).toBe(true);
+    expect(s.pending).toBe(1);
+    s.run();
+    expect(s.now()).toBe(7);
+  });
+});
+
 describe('ModelMap', () => {
   it('answers as a Map through seeded gets, sets and deletes of a few keys (its memo never goes stale)', () => {
     const rng = new Rng(11, 'model-map');
