@@ -157,7 +157,10 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
     }
     breaker?.onFailure(d.now());
     tally.failures = counted(tally.failures, res.kind);
-    if (attempt >= d.scenario.retry.maxAttempts || !d.retry.isRetryable(res.kind)) return { ok: false, reason: res.kind };
+    if (attempt >= d.scenario.retry.maxAttempts || !d.retry.isRetryable(res.kind)) {
+      d.router.coolDown(model, res.kind, d.now()); // no fallback follows, but later calls must still route around it
+      return { ok: false, reason: res.kind };
+    }
 
     const fb = d.router.fallback(model, res.kind, (attempted ??= [model]), d.now());
     if (fb) {

@@ -219,8 +219,7 @@ export class Router {
    * `failed`'s cooldown to `nowMs + cooldown` when `STARTS_COOLDOWN[kind]`.
    */
   fallback(failed: string, kind: FailureKind, attempted: readonly string[], nowMs: number): RouteDecision | undefined {
-    const fi = this.indexOf(failed);
-    if (STARTS_COOLDOWN[kind]) this.coolUntilMs[fi] = Math.max(this.coolUntilMs[fi]!, nowMs + this.cooldownMs);
+    const fi = this.coolDown(failed, kind, nowMs);
     let skipped = '';
     for (let j = 0; j < this.chain.length; j++) {
       const m = this.chain[j]!;
@@ -233,7 +232,18 @@ export class Router {
     return undefined;
   }
 
-  /** Whether `model` is in a cooldown started by `fallback()` at `nowMs`. */
+  /**
+   * Starts (or extends) `failed`'s cooldown to `nowMs + cooldown` when `STARTS_COOLDOWN[kind]`: later
+   * requests route around it. Also for a failure that no fallback follows (the retry policy gave up, or
+   * does not retry that kind): its model is as unhealthy as any. Returns the model's index.
+   */
+  coolDown(failed: string, kind: FailureKind, nowMs: number): number {
+    const fi = this.indexOf(failed);
+    if (STARTS_COOLDOWN[kind]) this.coolUntilMs[fi] = Math.max(this.coolUntilMs[fi]!, nowMs + this.cooldownMs);
+    return fi;
+  }
+
+  /** Whether `model` is in a cooldown started at `nowMs` or before. */
   isCoolingDown(model: string, nowMs: number): boolean {
     return this.coolUntilMs[this.indexOf(model)]! > nowMs;
   }

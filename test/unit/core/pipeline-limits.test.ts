@@ -182,6 +182,29 @@ models:
     expect(h.limiter.levels('sonnet', h.sched.now()).itpm!.level).toBeGreaterThan(100_000 * 0.9 - 1600);
   });
 
+  it('a failure the retry policy gives up on still cools its model down: the next turn routes to the fallback', () => {
+    const s = scenario(`
+users: { dailyActive: 10, concurrencyRatio: 10% }
+cache: false
+breaker: false
+models:
+  sonnet: { id: claude-sonnet-4-5 }
+  haiku: { id: claude-haiku-4-5 }
+router: { default: sonnet, fallback: [haiku], cooldown: 30s }
+retry: { maxAttempts: 1 }
+`);
+    // sonnet answers 529 (overloaded) to everything.
+    const h = harness(s, (pm) => ({ decide: (r, now) => (r.model === 'sonnet' ? { result: { ok: false, kind: '529', status: 529 }, durationMs: 100 } : pm.decide(r, now)) }));
+    const outs = play(h, s, 100, [
+      { userTokens: 10, outputTokens: 10 },
+      { userTokens: 10, outputTokens: 10 },
+    ]);
+    // Turn 1: one attempt allowed, so no fallback; turn 2, 10 s later, is inside sonnet's 30 s cooldown.
+    expect(outs[0]).toMatchObject({ status: 'failed', reason: '529', attempts: 1, fallbacks: 0 });
+    expect(outs[1]).toMatchObject({ status: 'ok', attempts: 1 });
+    expect(outs[1]!.charges.map((c) => c.model)).toEqual(['haiku']);
+  });
+
   it('a retry whose model is breaker-open by then is not counted: retries are requests repeated', () => {
     const s = scenario(`
 users: { dailyActive: 10, concurrencyRatio: 10% }
