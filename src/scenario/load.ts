@@ -132,22 +132,66 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
 export async function checkScenarioFile(file: string, opts: LoadOptions = {}): Promise<LoadResult> {
   let size: number;
   try {
-    size = (await stat(file)).size;
+    const st = await stat(file);
+    // A directory fails the read below (EISDIR), and a device (/dev/zero) reports size 0 and reads forever.
+    if (!st.isFile()) return { problems: [{ file, line: 0, column: 0, path: '(file)', message: `not a regular file (${st.isDirectory() ? 'a directory' : 'a device, socket or pipe'})` }], warnings: [] };
+    size = st.size;
   } catch {
-    return { problems: [{ file, line: 0, column: 0, path: '(file)', message: 'cannot read the file: it does not exist or is not readable' }], warnings: [] };
+    return { problems: [{ file, line: 0, column: 0, path: '(file)', message: FILE_UNREADABLE }], warnings: [] };
   }
   if (size > MAX_FILE_BYTES)
     return {
       problems: [{ file, line: 1, column: 1, path: '(file)', message: `the file is ${(size / 1048576).toFixed(1)} MiB; scenarios are limited to ${MAX_FILE_BYTES / 1048576} MiB`, hint: 'a scenario describes a workload; it should be a few kilobytes' }],
       warnings: [],
     };
-  return parseScenario(await readFile(file, 'utf8'), file, opts);
+  const bytes = await readFile(file);
+  const text = decodeUtf8(bytes);
+  if (typeof text !== 'string') return { problems: [{ file, ...text, path: '(file)', message: 'the file is not UTF-8 text', hint: 'save it as UTF-8 (without a byte-order mark other than UTF-8\'s)' }], warnings: [] };
+  return parseScenario(text, file, opts);
 }
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The file's text, or where its first byte that is not UTF-8 is (line, and column in bytes). A lenient
+ * decode turned a Latin-1 "café" into "caf\uFFFD" silently, and UTF-16 into a wall of NULs.
+ */
+function decodeUtf8(bytes: Uint8Array): string | { line: number; column: number } {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    const at = firstBadUtf8Byte(bytes);
+    let line = 1;
+    let lineStart = 0;
+    for (let i = 0; i < at; i++) {
+      if (bytes[i] !== 0x0a) continue;
+      line++;
+      lineStart = i + 1;
+    }
+    return { line, column: at - lineStart + 1 };
+  }
+}
+
+/** Index of the first byte that does not start or continue a well-formed UTF-8 sequence (lead and continuation bytes only: enough to locate what the strict decoder refused). */
+function firstBadUtf8Byte(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]!;
+    const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) if (i + k >= b.length || (b[i + k]! & 0xc0) !== 0x80) return i;
+    i += n + 1;
+  }
+  return 0;
+}
+
+const FILE_UNREADABLE = 'cannot read the file: it does not exist or is not readable';
 
 /** Reads a scenario or throws a HeadroomError listing every problem (exit code 2 at the CLI). */
 export async function loadScenario(file: string, opts: LoadOptions = {}): Promise<Scenario> {
   const r = await checkScenarioFile(file, opts);
   if (r.scenario) for (const w of r.warnings) opts.onWarning?.(w);
+  if (!r.scenario && r.problems.length === 1 && r.problems[0]!.message === FILE_UNREADABLE)
+    throw new HeadroomError(ErrorCode.fileNotFound, `${file}: ${FILE_UNREADABLE}`, { hint: 'check the path (relative to the current directory)' });
   if (!r.scenario) {
     throw new HeadroomError(ErrorCode.scenarioInvalid, `${file}: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} in the scenario`, {
       details: r.problems.map(formatProblem),

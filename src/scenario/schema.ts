@@ -194,6 +194,7 @@ const Queue = z.strictObject({
   discipline: z.enum(['strict', 'weighted']).default('strict'),
   classes: z
     .record(name(), QueueClass)
+    .refine((c) => Object.keys(c).length > 0, { message: 'expected at least one queue class' })
     .prefault({ interactive: { priority: 0, weight: 8 }, standard: { priority: 1, weight: 4 }, batch: { priority: 2, weight: 1 } }),
 });
 

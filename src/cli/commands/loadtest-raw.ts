@@ -4,12 +4,12 @@
  * JSON with `--json` / `--out`. Exit 0 when the target answered; 2 when no request got a response
  * (nothing listening, wrong address), since then there is nothing to report.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { ErrorCode, ExitCode, HeadroomError } from '../../errors.js';
 import { parseHeaders, runRaw, type RawReport } from '../../loadtest/raw.js';
 import { checkTarget } from '../../loadtest/target.js';
 import { parseDuration } from '../../scenario/units.js';
-import { line, writeJson, type Io } from '../output.js';
+import { line, outFile, writeJson, type Io } from '../output.js';
 import { progressBar } from '../progress.js';
 
 export interface LoadtestRawOptions {
@@ -66,6 +66,7 @@ export function renderRawSummary(r: RawReport): string {
 
 export async function loadtestRaw(io: Io, o: LoadtestRawOptions): Promise<number> {
   const target = checkTarget(o.target, o.allowRemote);
+  const out = await outFile(o.out);
   const durationMs = ms(o.duration, '--duration');
   const timeoutMs = ms(o.timeout, '--timeout');
   const body = o.body !== undefined ? await readBody(o.body) : undefined;
@@ -96,9 +97,9 @@ export async function loadtestRaw(io: Io, o: LoadtestRawOptions): Promise<number
     bar?.stop();
   }
 
-  if (o.out) await writeFile(o.out, `${JSON.stringify(report, null, 2)}\n`);
   if (o.json) writeJson(io, report);
   else line(io, renderRawSummary(report));
+  await out?.(`${JSON.stringify(report, null, 2)}\n`);
   if (report.requests.completed === 0) {
     io.err.write(`error: ${target.origin} answered no request (${report.errors.connection} connection errors, ${report.errors.timeouts} timeouts); is it running and listening there?\n`);
     return ExitCode.badInput;

@@ -4,7 +4,7 @@
  * vs measured. The CLI layer joins the two halves (sim and loadtest never import each other).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import Table from 'cli-table3';
 import { ErrorCode, ExitCode, HeadroomError } from '../../errors.js';
@@ -21,7 +21,7 @@ import { formatDuration, parseDuration } from '../../scenario/units.js';
 import { buildReport } from '../../sim/build-report.js';
 import { simulate } from '../../sim/simulate.js';
 import { LiveProgress } from '../live-progress.js';
-import { line, warnTo, writeJson, type Io } from '../output.js';
+import { line, outFile, warnTo, writeJson, type Io } from '../output.js';
 
 export interface LoadtestOptions {
   target: string;
@@ -133,6 +133,7 @@ export function renderComparison(rows: CompareRow[]): string {
 
 export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promise<number> {
   const target = checkTarget(o.target, o.allowRemote);
+  const out = await outFile(o.out);
   if (!(o.timeScale > 0)) throw new HeadroomError(ErrorCode.badArgument, `--time-scale: expected a positive number, found ${o.timeScale}`);
   const overrides = [...o.set];
   if (o.duration !== undefined) {
@@ -162,8 +163,8 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
   const rows = o.compareSim ? compareReports(buildReport(simulate(scenario, { seed }), pricing), live) : undefined;
   const late = result.measurements.lateSends / Math.max(1, live.turns.arrived);
 
-  if (o.out) await writeFile(o.out, `${JSON.stringify({ ...live, ...(rows ? { comparison: rows } : {}) }, null, 2)}\n`);
-  if (o.json) writeJson(io, { ...live, ...(rows ? { comparison: rows } : {}) });
+  const full = { ...live, ...(rows ? { comparison: rows } : {}) };
+  if (o.json) writeJson(io, full);
   else {
     line(io, renderReport(live, { color: io.isTty }));
     if (rows) {
@@ -171,6 +172,7 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
       line(io, renderComparison(rows));
     }
   }
+  await out?.(`${JSON.stringify(full, null, 2)}\n`);
   if (late > o.maxLateShare) {
     io.err.write(`error: the load generator fell behind: ${(late * 100).toFixed(1)}% of sends left more than 50 ms late (max lag ${Math.round(result.measurements.maxLagMs)} ms). The figures would understate latency; use fewer sessions, a smaller --time-scale, or more load-generator agents.\n`);
     return ExitCode.internal;

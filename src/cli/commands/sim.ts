@@ -1,5 +1,4 @@
 /** `headroom sim run`: simulate a scenario and answer the capacity question. */
-import { writeFile } from 'node:fs/promises';
 import { ExitCode } from '../../errors.js';
 import { Pricing } from '../../core/pricing.js';
 import { renderReport } from '../../report/terminal.js';
@@ -7,7 +6,7 @@ import { loadScenario } from '../../scenario/load.js';
 import { parseDuration } from '../../scenario/units.js';
 import { buildReport } from '../../sim/build-report.js';
 import { simulate } from '../../sim/simulate.js';
-import { line, warnTo, writeJson, type Io } from '../output.js';
+import { line, outFile, warnTo, writeJson, type Io } from '../output.js';
 import { progressBar } from '../progress.js';
 
 export interface SimRunOptions {
@@ -22,16 +21,17 @@ export async function simRun(io: Io, file: string, opts: SimRunOptions): Promise
   const overrides = [...opts.set];
   if (opts.duration !== undefined) overrides.push(`duration=${opts.duration}`);
   if (opts.duration !== undefined && !parseDuration(opts.duration).ok) overrides.push(`duration=${JSON.stringify(opts.duration)}`);
+  const out = await outFile(opts.out);
   const scenario = await loadScenario(file, { overrides, onWarning: warnTo(io) });
   const bar = !opts.json && io.isTty ? progressBar(io, 'simulating') : undefined;
   const result = simulate(scenario, { ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(bar ? { onProgress: bar.update } : {}) });
   bar?.stop();
   const report = buildReport(result, new Pricing(scenario));
-  if (opts.out) await writeFile(opts.out, `${JSON.stringify(report, null, 2)}\n`);
   if (opts.json) writeJson(io, report);
-  else {
-    line(io, renderReport(report, { color: io.isTty }));
-    if (opts.out) line(io, `report written to ${opts.out}`);
+  else line(io, renderReport(report, { color: io.isTty }));
+  if (out) {
+    await out(`${JSON.stringify(report, null, 2)}\n`);
+    if (!opts.json) line(io, `report written to ${opts.out}`);
   }
   return report.slo.pass ? ExitCode.ok : ExitCode.gateFailed;
 }

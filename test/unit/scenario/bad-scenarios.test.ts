@@ -22,8 +22,8 @@ interface Expected {
 
 interface Case {
   name: string;
-  /** The file's text, or a generator for inputs too big to keep around. */
-  yaml: string | (() => string);
+  /** The file's text, or a generator for inputs too big to keep around (or bytes that are not UTF-8). */
+  yaml: string | (() => string | Buffer);
   problems: Expected[];
 }
 
@@ -132,6 +132,9 @@ const CASES: Case[] = [
 
   // ---- hostile input ----
   { name: 'alias bomb (billion laughs)', yaml: aliasBomb, problems: [{ at: '1:1', path: '(document)', message: 'Excessive alias count', hint: 'at most 200 times' }] },
+  { name: 'Latin-1 bytes, not UTF-8', yaml: () => Buffer.concat([Buffer.from(MINIMAL), Buffer.from('name: caf'), Buffer.from([0xe9]), Buffer.from('\n')]), problems: [{ at: '7:10', path: '(file)', message: 'the file is not UTF-8 text' }] },
+  { name: 'UTF-16 with a byte-order mark', yaml: () => Buffer.from(`\ufeff${MINIMAL}`, 'utf16le'), problems: [{ at: '1:1', path: '(file)', message: 'the file is not UTF-8 text' }] },
+  { name: 'queue with no classes', yaml: plus('queue: { classes: {} }\n'), problems: [{ at: '7:19', path: 'queue.classes', message: 'expected at least one queue class' }] },
   { name: '50 MiB file', yaml: fiftyMegabytes, problems: [{ at: '1:1', path: '(file)', message: 'the file is 50.0 MiB; scenarios are limited to 4 MiB' }] },
 
   // ---- every problem at once, not the first ----

@@ -1,0 +1,41 @@
+/**
+ * `sim run` on input that is not a scenario file, and on `--out` paths it cannot write: exit 2 with
+ * what is wrong, never "internal error" (exit 1), and a bad `--out` is refused before the simulation.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'headroom-sim-input-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const SCENARIO = 'scenarios/support-agent.yaml';
+
+describe('sim run refuses what it cannot read or write, with exit 2', () => {
+  it.each([
+    ['a directory', dir, 'HEADROOM_ERR_SCENARIO_INVALID', 'not a regular file (a directory)'],
+    ['a device (reads forever, reports size 0)', '/dev/zero', 'HEADROOM_ERR_SCENARIO_INVALID', 'not a regular file (a device, socket or pipe)'],
+    ['a missing file', join(dir, 'nope.yaml'), 'HEADROOM_ERR_FILE_NOT_FOUND', 'cannot read the file'],
+  ])('FILE is %s', async (_what, file, code, message) => {
+    const r = await runCli(['sim', 'run', file]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(code);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toContain('internal error');
+  });
+
+  it.each([
+    ['no value', [], '--out (empty): needs a file path'],
+    ['a directory that does not exist', [join(dir, 'missing', 'r.json')], `the directory ${join(dir, 'missing')} does not exist`],
+    ['a directory', [dir], 'is a directory'],
+  ])('--out with %s: refused before simulating', async (_what, value, message) => {
+    const r = await runCli(['sim', 'run', SCENARIO, '--out', ...value]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe(''); // nothing was simulated
+    expect(r.stderr).toContain('HEADROOM_ERR_BAD_ARGUMENT');
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toContain('internal error');
+  });
+});
