@@ -35,15 +35,10 @@ const ms = (us: number) => Math.round(us) / 1000;
 /** Percentiles in ms (0 for an empty histogram). */
 export function summarise(h: Histogram): Summary {
   if (h.totalCount === 0) return { count: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 };
-  return {
-    count: h.totalCount,
-    mean: ms(h.mean),
-    p50: ms(h.getValueAtPercentile(50)),
-    p90: ms(h.getValueAtPercentile(90)),
-    p95: ms(h.getValueAtPercentile(95)),
-    p99: ms(h.getValueAtPercentile(99)),
-    max: ms(h.maxValue),
-  };
+  // HDR answers a percentile with the top of its value's bucket, which can lie above the largest value
+  // recorded: a p99 of 27.07 s over turns that all took at most 27.06 s failed a 27.06 s SLO.
+  const at = (q: number) => ms(Math.min(h.getValueAtPercentile(q), h.maxValue));
+  return { count: h.totalCount, mean: ms(h.mean), p50: at(50), p90: at(90), p95: at(95), p99: at(99), max: ms(h.maxValue) };
 }
 
 export const encodeHistogram = (h: Histogram): string => hdr.encodeIntoCompressedBase64(h);
