@@ -32,7 +32,9 @@ const SGR: Record<Tone, [number, number]> = { good: [32, 39], bad: [31, 39], war
 type Paint = (text: string, tone: Tone | undefined) => string;
 const paint = (color: boolean): Paint => (text, tone) => (color && tone && text ? `\x1b[${SGR[tone][0]}m${text}\x1b[${SGR[tone][1]}m` : text);
 const cell = (p: Paint, c: Cell): string => (typeof c === 'string' ? c : p(c.text, c.tone));
-const clip = (s: string) => (s.length > MAX_LABEL ? `${s.slice(0, MAX_LABEL - 1)}…` : s);
+/** Labels end in what tells rows apart ("sonnet input TPM", "sonnet output TPM"), so a long one loses its middle, not its end. */
+const LABEL_TAIL = 11;
+const clip = (s: string) => (s.length > MAX_LABEL ? `${s.slice(0, MAX_LABEL - 1 - LABEL_TAIL)}…${s.slice(-LABEL_TAIL)}` : s);
 
 const visible = (s: string) => stripVTControlCharacters(s).length;
 

@@ -67,6 +67,18 @@ describe('renderReport', () => {
     expect(coloured).toContain('\x1b[31m✗ FAIL\x1b[39m');
   });
 
+  it('cuts a long model name from the middle of a label, so the limit rows stay apart', async () => {
+    const r = clone(await realReport('support-agent'));
+    const long = 'model-00-with-a-fairly-long-name-for-a-deployment-of-sonnet';
+    r.limits.byModel = { [long]: r.limits.byModel.sonnet! };
+    const labels = plain(renderReport(r, { color: false }))
+      .split('\n')
+      .filter((l) => l.includes('model-00'))
+      .map((l) => l.trim().split(/\s{2,}/)[0]);
+    // 28 characters: the first 16, an ellipsis, the last 11 (the limit's kind); they were all "model-00-with-a-fairly-long…".
+    expect(labels).toEqual(['model-00-with-a-…-sonnet RPM', 'model-00-with-a-…t input TPM', 'model-00-with-a-… output TPM']);
+  });
+
   it.each(['support-agent', 'research-agent'] as const)('fits %s in 100 columns, with and without colour', async (name) => {
     const r = await realReport(name);
     for (const color of [false, true]) {
