@@ -65,12 +65,29 @@ function locate(doc: Document, lc: LineCounter, path: readonly PathSegment[], at
   return { line, column: col };
 }
 
-function located(file: string, doc: Document, lc: LineCounter, p: PathProblem): Problem {
-  const { line, column } = locate(doc, lc, p.path, p.atKey);
-  return { file, line, column, path: formatPath(p.path), message: p.message, ...(p.hint ? { hint: p.hint } : {}) };
+/** A `--set` that was applied: its path, and the argument as given. */
+interface Override {
+  path: PathSegment[];
+  spec: string;
 }
 
-function applyOverride(doc: Document, spec: string): string | undefined {
+/**
+ * A problem placed where the user can fix it: at its line and column in the file, or, for a value a
+ * `--set` put there (the last one whose path holds it), at that argument: its node has no place in
+ * the file, and the nearest one in the file pointed at a line holding something else.
+ */
+function located(file: string, doc: Document, lc: LineCounter, p: PathProblem, overrides: readonly Override[] = []): Problem {
+  const extra = { path: formatPath(p.path), message: p.message, ...(p.hint ? { hint: p.hint } : {}) };
+  for (let i = overrides.length - 1; i >= 0; i--) {
+    const o = overrides[i]!;
+    if (o.path.length <= p.path.length && o.path.every((seg, k) => seg === p.path[k])) return { file: `--set ${o.spec}`, line: 0, column: 0, ...extra };
+  }
+  const { line, column } = locate(doc, lc, p.path, p.atKey);
+  return { file, line, column, ...extra };
+}
+
+/** Applies `spec` to the document: the path it set, or why it could not. */
+function applyOverride(doc: Document, spec: string): PathSegment[] | string {
   const eq = spec.indexOf('=');
   const keys = spec.slice(0, eq).split('.');
   if (eq <= 0 || keys.includes('')) return `expected key.path=value, found ${JSON.stringify(spec)}`;
@@ -83,7 +100,7 @@ function applyOverride(doc: Document, spec: string): string | undefined {
     // yaml throws when the path runs through a scalar (`users.dailyActive.x=1`): bad input, not a bug.
     return `cannot set ${keys.join('.')}: part of that path is not a mapping or list in the file`;
   }
-  return undefined;
+  return path;
 }
 
 /** Validates scenario text. `file` is used for locations only. */
@@ -103,9 +120,11 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
   const warnings = doc.warnings.map(yamlProblem);
   if (problems.length > 0) return { problems, warnings };
 
+  const applied: Override[] = [];
   for (const o of opts.overrides ?? []) {
-    const bad = applyOverride(doc, o);
-    if (bad) problems.push({ file: '--set', line: 0, column: 0, path: o, message: bad });
+    const r = applyOverride(doc, o);
+    if (typeof r === 'string') problems.push({ file: '--set', line: 0, column: 0, path: o, message: r });
+    else applied.push({ path: r, spec: o });
   }
 
   let raw: unknown;
@@ -121,9 +140,9 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
 
   const parsed = ScenarioSchema.safeParse(raw, { reportInput: true });
   const pathProblems = [...(parsed.success ? [] : explainIssues(parsed.error.issues, raw, keysAt)), ...checkRules(raw)];
-  problems.push(...pathProblems.map((p) => located(file, doc, lc, p)));
+  problems.push(...pathProblems.map((p) => located(file, doc, lc, p, applied)));
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
-  warnings.push(...checkWarnings(raw, opts.today ?? new Date().toISOString().slice(0, 10)).map((p) => located(file, doc, lc, p)));
+  warnings.push(...checkWarnings(raw, opts.today ?? new Date().toISOString().slice(0, 10)).map((p) => located(file, doc, lc, p, applied)));
   if (problems.length > 0 || !parsed.success) return { problems, warnings };
   return { scenario: normalise(parsed.data), problems, warnings };
 }

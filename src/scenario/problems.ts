@@ -25,7 +25,8 @@ export function formatPath(path: readonly PathSegment[]): string {
 }
 
 export function formatProblem(p: Problem): string {
-  const head = `${p.file}:${p.line}:${p.column}: ${p.path}: ${p.message}`;
+  // Line 0: not in a file's text (the file as a whole, or a --set argument): no position to give.
+  const head = `${p.line === 0 ? p.file : `${p.file}:${p.line}:${p.column}`}: ${p.path}: ${p.message}`;
   return p.hint ? `${head}\n    hint: ${p.hint}` : head;
 }
 

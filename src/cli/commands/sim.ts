@@ -1,5 +1,5 @@
 /** `headroom sim run`: simulate a scenario and answer the capacity question. */
-import { ExitCode } from '../../errors.js';
+import { ErrorCode, ExitCode, HeadroomError } from '../../errors.js';
 import { Pricing } from '../../core/pricing.js';
 import { renderReport } from '../../report/terminal.js';
 import { loadScenario } from '../../scenario/load.js';
@@ -19,8 +19,10 @@ export interface SimRunOptions {
 
 export async function simRun(io: Io, file: string, opts: SimRunOptions): Promise<number> {
   const overrides = [...opts.set];
-  if (opts.duration !== undefined) overrides.push(`duration=${opts.duration}`);
-  if (opts.duration !== undefined && !parseDuration(opts.duration).ok) overrides.push(`duration=${JSON.stringify(opts.duration)}`);
+  if (opts.duration !== undefined) {
+    if (!parseDuration(opts.duration).ok) throw new HeadroomError(ErrorCode.badArgument, `--duration: expected a duration like 10m or 24h, found ${JSON.stringify(opts.duration)}`);
+    overrides.push(`duration=${opts.duration}`);
+  }
   const out = await outFile(opts.out);
   const scenario = await loadScenario(file, { overrides, onWarning: warnTo(io) });
   const bar = !opts.json && io.isTty ? progressBar(io, 'simulating') : undefined;

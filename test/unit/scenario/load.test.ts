@@ -79,9 +79,10 @@ describe('--set overrides', () => {
   });
 
   it.each([
-    { set: 'users.dailyActive=-1', file: SUPPORT, line: 13, column: 3, path: 'users.dailyActive', message: 'expected at least 1, found -1' },
-    { set: 'users.dailyActive=lots', file: SUPPORT, line: 13, column: 3, path: 'users.dailyActive', message: 'found "lots"' },
-    { set: 'users.dailyActiv=20000', file: SUPPORT, line: 13, column: 3, path: 'users.dailyActiv', message: 'unknown key "dailyActiv"', hint: 'did you mean "dailyActive"?' },
+    // A value a --set put there is reported at that argument: the file's line for the key holds its own value.
+    { set: 'users.dailyActive=-1', file: '--set users.dailyActive=-1', line: 0, column: 0, path: 'users.dailyActive', message: 'expected at least 1, found -1' },
+    { set: 'users.dailyActive=lots', file: '--set users.dailyActive=lots', line: 0, column: 0, path: 'users.dailyActive', message: 'found "lots"' },
+    { set: 'users.dailyActiv=20000', file: '--set users.dailyActiv=20000', line: 0, column: 0, path: 'users.dailyActiv', message: 'unknown key "dailyActiv"', hint: 'did you mean "dailyActive"?' },
     { set: 'users.dailyActive', file: '--set', line: 0, column: 0, path: 'users.dailyActive', message: 'expected key.path=value' },
     { set: 'users..dailyActive=1', file: '--set', line: 0, column: 0, path: 'users..dailyActive=1', message: 'expected key.path=value' },
     { set: 'users.dailyActive=[1', file: '--set', line: 0, column: 0, path: 'users.dailyActive=[1', message: 'expected a YAML value after "="' },
@@ -100,7 +101,10 @@ describe('--set overrides', () => {
 
     const bad = await runCli(['scenario', 'check', SUPPORT, '--set', 'users.dailyActive.x=1']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--set:0:0: users.dailyActive.x=1: cannot set');
+    expect(bad.stderr).toContain('--set: users.dailyActive.x=1: cannot set');
+    const located = await runCli(['scenario', 'check', SUPPORT, '--set', 'workers.count=0']);
+    expect(located.code).toBe(2);
+    expect(located.stderr).toContain('--set workers.count=0: workers.count: expected at least 1, found 0');
     expect(bad.stderr).not.toContain('internal error');
   });
 });
