@@ -65,6 +65,37 @@ function locate(doc: Document, lc: LineCounter, path: readonly PathSegment[], at
   return { line, column: col };
 }
 
+/** The key path of the innermost map entry or list item that spans `offset` (a duplicate key names itself); [] at the top. */
+function pathAt(doc: Document, offset: number): PathSegment[] {
+  const path: PathSegment[] = [];
+  let node: unknown = doc.contents;
+  for (;;) {
+    let next: unknown;
+    if (isMap(node)) {
+      for (const p of node.items) {
+        const k = p.key as Node | null;
+        const v = p.value as Node | null;
+        const from = k?.range?.[0] ?? v?.range?.[0];
+        const to = v?.range?.[2] ?? k?.range?.[2];
+        if (from === undefined || to === undefined || offset < from || offset >= to) continue;
+        path.push(String(isScalar(k) ? k.value : k));
+        next = v;
+        break;
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        const r = (item as Node | null)?.range;
+        if (next === undefined && r && offset >= r[0] && offset < r[2]) {
+          path.push(i);
+          next = item;
+        }
+      });
+    }
+    if (next === undefined) return path;
+    node = next;
+  }
+}
+
 /** A `--set` that was applied: its path, and the argument as given. */
 interface Override {
   path: PathSegment[];
@@ -112,9 +143,12 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
     return { problems: [at(1, 1, 'the file is empty', 'a scenario needs at least `users` and `models`; see scenarios/support-agent.yaml')], warnings: [] };
 
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true });
-  const yamlProblem = (e: { message: string; pos: [number, number] }) => {
+  const yamlProblem = (e: { code: string; message: string; pos: [number, number] }) => {
     const { line, col } = lc.linePos(e.pos[0]);
-    return at(line, col, `YAML: ${e.message.split('\n')[0]}`);
+    // A duplicate key is a key: it has a path. Syntax errors point where parsing broke, which may lie in
+    // the entry after the real mistake (an unclosed `{` on line 1 is reported at line 2's key).
+    const path = e.code === 'DUPLICATE_KEY' ? pathAt(doc, e.pos[0]) : [];
+    return { ...at(line, col, `YAML: ${e.message.split('\n')[0]}`), ...(path.length > 0 ? { path: formatPath(path) } : {}) };
   };
   const problems = doc.errors.map(yamlProblem);
   const warnings = doc.warnings.map(yamlProblem);
