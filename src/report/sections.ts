@@ -66,6 +66,23 @@ function latency(r: Report): Section {
   };
 }
 
+/** Queue wait and losses per queue class, when more than one class had turns (pooled figures hide priorities). */
+function queueByClass(r: Report): Section | undefined {
+  const classes = Object.entries(r.capacity.queueByClass ?? {});
+  if (classes.length < 2) return undefined;
+  const lost = (n: number, of: number): Cell => (n === 0 ? '0' : tone(`${int(n)} (${pct(n / of)})`, 'bad'));
+  const rows = classes.map(([cls, c]): Cell[] => {
+    const w = c.queueWait;
+    const waits = w.count === 0 ? Array<Cell>(3).fill(tone('–', 'dim')) : [duration(w.p50), duration(w.p95), duration(w.max)];
+    return [cls, int(c.turns), int(c.answered), lost(c.rejected, c.turns), lost(c.deadLettered, c.turns), ...waits];
+  });
+  return {
+    title: 'Queue by class',
+    table: { head: ['class', 'turns', 'answered', 'queue full', 'deadline', 'wait p50', 'wait p95', 'wait max'], align: right(7), rows },
+    notes: [[`queue wait of the answered turns that asked for a slot; classes in priority order (${r.scenario.workers.mode === 'perSession' ? 'per session: a conversation waits once' : 'pooled'})`]],
+  };
+}
+
 const BASIS_NOTE: Record<Report['capacity']['workersNeededBasis'], string> = {
   sampled: '',
   offeredLoad: ' (from the offered load: the configured workers were saturated)',
@@ -224,7 +241,7 @@ export function reportView(r: Report): ReportView {
     context:
       `${s.name} · seed ${s.seed} · ${num(p.targetConcurrency)} concurrent conversations, ${int(p.conversationsPerDay)}/day · ` +
       `${span(s.durationMs - s.warmupMs)} window after ${span(s.warmupMs)} warm-up`,
-    sections: [latency(r), capacity(r), limits(r), outcomes(r), cost(r), slos(r)],
+    sections: [latency(r), capacity(r), queueByClass(r), limits(r), outcomes(r), cost(r), slos(r)].filter((x): x is Section => x !== undefined),
     footer:
       `${r.kind === 'simulation' ? 'simulated' : 'ran'} ${span(run.simulatedMs)} (drain included) · ${int(run.events)} events in ${duration(run.wallMs)} ` +
       `(${int(run.eventsPerSecond)}/s) · Little's law error ${pct(r.littlesLaw.relativeError)}`,

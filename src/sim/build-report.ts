@@ -72,6 +72,10 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
       busySlots: dist(rec.busySlots),
       slotDemand: dist(rec.slotDemand),
       queueDepth: dist(rec.queueDepth),
+      queueByClass: Object.fromEntries(
+        // In the queue's priority order (the scenario's), so the table reads interactive → batch.
+        [...rec.byClass].sort(([a], [b]) => (s.queue.classes[a]?.priority ?? 0) - (s.queue.classes[b]?.priority ?? 0) || a.localeCompare(b)).map(([cls, c]) => [cls, { turns: c.turns, answered: c.answered, rejected: c.rejected, deadLettered: c.deadLettered, queueWait: summarise(c.queueWait.histogram()) }]),
+      ),
       ...(offered ? { offeredSlotDemand: offered } : {}),
       workersNeededBasis: basis,
       workersNeeded,

@@ -94,7 +94,10 @@ export class Recorder {
   }
 
   /** A turn ended; `cacheLookedUp` says whether it asked the response cache. */
-  turnEnded(o: TurnOutcome, cacheLookedUp: boolean): void {
+  /** The window's turns per queue class (the session's priority). */
+  readonly byClass = new Map<string, ClassTally>();
+
+  turnEnded(o: TurnOutcome, cacheLookedUp: boolean, cls: string): void {
     this.turnsInSystem--;
     const step = this.step(o.endedAtMs);
     // Index loops over charges: the list is the shared frozen empty or a fresh array (core/lists.ts), and
@@ -129,6 +132,15 @@ export class Recorder {
         break;
     }
     if (o.reason) t.byReason[o.reason] = (t.byReason[o.reason] ?? 0) + 1;
+    let c = this.byClass.get(cls);
+    if (c === undefined) this.byClass.set(cls, (c = new ClassTally()));
+    c.turns++;
+    if (o.status === 'rejected') c.rejected++;
+    else if (o.status === 'dead-letter') c.deadLettered++;
+    else if (o.status === 'ok' || o.status === 'cache-hit') {
+      c.answered++;
+      if (hadStage('queueWait', o, this.slotPerSession)) c.queueWait.recordMs(o.queueWaitMs);
+    }
     const e = this.events;
     e.attempts += o.attempts;
     e.retries += o.retries;
@@ -212,4 +224,13 @@ export class Recorder {
     // A free conversation records 0: it was recorded as 1 µ$, and a free model cost $1.57/day.
     this.sessionCostUs.record(Math.round(costNanos / 1000)); // micro-dollars
   }
+}
+
+/** One queue class's turns in the window. */
+export class ClassTally {
+  turns = 0;
+  answered = 0;
+  rejected = 0;
+  deadLettered = 0;
+  readonly queueWait = new FastHistogram();
 }

@@ -195,7 +195,7 @@ class SessionPlay implements Resumable, TurnInput {
 
   private turnEnded(o: TurnOutcome): void {
     const { s, ctx } = this;
-    ctx.recorder.turnEnded(o, this.cacheLookedUp(o));
+    ctx.recorder.turnEnded(o, this.cacheLookedUp(o), this.priority);
     if (this.inCohort) ctx.recorder.cohort.turn(o.status, o.charges);
     // Slot holds for the offered-load estimate: a refused turn got none; a pooled cache hit needs none.
     const gotSlot = o.status !== 'rejected' && o.status !== 'dead-letter' && (ctx.perSession || o.status !== 'cache-hit');

@@ -228,6 +228,19 @@ export const ReportSchema = z
         busySlots: DistributionSchema.describe('Worker slots busy'),
         slotDemand: DistributionSchema.describe('Turns wanting a slot (busy + queued): what the workers must cover'),
         queueDepth: DistributionSchema.describe('Turns waiting in the queue'),
+        queueByClass: z
+          .record(
+            z.string(),
+            z.strictObject({
+              turns: count('Turns of the class that arrived in the window'),
+              answered: count('Of them, answered (completed or from the cache)'),
+              rejected: count('Refused: queue full'),
+              deadLettered: count('Waited past the class deadline'),
+              queueWait: LatencySummarySchema.describe('Queue wait of the answered turns that asked for a slot'),
+            }),
+          )
+          .optional()
+          .describe('Per queue class (priority): what each class waited and lost; strict priority or weights show here, not in the pooled figures (simulation only)'),
         offeredSlotDemand: z
           .strictObject({ mean: z.number().nonnegative().describe('Mean'), p99: z.int().nonnegative().describe('99th percentile') })
           .optional()

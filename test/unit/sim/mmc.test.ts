@@ -44,9 +44,9 @@ const BATCHES = 30;
 /** Observes every turn outcome the simulator records (the recorder is the one place that sees them all). */
 function observeTurns<T>(run: () => T, onTurn: (o: TurnOutcome) => void): T {
   const original = Recorder.prototype.turnEnded;
-  Recorder.prototype.turnEnded = function (this: Recorder, o: TurnOutcome, cacheLookedUp: boolean) {
+  Recorder.prototype.turnEnded = function (this: Recorder, o: TurnOutcome, cacheLookedUp: boolean, cls: string) {
     onTurn(o);
-    original.call(this, o, cacheLookedUp);
+    original.call(this, o, cacheLookedUp, cls);
   };
   try {
     return run();
