@@ -42,13 +42,13 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((h) => h.close()));
 });
 
-/** One model, prompt caching on, a fixed 40-token answer: 4 ms TTFT + 2 ms of output at K=100. */
+/** One model, prompt caching on (a 3k system prompt: above Sonnet 4.6's 2,048-token minimum), a fixed 40-token answer: 4 ms TTFT + 2 ms of output at K=100. */
 const BASIC = `
 name: runtime-it
 seed: 17
 users: { dailyActive: 1000, concurrencyRatio: 1% }
 conversation:
-  tokens: { systemPrompt: 2k, output: 40 }
+  tokens: { systemPrompt: 3k, output: 40 }
 models:
   sonnet: { id: claude-sonnet-4-6, latency: { ttft: 400ms, outputRate: 200/s }, promptCaching: { ttl: 5m } }
 `;
