@@ -82,6 +82,19 @@ export class ProviderModel {
     this.limits = new MemoryLimiter({ models, margin: 1 });
   }
 
+  /**
+   * Anthropic's answer to a prompt longer than the model's context window — 400 invalid_request_error,
+   * "prompt is too long: N tokens > M maximum" — or undefined. The pipeline refuses such a call before
+   * sending it (reason `context-window`); the mock provider asks this for requests that come straight
+   * to it.
+   */
+  promptTooLong(req: ProviderRequest): string | undefined {
+    const window = this.scenario.models[req.model]?.contextWindow;
+    let tokens = 0;
+    for (const s of req.segments) tokens += s.tokens;
+    return window !== undefined && tokens > window ? `prompt is too long: ${tokens} tokens > ${window} maximum` : undefined;
+  }
+
   /** Decides the outcome of a request arriving at `nowMs`. */
   decide(req: ProviderRequest, nowMs: number): ProviderOutcome {
     const m = this.models.get(req.model);

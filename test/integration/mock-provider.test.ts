@@ -34,6 +34,7 @@ models:
   flaky:    { id: claude-test-flaky, price: *p }
   broken:   { id: claude-test-broken, price: *p }
   slow:     { id: claude-test-slow, price: *p, latency: { ttft: 5s }, timeout: 1s }
+  narrow:   { id: claude-test-narrow, price: *p, contextWindow: 100 }
 faults:
   - { model: flaky, at: 0s, for: 1h, errorRate: 100%, status: 529 }
   - { model: broken, at: 0s, for: 1h, errorRate: 100%, status: 500 }
@@ -225,6 +226,14 @@ describe('mock provider: failures', () => {
     expect(e.apiMessage).toMatch(/^max_tokens: /);
     const missing = await caught(sdk.messages.create({ model: 'claude-test-fast', max_tokens: 10 } as unknown as Anthropic.MessageCreateParamsNonStreaming));
     expect(missing.apiMessage).toBe('messages: Field required');
+  });
+
+  it('400 invalid_request_error for a prompt longer than the model\'s context window, as Anthropic words it', async () => {
+    const e = await caught(sdk.messages.create({ ...hello('claude-test-narrow'), messages: [{ role: 'user', content: 'word '.repeat(300) }] }));
+    expect([e.status, e.type]).toEqual([400, 'invalid_request_error']);
+    expect(e.apiMessage).toMatch(/^prompt is too long: \d+ tokens > 100 maximum$/);
+    const fits = await sdk.messages.create(hello('claude-test-narrow', { system: undefined }));
+    expect(fits.type).toBe('message');
   });
 
   it('404 not_found_error for a model the scenario does not have', async () => {

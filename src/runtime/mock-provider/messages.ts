@@ -20,7 +20,7 @@ import type { ProviderModel } from '../../core/provider-model.js';
 import type { RealScheduler } from '../real-scheduler.js';
 import { decodeWireRequest, REQUEST_HEADER } from '../wire.js';
 import { textFor } from '../../workload/text.js';
-import { errorBody } from './errors.js';
+import { errorBody, MockHttpError } from './errors.js';
 import { rateLimitHeaders, retryAfterHeaders } from './rate-limit-headers.js';
 import type { MessagesBody, RequestMapper } from './request.js';
 import { planStream, wireUsage, type TimedFrame } from './sse.js';
@@ -94,6 +94,8 @@ export async function answerMessages(ctx: MessagesContext, req: FastifyRequest, 
   if (wire) ctx.stats.wireHeader();
   const { provider, clock, mapper } = ctx.state();
   const preq = mapper.map(body, wire);
+  const tooLong = provider.promptTooLong(preq);
+  if (tooLong) throw new MockHttpError(400, tooLong);
   const nowMs = clock.now();
   const { result, durationMs } = provider.decide(preq, nowMs);
   reply.headers(rateLimitHeaders(provider.limitLevels(preq.model, nowMs), ctx.timeScale, Date.now()));
