@@ -54,6 +54,23 @@ describe('RedisTaskQueue across instances', () => {
     }
   });
 
+  it('reclaims a dead consumer\'s task even when the caller\'s own idle tasks fill a reclaim batch', async () => {
+    const p = prefix();
+    const b = new RedisTaskQueue<Job>(redis, { prefix: p, config: baseQueueConfig, reclaimBatch: 2 });
+    const a = new RedisTaskQueue<Job>(other, { prefix: p, config: baseQueueConfig, reclaimBatch: 2 });
+    try {
+      for (let n = 0; n < 3; n++) await b.push('standard', { n }, Date.now());
+      await b.claim('B', Date.now()); // B's own two long-running tasks come first in the pending list
+      await b.claim('B', Date.now());
+      const lost = (await a.claim('A', Date.now()))!; // A claims the third and dies
+      await new Promise((r) => setTimeout(r, 30));
+      // The first page of idle pending tasks (batch 2) held only B's own: A's task was never reached.
+      expect((await b.reclaim('B', 20, Date.now())).map((t) => t.id)).toEqual([lost.id]);
+    } finally {
+      await drop(b);
+    }
+  });
+
   it('enforces one depth bound for all instances under concurrent pushes', async () => {
     const p = prefix();
     const config = { ...baseQueueConfig, depth: 25 };

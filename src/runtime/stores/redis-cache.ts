@@ -20,6 +20,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { CacheConfig, CacheStats, ResponseCache } from '../../core/cache/types.js';
 import { checkSize } from '../../core/cache/types.js';
+import { StoreCalls } from './store-calls.js';
 
 // KEYS: value, lru, size, stats, seq; ARGV: key
 const GET = `
@@ -76,6 +77,8 @@ export interface RedisResponseCacheOptions {
   /** Namespaces the keys: `{hr:<prefix>:c}:…`. Instances sharing a cache use the same prefix and config. */
   prefix: string;
   config: CacheConfig;
+  /** A call without an answer in this many ms fails as Redis unavailable (default 1000; 0: no bound). */
+  timeoutMs?: number;
 }
 
 /**
@@ -89,6 +92,7 @@ export interface RedisResponseCacheOptions {
 export class RedisResponseCache<V> implements ResponseCache<V> {
   private readonly tag: string;
   private readonly k: Record<'lru' | 'size' | 'stats' | 'seq', string>;
+  private readonly calls: StoreCalls;
 
   constructor(
     private readonly redis: Client,
@@ -100,23 +104,24 @@ export class RedisResponseCache<V> implements ResponseCache<V> {
     }
     this.tag = `{hr:${opts.prefix}:c}`;
     this.k = { lru: `${this.tag}:lru`, size: `${this.tag}:size`, stats: `${this.tag}:stats`, seq: `${this.tag}:seq` };
+    this.calls = new StoreCalls('response cache', opts.timeoutMs);
     redis.defineCommand('hrcGet', { numberOfKeys: 5, lua: GET });
     redis.defineCommand('hrcSet', { numberOfKeys: 5, lua: SET });
   }
 
   async get(key: string, _nowMs: number): Promise<V | undefined> {
-    const v = (await this.script('hrcGet')(...this.keys(key), key)) as string | null;
+    const v = (await this.calls.call('get', this.script('hrcGet')(...this.keys(key), key))) as string | null;
     return v === null ? undefined : v === '' ? undefined : (JSON.parse(v) as V);
   }
 
   async set(key: string, value: V, sizeBytes: number, _nowMs: number): Promise<void> {
     checkSize(sizeBytes);
     const { ttlMs, maxEntries, maxBytes } = this.opts.config;
-    await this.script('hrcSet')(...this.keys(key), key, JSON.stringify(value) ?? '', sizeBytes, Math.ceil(ttlMs), maxEntries, maxBytes, `${this.tag}:v:`);
+    await this.calls.call('set', this.script('hrcSet')(...this.keys(key), key, JSON.stringify(value) ?? '', sizeBytes, Math.ceil(ttlMs), maxEntries, maxBytes, `${this.tag}:v:`));
   }
 
   async stats(): Promise<CacheStats> {
-    const [[, h], [, entries]] = (await this.redis.multi().hgetall(this.k.stats).zcard(this.k.lru).exec()) as [[null, Record<string, string>], [null, number]];
+    const [[, h], [, entries]] = (await this.calls.call('stats', this.redis.multi().hgetall(this.k.stats).zcard(this.k.lru).exec())) as [[null, Record<string, string>], [null, number]];
     const n = (f: string) => Number(h[f] ?? 0);
     return { hits: n('hits'), misses: n('misses'), expired: n('expired'), evictions: n('evictions'), entries, bytes: n('bytes') };
   }

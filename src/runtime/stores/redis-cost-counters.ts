@@ -10,12 +10,15 @@ import type { Cluster, Redis } from 'ioredis';
 import type { CostCounters, CostTotals, ModelTotals } from '../../core/cost/types.js';
 import { USAGE_FIELDS, checkAdd } from '../../core/cost/types.js';
 import type { Usage } from '../../core/types.js';
+import { StoreCalls } from './store-calls.js';
 
 type Client = Redis | Cluster;
 
 export interface RedisCostCountersOptions {
   /** Namespaces the keys: `{hr:<prefix>:cost}:…`. Instances sharing totals use the same prefix. */
   prefix: string;
+  /** A call without an answer in this many ms fails as Redis unavailable (default 1000; 0: no bound). */
+  timeoutMs?: number;
 }
 
 /**
@@ -29,6 +32,7 @@ export interface RedisCostCountersOptions {
 export class RedisCostCounters implements CostCounters {
   private readonly tag: string;
   private readonly modelsKey: string;
+  private readonly calls: StoreCalls;
 
   constructor(
     private readonly redis: Client,
@@ -36,6 +40,7 @@ export class RedisCostCounters implements CostCounters {
   ) {
     this.tag = `{hr:${opts.prefix}:cost}`;
     this.modelsKey = `${this.tag}:models`;
+    this.calls = new StoreCalls('cost counters', opts.timeoutMs);
   }
 
   async add(model: string, usage: Usage, costNanos: number): Promise<void> {
@@ -43,18 +48,18 @@ export class RedisCostCounters implements CostCounters {
     const key = this.modelKey(model);
     const tx = this.redis.multi().sadd(this.modelsKey, model).hincrby(key, 'requests', 1).hincrby(key, 'costNanos', costNanos);
     for (const f of USAGE_FIELDS) if (usage[f] !== 0) tx.hincrby(key, f, usage[f]); // skip zero fields: fewer commands
-    const res = await tx.exec();
+    const res = await this.calls.call('add', tx.exec());
     const failed = res?.find(([err]) => err !== null);
     if (failed) throw failed[0];
   }
 
   async totals(): Promise<CostTotals> {
-    const models = (await this.redis.smembers(this.modelsKey)).sort(); // sorted: stable output for reports
+    const models = (await this.calls.call('totals', this.redis.smembers(this.modelsKey))).sort(); // sorted: stable output for reports
     const byModel: Record<string, ModelTotals> = {};
     if (models.length === 0) return { byModel };
     const pipe = this.redis.pipeline();
     for (const m of models) pipe.hgetall(this.modelKey(m));
-    const res = (await pipe.exec()) ?? [];
+    const res = (await this.calls.call('totals', pipe.exec())) ?? [];
     models.forEach((m, i) => {
       const [err, h] = res[i] as [Error | null, Record<string, string>];
       if (err) throw err;
@@ -74,7 +79,7 @@ export class RedisCostCounters implements CostCounters {
 
   /** All keys of these counters (for tests and for resetting a run). */
   async keys(): Promise<string[]> {
-    return [this.modelsKey, ...(await this.redis.smembers(this.modelsKey)).map((m) => this.modelKey(m))];
+    return [this.modelsKey, ...(await this.calls.call('keys', this.redis.smembers(this.modelsKey))).map((m) => this.modelKey(m))];
   }
 
   private modelKey(model: string): string {

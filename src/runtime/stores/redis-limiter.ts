@@ -18,6 +18,7 @@ import { UNITS_PER_TOKEN, assertCost, compileConfig, costOf } from '../../core/l
 import type { LimitCost } from '../../core/types.js';
 import { ErrorCode, HeadroomError } from '../../errors.js';
 import { ACQUIRE_LUA, ADJUST_LUA } from './redis-limiter.lua.js';
+import { CallTimeouts, isScriptBug } from './store-calls.js';
 
 /** Options of {@link RedisLimiter}. */
 export interface RedisLimiterOptions {
@@ -195,65 +196,6 @@ export class RedisLimiter implements Limiter {
   }
 }
 
-interface Pending {
-  deadlineAt: number;
-  reject: (err: Error) => void;
-  done: boolean;
-}
-
-/**
- * One fixed timeout for many calls without a timer per call: a setTimeout/clearTimeout pair per call cost
- * about a third of the limiter's throughput (bench/limiter.ts). All calls share the timeout, so deadlines
- * expire in call order: a FIFO queue and one interval, running only while calls are pending, find every
- * overdue call. A late call's own answer is ignored once it was rejected.
- */
-class CallTimeouts {
-  private queue: Pending[] = [];
-  private head = 0;
-  private timer: ReturnType<typeof setInterval> | undefined;
-
-  constructor(private readonly timeoutMs: number) {}
-
-  bound<T>(p: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const entry: Pending = { deadlineAt: performance.now() + this.timeoutMs, reject, done: false };
-      this.queue.push(entry);
-      // unref: a pending Redis call keeps the process alive by its socket; this timer must not on its own.
-      this.timer ??= setInterval(() => this.sweep(), Math.max(5, this.timeoutMs / 4)).unref();
-      p.then(
-        (v) => ((entry.done = true), resolve(v)),
-        (e: unknown) => ((entry.done = true), reject(e)),
-      );
-    });
-  }
-
-  private sweep(): void {
-    const now = performance.now();
-    while (this.head < this.queue.length) {
-      const e = this.queue[this.head]!;
-      if (!e.done) {
-        if (e.deadlineAt > now) break;
-        e.done = true;
-        e.reject(new Error(`no answer from Redis within ${this.timeoutMs} ms`));
-      }
-      this.head++;
-    }
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-      clearInterval(this.timer);
-      this.timer = undefined;
-    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head); // compact now and then, not per sweep
-      this.head = 0;
-    }
-  }
-}
-
-/** Lua runtime errors (Redis 7 prefixes them with the script location) mean our script is wrong, not that Redis is down. */
-function isScriptBug(err: unknown): boolean {
-  return err instanceof Error && /user_script:\d+/.test(err.message);
-}
 
 function storeError(err: unknown, op: string): HeadroomError {
   const why = err instanceof Error ? err.message : String(err);

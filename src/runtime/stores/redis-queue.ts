@@ -18,6 +18,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { DeadLetter, PushResult, QueueConfig, QueueDepth, QueueStats, Task, TaskQueue } from '../../core/queue/types.js';
 import { queueClassOrder } from '../../core/queue/types.js';
+import { StoreCalls } from './store-calls.js';
 
 const PUSH = `
 local total = 0
@@ -127,10 +128,19 @@ return 0`;
 // KEYS: streams…; ARGV: group, consumer, minIdle, batch, names…
 const RECLAIM = `
 local out = {}
+local batch = tonumber(ARGV[4])
 for i = 1, #KEYS do
   local ids = {}
-  for _, p in ipairs(redis.call('XPENDING', KEYS[i], ARGV[1], 'IDLE', ARGV[3], '-', '+', ARGV[4])) do
-    if p[2] ~= ARGV[2] then ids[#ids + 1] = p[1] end
+  -- Page through the idle pending entries: the caller's own are skipped, and a first page full of them
+  -- must not hide other consumers' tasks (they stayed stranded on every retry).
+  local from = '-'
+  while #ids < batch do
+    local page = redis.call('XPENDING', KEYS[i], ARGV[1], 'IDLE', ARGV[3], from, '+', batch)
+    for _, p in ipairs(page) do
+      if p[2] ~= ARGV[2] and #ids < batch then ids[#ids + 1] = p[1] end
+    end
+    if #page < batch then break end
+    from = '(' .. page[#page][1]
   end
   if #ids > 0 then
     for _, e in ipairs(redis.call('XCLAIM', KEYS[i], ARGV[1], ARGV[2], ARGV[3], unpack(ids))) do
@@ -161,6 +171,8 @@ export interface RedisTaskQueueOptions {
   group?: string;
   /** Most tasks one `reclaim` takes over per class (default 1000); call again for more. */
   reclaimBatch?: number;
+  /** A call without an answer in this many ms fails as Redis unavailable (default 1000; 0: no bound). */
+  timeoutMs?: number;
 }
 
 /**
@@ -176,6 +188,8 @@ export class RedisTaskQueue<T> implements TaskQueue<T> {
   private readonly batch: number;
   private ready: Promise<void> | undefined;
 
+  private readonly calls: StoreCalls;
+
   constructor(
     private readonly redis: Client,
     private readonly opts: RedisTaskQueueOptions,
@@ -187,6 +201,7 @@ export class RedisTaskQueue<T> implements TaskQueue<T> {
     this.k = { depth: `${tag}:depth`, stats: `${tag}:stats`, idx: `${tag}:idx`, swrr: `${tag}:swrr`, dlq: `${tag}:dlq`, seq: `${tag}:seq` };
     this.group = opts.group ?? 'workers';
     this.batch = opts.reclaimBatch ?? 1000;
+    this.calls = new StoreCalls('task queue', opts.timeoutMs);
     // defineCommand is idempotent per name; ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT.
     for (const [name, lua] of Object.entries({ hrqPush: PUSH, hrqClaim: CLAIM, hrqAck: ACK, hrqExpire: EXPIRE, hrqReclaim: RECLAIM, hrqDrain: DRAIN })) {
       redis.defineCommand(name, { lua });
@@ -232,7 +247,7 @@ export class RedisTaskQueue<T> implements TaskQueue<T> {
   }
 
   async depth(): Promise<QueueDepth> {
-    const vals = await this.redis.hmget(this.k.depth, ...this.names);
+    const vals = await this.calls.call('depth', this.redis.hmget(this.k.depth, ...this.names));
     const byClass: Record<string, number> = {};
     let total = 0;
     this.names.forEach((n, i) => {
@@ -252,7 +267,7 @@ export class RedisTaskQueue<T> implements TaskQueue<T> {
   }
 
   async stats(): Promise<QueueStats> {
-    const [pushed, rejected, claimed, deadLettered] = (await this.redis.hmget(this.k.stats, 'pushed', 'rejected', 'claimed', 'deadLettered')).map((v) => Number(v ?? 0));
+    const [pushed, rejected, claimed, deadLettered] = (await this.calls.call('stats', this.redis.hmget(this.k.stats, 'pushed', 'rejected', 'claimed', 'deadLettered'))).map((v) => Number(v ?? 0));
     return { pushed: pushed!, rejected: rejected!, claimed: claimed!, deadLettered: deadLettered! };
   }
 
@@ -260,7 +275,7 @@ export class RedisTaskQueue<T> implements TaskQueue<T> {
   private init(): Promise<void> {
     this.ready ??= Promise.all(
       this.streams.map((s) =>
-        this.redis.xgroup('CREATE', s, this.group, '0', 'MKSTREAM').catch((e: Error) => {
+        this.calls.call('init', this.redis.xgroup('CREATE', s, this.group, '0', 'MKSTREAM')).catch((e: Error) => {
           if (!e.message.includes('BUSYGROUP')) throw e;
         }),
       ),
@@ -273,7 +288,7 @@ export class RedisTaskQueue<T> implements TaskQueue<T> {
 
   private run(name: string, keys: string[], args: (string | number)[]): Promise<unknown> {
     const fn = (this.redis as unknown as Record<string, Script>)[name]!;
-    return fn.call(this.redis, keys.length, ...keys, ...args.map(String));
+    return this.calls.call(name, fn.call(this.redis, keys.length, ...keys, ...args.map(String)));
   }
 }
 
