@@ -4,6 +4,7 @@
  * (tests delete their own keys and never FLUSH). A missing Redis fails the file loudly at connect.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 
@@ -37,4 +38,22 @@ export async function scanKeys(redis: Redis, pattern: string): Promise<string[]>
 export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
   const keys = await scanKeys(redis, pattern);
   for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
+}
+
+/** Clients of a dead Redis: a closed port, no retries, no offline queue (every command fails at once). */
+export const deadRedis = () => new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+
+/** Runs `fn` with a client of a server that accepts connections and never answers (a stalled Redis), then tears both down. */
+export async function withSilentRedis(fn: (client: Redis) => Promise<void>): Promise<void> {
+  const sockets: Socket[] = [];
+  const server = createServer((s) => void sockets.push(s));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const client = new Redis({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, maxRetriesPerRequest: 0 });
+  try {
+    await fn(client);
+  } finally {
+    client.disconnect();
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => server.close(r));
+  }
 }

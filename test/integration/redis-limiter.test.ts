@@ -6,15 +6,13 @@
  * are deleted afterwards; nothing here flushes the database.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import type { AddressInfo, Server, Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LimiterConfig } from '../../src/core/limiter/index.js';
 import { ErrorCode, HeadroomError } from '../../src/errors.js';
 import { RedisLimiter } from '../../src/runtime/stores/redis-limiter.js';
 import { limiterConformance } from '../conformance/limiter.case.js';
-import { deleteKeys as deleteKeysMatching, scanKeys } from '../helpers/redis.js';
+import { deadRedis, deleteKeys as deleteKeysMatching, scanKeys, withSilentRedis } from '../helpers/redis.js';
 
 const one = { requests: 1, inputTokens: 0, outputTokens: 0 };
 let redis: Redis;
@@ -100,7 +98,7 @@ describe('redis limiter: compressed time', () => {
 
 describe('redis limiter: store down', () => {
   const config = { models: { m: { rpm: 10 }, free: {}, small: { itpm: 100 } }, margin: 1 };
-  const deadClient = () => new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  const deadClient = deadRedis;
 
   it("'open' admits and counts; settlements are dropped and counted; levels still throw", async () => {
     const client = deadClient();
@@ -130,22 +128,14 @@ describe('redis limiter: store down', () => {
   });
 
   it('does not hang on a server that accepts connections and never answers', async () => {
-    const sockets: Socket[] = [];
-    const server: Server = createServer((s) => void sockets.push(s));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const client = new Redis({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, maxRetriesPerRequest: 0 });
-    try {
+    await withSilentRedis(async (client) => {
       const limiter = new RedisLimiter(client, config, { prefix: 'mute', onStoreDown: 'closed', timeoutMs: 200 });
       const started = performance.now();
       await expect(limiter.acquire('m', one, 0)).rejects.toMatchObject({ message: expect.stringMatching(/within 200 ms/) });
       expect(performance.now() - started).toBeLessThan(1000);
       const open = new RedisLimiter(client, config, { prefix: 'mute', onStoreDown: 'open', timeoutMs: 200 });
       expect(await open.acquire('m', one, 0)).toEqual({ granted: true });
-    } finally {
-      client.disconnect();
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    }
+    });
   });
 });
 

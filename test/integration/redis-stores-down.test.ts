@@ -4,8 +4,7 @@
  * store_unavailable), within the call timeout — not ioredis' own error (a 500) or a wait forever. The
  * limiter's own policies are tested in redis-limiter.test.ts and limiter-store-down.test.ts.
  */
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
 import { RedisResponseCache } from '../../src/runtime/stores/redis-cache.js';
@@ -13,6 +12,7 @@ import { RedisCostCounters } from '../../src/runtime/stores/redis-cost-counters.
 import { RedisTaskQueue } from '../../src/runtime/stores/redis-queue.js';
 import { isScriptBug } from '../../src/runtime/stores/store-calls.js';
 import { baseQueueConfig } from '../conformance/queue.case.js';
+import { deadRedis, withSilentRedis } from '../helpers/redis.js';
 
 const usage = { inputTokens: 10, outputTokens: 5, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 };
 const cacheConfig = { ttlMs: 60_000, maxEntries: 10, maxBytes: 1_000_000 };
@@ -35,7 +35,7 @@ function operations(client: Redis, timeoutMs?: number): [string, () => Promise<u
 
 describe('redis stores: Redis unavailable', () => {
   it('a closed port: every operation fails fast with HEADROOM_ERR_REDIS_UNAVAILABLE naming the store', async () => {
-    const client = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const client = deadRedis();
     try {
       for (const [what, op] of operations(client)) {
         const started = performance.now();
@@ -49,21 +49,13 @@ describe('redis stores: Redis unavailable', () => {
   });
 
   it('a server that accepts connections and never answers: every operation fails within its timeout', async () => {
-    const sockets: Socket[] = [];
-    const server: Server = createServer((s) => void sockets.push(s));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const client = new Redis({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, maxRetriesPerRequest: 0 });
-    try {
+    await withSilentRedis(async (client) => {
       for (const [what, op] of operations(client, 200)) {
         const started = performance.now();
         await expect(op(), what).rejects.toMatchObject({ code: ErrorCode.redisUnavailable, message: expect.stringMatching(/within 200 ms/) });
         expect(performance.now() - started, what).toBeLessThan(1000);
       }
-    } finally {
-      client.disconnect();
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    }
+    });
   });
 
   it("tells Redis' own conditions from our scripts' bugs, though Redis 7 suffixes both with the script location", () => {
