@@ -18,7 +18,7 @@ import { UNITS_PER_TOKEN, assertCost, compileConfig, costOf } from '../../core/l
 import type { LimitCost } from '../../core/types.js';
 import { ErrorCode, HeadroomError } from '../../errors.js';
 import { ACQUIRE_LUA, ADJUST_LUA } from './redis-limiter.lua.js';
-import { CallTimeouts, isScriptBug } from './store-calls.js';
+import { StoreCalls } from './store-calls.js';
 
 /** Options of {@link RedisLimiter}. */
 export interface RedisLimiterOptions {
@@ -52,7 +52,7 @@ type Script = (numKeys: number, ...args: (string | number)[]) => Promise<unknown
 export class RedisLimiter implements Limiter {
   private readonly specs: Map<string, ModelSpec>;
   private readonly keyCache = new Map<string, Map<string, string>>();
-  private readonly timeouts: CallTimeouts | undefined;
+  private readonly calls: StoreCalls;
   private readonly timeScale: number;
   private downGrants = 0;
   private downSettles = 0;
@@ -64,8 +64,7 @@ export class RedisLimiter implements Limiter {
   ) {
     if (/[{}]/.test(opts.prefix)) throw new Error(`redis limiter: prefix must not contain { or }, got "${opts.prefix}"`);
     this.specs = compileConfig(config);
-    const timeoutMs = opts.timeoutMs ?? 1000;
-    this.timeouts = timeoutMs > 0 ? new CallTimeouts(timeoutMs) : undefined;
+    this.calls = new StoreCalls('Rate limiter store', opts.timeoutMs ?? 1000, DOWN_HINT);
     this.timeScale = opts.timeScale ?? 1;
     if (!(this.timeScale > 0)) throw new Error(`redis limiter: timeScale must be positive, got ${this.timeScale}`);
     redis.defineCommand(ACQUIRE_CMD, { lua: ACQUIRE_LUA });
@@ -110,13 +109,13 @@ export class RedisLimiter implements Limiter {
     }
     let reply: number[];
     try {
-      reply = (await this.call(ACQUIRE_CMD, this.keyOf(spec, tenant), args)) as number[];
+      reply = (await this.call(op, ACQUIRE_CMD, this.keyOf(spec, tenant), args)) as number[];
     } catch (err) {
-      if (this.opts.onStoreDown === 'open' && !isScriptBug(err)) {
+      if (this.opts.onStoreDown === 'open' && isStoreDown(err)) {
         this.downGrants++;
         return 'go';
       }
-      throw storeError(err, op);
+      throw err;
     }
     if (reply[0] === 1) return 'go';
     return { ms: reply[1]!, binding: spec.buckets[reply[2]! - 1]!.kind };
@@ -130,13 +129,13 @@ export class RedisLimiter implements Limiter {
     const args: (string | number)[] = [this.timeScale, 1];
     for (const b of spec.buckets) args.push(b.kind, b.capacity, costOf(b.kind, actual) - costOf(b.kind, reserved));
     try {
-      await this.call(ADJUST_CMD, this.keyOf(spec, tenant), args);
+      await this.call('settle', ADJUST_CMD, this.keyOf(spec, tenant), args);
     } catch (err) {
-      if (this.opts.onStoreDown === 'open' && !isScriptBug(err)) {
+      if (this.opts.onStoreDown === 'open' && isStoreDown(err)) {
         this.downSettles++;
         return;
       }
-      throw storeError(err, 'settle');
+      throw err;
     }
   }
 
@@ -147,25 +146,14 @@ export class RedisLimiter implements Limiter {
     if (spec.buckets.length === 0) return out;
     const args: (string | number)[] = [this.timeScale, 0];
     for (const b of spec.buckets) args.push(b.kind, b.capacity, 0);
-    let reply: string[];
-    try {
-      reply = (await this.call(ADJUST_CMD, this.keyOf(spec, tenant), args)) as string[];
-    } catch (err) {
-      throw storeError(err, 'levels');
-    }
+    const reply = (await this.call('levels', ADJUST_CMD, this.keyOf(spec, tenant), args)) as string[];
     spec.buckets.forEach((b, i) => (out[b.kind] = { level: Number(reply[i]) / UNITS_PER_TOKEN, capacity: b.capacity }));
     return out;
   }
 
   /** Redis' clock in (scaled) ms, the time base of every decision this limiter makes. */
   async clockMs(): Promise<number> {
-    let time: [number | string, number | string];
-    try {
-      time = (await this.race(this.redis.time())) as [number | string, number | string];
-    } catch (err) {
-      throw storeError(err, 'clock');
-    }
-    const [sec, usec] = time;
+    const [sec, usec] = (await this.calls.call('clock', this.redis.time())) as [number | string, number | string];
     return Math.floor(((Number(sec) * 1e6 + Number(usec)) * this.timeScale) / 1000);
   }
 
@@ -185,23 +173,16 @@ export class RedisLimiter implements Limiter {
     return key;
   }
 
-  private call(cmd: string, key: string, args: (string | number)[]): Promise<unknown> {
+  /** One script call, bounded by `timeoutMs` (a stalled connection cannot hang a request) and failing as a HeadroomError. */
+  private call(op: string, cmd: string, key: string, args: (string | number)[]): Promise<unknown> {
     const script = (this.redis as unknown as Record<string, Script>)[cmd]!;
-    return this.race(script.call(this.redis, 1, key, ...args));
-  }
-
-  /** Bounds a call by `timeoutMs`, so a stalled connection cannot hang a request forever. */
-  private race<T>(p: Promise<T>): Promise<T> {
-    return this.timeouts === undefined ? p : this.timeouts.bound(p);
+    return this.calls.call(op, script.call(this.redis, 1, key, ...args));
   }
 }
 
+const DOWN_HINT = "Check that Redis is reachable from this instance, or start with onStoreDown 'open' to admit requests while it is down (the provider's 429s then limit you).";
 
-function storeError(err: unknown, op: string): HeadroomError {
-  const why = err instanceof Error ? err.message : String(err);
-  if (isScriptBug(err)) return new HeadroomError(ErrorCode.internal, `Rate limiter script failed during ${op}: ${why}`, { cause: err });
-  return new HeadroomError(ErrorCode.redisUnavailable, `Rate limiter store (Redis) unavailable during ${op}: ${why}`, {
-    hint: "Check that Redis is reachable from this instance, or start with onStoreDown 'open' to admit requests while it is down (the provider's 429s then limit you).",
-    cause: err,
-  });
-}
+/** Redis unreachable, silent or refusing writes — not a bug in our script: what `onStoreDown: 'open'` admits through. */
+const isStoreDown = (err: unknown) => err instanceof HeadroomError && err.code === ErrorCode.redisUnavailable;
+
+

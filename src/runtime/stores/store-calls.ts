@@ -23,10 +23,11 @@ export function isScriptBug(err: unknown): boolean {
 export class StoreCalls {
   private readonly timeouts: CallTimeouts | undefined;
 
-  /** `store`: how errors name it ("response cache"); `timeoutMs` 0 leaves calls unbounded. */
+  /** `store`: how errors name it ("response cache"); `timeoutMs` 0 leaves calls unbounded; `hint`: what to do when Redis is down. */
   constructor(
     private readonly store: string,
     timeoutMs = 1000,
+    private readonly hint = 'check that Redis is reachable from this instance',
   ) {
     this.timeouts = timeoutMs > 0 ? new CallTimeouts(timeoutMs) : undefined;
   }
@@ -37,7 +38,7 @@ export class StoreCalls {
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       if (isScriptBug(err)) throw new HeadroomError(ErrorCode.internal, `${this.store} script failed during ${op}: ${why}`, { cause: err });
-      throw new HeadroomError(ErrorCode.redisUnavailable, `${this.store} (Redis) unavailable during ${op}: ${why}`, { hint: 'check that Redis is reachable from this instance', cause: err });
+      throw new HeadroomError(ErrorCode.redisUnavailable, `${this.store} (Redis) unavailable during ${op}: ${why}`, { hint: this.hint, cause: err });
     }
   }
 }
