@@ -6,7 +6,7 @@
  * Cells carry a `tone` instead of colours: a renderer decides what "bad" looks like (red in a
  * terminal, bold in Markdown, nothing in plain text).
  */
-import type { LatencyMetric, LimitUse, Report, SloCheck } from '../core/metrics/report.js';
+import { LIMIT_LABEL, type LatencyMetric, type LimitUse, type Report, type SloCheck } from '../core/metrics/report.js';
 import { duration, int, num, pct, span, tokens as tok, usd } from './format.js';
 
 export type Tone = 'good' | 'bad' | 'warn' | 'strong' | 'dim';
@@ -114,7 +114,6 @@ function capacity(r: Report): Section {
   };
 }
 
-const KIND_LABEL = { rpm: 'RPM', itpm: 'input TPM', otpm: 'output TPM' } as const;
 
 function limits(r: Report): Section {
   const b = r.limits.binding;
@@ -122,7 +121,7 @@ function limits(r: Report): Section {
   const unused: string[] = [];
   const unlimited: string[] = [];
   for (const [model, uses] of Object.entries(r.limits.byModel)) {
-    const entries = (Object.entries(uses) as [keyof typeof KIND_LABEL, LimitUse][]).filter(([, u]) => u !== undefined);
+    const entries = (Object.entries(uses) as [keyof typeof LIMIT_LABEL, LimitUse][]).filter(([, u]) => u !== undefined);
     // Checked first: `every` over no limits is true, which read as "no calls" for models that had calls.
     if (entries.length === 0) {
       unlimited.push(model);
@@ -135,12 +134,12 @@ function limits(r: Report): Section {
     for (const [kind, u] of entries) {
       const isBinding = b !== null && b.model === model && b.limit === kind;
       const mark = !isBinding ? '' : b.binds ? tone('◀ binding', 'bad') : tone('◀ closest', 'warn');
-      rows.push([`${model} ${KIND_LABEL[kind]}`, int(u.limit), int(u.admitted), int(u.peakPerMinute), pct(u.peakUtilisation), duration(u.peakAtMs), mark]);
+      rows.push([`${model} ${LIMIT_LABEL[kind]}`, int(u.limit), int(u.admitted), int(u.peakPerMinute), pct(u.peakUtilisation), duration(u.peakAtMs), mark]);
     }
   }
   const notes: Cell[][] = [];
   if (b === null) notes.push(['no limit held calls back or reached 80% of its admitted rate']);
-  else if (b.heldBack + b.rateLimited > 0) notes.push([`${b.model} ${KIND_LABEL[b.limit]}: ${int(b.heldBack)} calls held back by our limiter, ${int(b.rateLimited)} answered 429 by the provider`]);
+  else if (b.heldBack + b.rateLimited > 0) notes.push([`${b.model} ${LIMIT_LABEL[b.limit]}: ${int(b.heldBack)} calls held back by our limiter, ${int(b.rateLimited)} answered 429 by the provider`]);
   if (unused.length > 0) notes.push([`no calls in the window: ${unused.join(', ')}`]);
   if (unlimited.length > 0) notes.push([`no provider limits configured: ${unlimited.join(', ')}`]);
   if (rows.length === 0 && unused.length === 0 && unlimited.length === 0) notes.push(['no provider limits configured']);

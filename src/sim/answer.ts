@@ -2,7 +2,7 @@
  * The one-paragraph answer a simulation report leads with (DESIGN.md "Outputs people read"): workers
  * needed, the binding limit, latency and cost — and, first, whatever makes those figures misleading.
  */
-import type { LimitUse, Report } from '../core/metrics/report.js';
+import { LIMIT_LABEL, type LimitUse, type Report } from '../core/metrics/report.js';
 import { formatDuration } from '../scenario/units.js';
 import type { SimResult } from './simulate.js';
 import { missedPeak } from './window-peak.js';
@@ -19,12 +19,11 @@ const count = (n: number) => Math.round(n).toLocaleString('en-US');
 /** Three significant figures: an estimate, not a measurement. */
 const about = (n: number) => count(Number(n.toPrecision(3)));
 
-const KIND_LABEL = { rpm: 'RPM', itpm: 'input TPM', otpm: 'output TPM' } as const;
 
 /** A provider limit that caps throughput (build-report.ts `limitCap`), and what serving everyone would take. */
 export interface LimitCapped {
   model: string;
-  limit: keyof typeof KIND_LABEL;
+  limit: keyof typeof LIMIT_LABEL;
   use: LimitUse;
   margin: number;
   /** Turns served in the window / turns its sessions planned. */
@@ -90,7 +89,7 @@ export function answer(r: SimResult, rep: Omit<Report, 'answer'>, cap?: LimitCap
     const u = cap.use;
     const o = c.offeredSlotDemand;
     lines.push(
-      `The ${cap.model} ${KIND_LABEL[cap.limit]} limit caps throughput: it admits ${count(u.admitted)}/min (${count(u.limit)} × ${cap.margin} margin) and ran at that rate; ` +
+      `The ${cap.model} ${LIMIT_LABEL[cap.limit]} limit caps throughput: it admits ${count(u.admitted)}/min (${count(u.limit)} × ${cap.margin} margin) and ran at that rate; ` +
         `the offered load needs about ${about(u.meanPerMinute / cap.servedShare)}/min (${pctText(cap.servedShare)} served).`,
       'No worker count serves everyone: raise the limit or route traffic elsewhere.',
       `Carrying what the limit admits takes ${o.mean.toFixed(1)} slots on average (p99 ${o.p99}, limiter wait excluded), so with ${s.workers.concurrency} per worker you need ${workers} ` +

@@ -24,6 +24,8 @@ export const LATENCY_METRICS = ['turn', 'queueWait', 'limiterWait', 'provider', 
 export type LatencyMetric = (typeof LATENCY_METRICS)[number];
 
 const LIMIT_KINDS = ['rpm', 'itpm', 'otpm'] as const;
+/** How reports and answers name each limit kind ("sonnet input TPM"). */
+export const LIMIT_LABEL: Readonly<Record<(typeof LIMIT_KINDS)[number], string>> = { rpm: 'RPM', itpm: 'input TPM', otpm: 'output TPM' };
 const LimitKind = z.enum(LIMIT_KINDS).describe('rpm: requests/min; itpm: input tokens/min; otpm: output tokens/min');
 
 const count = (what: string) => z.int().nonnegative().describe(what);
