@@ -1,6 +1,7 @@
 /** Options several commands share, checked as strictly as the scenario keys they stand in for. */
 import { ErrorCode, HeadroomError } from '../errors.js';
 import { Seed } from '../scenario/schema.js';
+import { parseDuration } from '../scenario/units.js';
 
 const SEED_RANGE = `a whole number from 0 to ${2 ** 32 - 1}`;
 
@@ -31,4 +32,21 @@ function badSeed(found: string, why?: string): HeadroomError {
   return new HeadroomError(ErrorCode.badArgument, `--seed: expected ${SEED_RANGE}, found ${JSON.stringify(found)}${why ? ` (${why})` : ''}`, {
     hint: "the scenario's `seed` key takes the same values; leave --seed out to use it",
   });
+}
+
+/** A duration option (`--timeout 30s`) in ms; a bad value throws HEADROOM_ERR_BAD_ARGUMENT (exit 2) naming the flag. */
+export function durationArg(value: string, flag: string): number {
+  const p = parseDuration(value);
+  if (!p.ok) throw new HeadroomError(ErrorCode.badArgument, `${flag}: expected ${p.expected}, found ${JSON.stringify(value)}`);
+  return p.value;
+}
+
+/**
+ * `--duration D` as the scenario override it stands for (`['duration=D']`, `[]` when not given), checked as
+ * an argument first: a bad value read as a scenario problem placed in the file, or, given twice, as a list.
+ */
+export function durationOverride(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  durationArg(value, '--duration');
+  return [`duration=${value}`];
 }

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { ErrorCode, ExitCode, HeadroomError } from '../../errors.js';
 import { parseHeaders, runRaw, type RawReport } from '../../loadtest/raw.js';
 import { checkTarget } from '../../loadtest/target.js';
-import { parseDuration } from '../../scenario/units.js';
+import { durationArg } from '../options.js';
 import { line, outFile, writeJson, type Io } from '../output.js';
 import { progressBar } from '../progress.js';
 
@@ -33,12 +33,6 @@ export interface LoadtestRawOptions {
   allowRemote: boolean;
   json: boolean;
   out?: string;
-}
-
-function ms(value: string, flag: string): number {
-  const p = parseDuration(value);
-  if (!p.ok) throw new HeadroomError(ErrorCode.badArgument, `${flag}: expected ${p.expected}, found ${JSON.stringify(value)}`);
-  return p.value;
 }
 
 async function readBody(file: string): Promise<Buffer> {
@@ -67,8 +61,8 @@ export function renderRawSummary(r: RawReport): string {
 export async function loadtestRaw(io: Io, o: LoadtestRawOptions): Promise<number> {
   const target = checkTarget(o.target, o.allowRemote);
   const out = await outFile(o.out);
-  const durationMs = ms(o.duration, '--duration');
-  const timeoutMs = ms(o.timeout, '--timeout');
+  const durationMs = durationArg(o.duration, '--duration');
+  const timeoutMs = durationArg(o.timeout, '--timeout');
   const body = o.body !== undefined ? await readBody(o.body) : undefined;
   const headers = parseHeaders(o.header);
   if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;

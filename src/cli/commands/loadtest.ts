@@ -17,7 +17,8 @@ import { replay, type ReplayResult } from '../../loadtest/replay.js';
 import { checkTarget } from '../../loadtest/target.js';
 import { renderReport } from '../../report/terminal.js';
 import { loadScenario } from '../../scenario/load.js';
-import { formatDuration, parseDuration } from '../../scenario/units.js';
+import { formatDuration } from '../../scenario/units.js';
+import { durationOverride } from '../options.js';
 import { buildReport } from '../../sim/build-report.js';
 import { simulate } from '../../sim/simulate.js';
 import { LiveProgress } from '../live-progress.js';
@@ -135,11 +136,7 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
   const target = checkTarget(o.target, o.allowRemote);
   const out = await outFile(o.out);
   if (!(o.timeScale > 0)) throw new HeadroomError(ErrorCode.badArgument, `--time-scale: expected a positive number, found ${o.timeScale}`);
-  const overrides = [...o.set];
-  if (o.duration !== undefined) {
-    if (!parseDuration(o.duration).ok) throw new HeadroomError(ErrorCode.badArgument, `--duration: expected a duration like 10m, found ${JSON.stringify(o.duration)}`);
-    overrides.push(`duration=${o.duration}`);
-  }
+  const overrides = [...o.set, ...durationOverride(o.duration)];
   const scenario = await loadScenario(file, { overrides, onWarning: warnTo(io) });
   const seed = o.seed ?? scenario.seed;
   const pricing = new Pricing(scenario);

@@ -10,7 +10,7 @@ import { AnthropicProvider } from '../../runtime/providers/anthropic.js';
 import { MemoryTextStore } from '../../runtime/providers/text-store.js';
 import { createRuntime } from '../../runtime/runtime.js';
 import { loadScenario } from '../../scenario/load.js';
-import { parseDuration } from '../../scenario/units.js';
+import { durationArg } from '../options.js';
 import { line, warnTo, type Io } from '../output.js';
 
 export interface ServeOptions {
@@ -33,12 +33,6 @@ export interface ServeOptions {
   instanceId?: string;
 }
 
-function ms(value: string, flag: string): number {
-  const p = parseDuration(value);
-  if (!p.ok) throw new HeadroomError(ErrorCode.badArgument, `${flag}: expected ${p.expected}, found ${JSON.stringify(value)}`);
-  return p.value;
-}
-
 async function connectRedis(url: string): Promise<Redis> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
   // Without a listener ioredis prints "Unhandled error event" with a stack trace on every failed
@@ -57,8 +51,8 @@ async function connectRedis(url: string): Promise<Redis> {
 }
 
 export async function serve(io: Io, o: ServeOptions): Promise<number> {
-  const reclaimAfterMs = ms(o.reclaimAfter, '--reclaim-after');
-  const drainMs = ms(o.drainTimeout, '--drain-timeout');
+  const reclaimAfterMs = durationArg(o.reclaimAfter, '--reclaim-after');
+  const drainMs = durationArg(o.drainTimeout, '--drain-timeout');
   const scenario = await loadScenario(o.scenario, { overrides: o.set, onWarning: warnTo(io) });
   if (o.provider === 'mock' && !o.providerUrl)
     throw new HeadroomError(ErrorCode.badArgument, '--provider mock needs --provider-url (start one with `headroom mock-provider --scenario FILE`)');

@@ -1,12 +1,12 @@
 /** `headroom sim run`: simulate a scenario and answer the capacity question. */
-import { ErrorCode, ExitCode, HeadroomError } from '../../errors.js';
+import { ExitCode } from '../../errors.js';
 import { Pricing } from '../../core/pricing.js';
 import { renderReport } from '../../report/terminal.js';
 import { loadScenario } from '../../scenario/load.js';
-import { parseDuration } from '../../scenario/units.js';
 import { buildReport } from '../../sim/build-report.js';
 import { simulate } from '../../sim/simulate.js';
 import { line, outFile, warnTo, writeJson, type Io } from '../output.js';
+import { durationOverride } from '../options.js';
 import { progressBar } from '../progress.js';
 
 export interface SimRunOptions {
@@ -18,11 +18,7 @@ export interface SimRunOptions {
 }
 
 export async function simRun(io: Io, file: string, opts: SimRunOptions): Promise<number> {
-  const overrides = [...opts.set];
-  if (opts.duration !== undefined) {
-    if (!parseDuration(opts.duration).ok) throw new HeadroomError(ErrorCode.badArgument, `--duration: expected a duration like 10m or 24h, found ${JSON.stringify(opts.duration)}`);
-    overrides.push(`duration=${opts.duration}`);
-  }
+  const overrides = [...opts.set, ...durationOverride(opts.duration)];
   const out = await outFile(opts.out);
   const scenario = await loadScenario(file, { overrides, onWarning: warnTo(io) });
   const bar = !opts.json && io.isTty ? progressBar(io, 'simulating') : undefined;
