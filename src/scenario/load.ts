@@ -83,13 +83,13 @@ function pathAt(doc: Document, offset: number): PathSegment[] {
         break;
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, i) => {
-        const r = (item as Node | null)?.range;
-        if (next === undefined && r && offset >= r[0] && offset < r[2]) {
-          path.push(i);
-          next = item;
-        }
-      });
+      for (let i = 0; i < node.items.length; i++) {
+        const r = (node.items[i] as Node | null)?.range;
+        if (!r || offset < r[0] || offset >= r[2]) continue;
+        path.push(i);
+        next = node.items[i];
+        break;
+      }
     }
     if (next === undefined) return path;
     node = next;

@@ -94,8 +94,8 @@ export class Recorder {
   }
 
   /** A turn ended; `cacheLookedUp` says whether it asked the response cache. */
-  /** The window's turns per queue class (the session's priority). */
-  readonly byClass = new Map<string, ClassTally>();
+  /** The window's turns per queue class (the session's priority; a ModelMap: runs of turns of one class hit its memo). */
+  readonly byClass = new ModelMap<ClassTally>();
 
   turnEnded(o: TurnOutcome, cacheLookedUp: boolean, cls: string): void {
     this.turnsInSystem--;
