@@ -10,7 +10,7 @@
  * provider corrects at completion; we ignore the reservation's lifetime, a few seconds).
  */
 import { compileSampler, type Sampler } from '../scenario/distributions.js';
-import { RngFamily } from '../scenario/rng.js';
+import { Rng, RngFamily } from '../scenario/rng.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Segment } from './context.js';
 import { MemoryLimiter } from './limiter/memory-limiter.js';
@@ -62,6 +62,8 @@ export class ProviderModel {
   readonly received = { requests: 0, rateLimited: 0, faults: 0, timeouts: 0 };
   /** Streams keyed (seed, 'provider', requestKey). */
   private readonly streams: RngFamily;
+  /** Reseeded for each request (RngFamily.reseedHashed). */
+  private readonly rng = new Rng(0);
   /** Scratch costs for the provider's own buckets (the limiter reads them during the call, keeps nothing). */
   private readonly reserve: LimitCost = { requests: 1, inputTokens: 0, outputTokens: 0 };
   private readonly actual: LimitCost = { requests: 1, inputTokens: 0, outputTokens: 0 };
@@ -100,7 +102,8 @@ export class ProviderModel {
     const m = this.models.get(req.model);
     if (!m) throw new Error(`provider model: unknown model "${req.model}"`);
     this.received.requests++;
-    const rng = req.requestKeyHash !== undefined ? this.streams.rngOfHashed(req.requestKeyHash) : this.streams.rng(req.requestKey);
+    // One generator, reseeded per request: decide draws from it and keeps nothing of it.
+    const rng = req.requestKeyHash !== undefined ? this.streams.reseedHashed(this.rng, req.requestKeyHash) : this.streams.rng(req.requestKey);
     const ttft = m.ttft(rng);
     let multiplier = 1;
 

@@ -89,6 +89,8 @@ export class WorkerPool {
   }
 
   private dispatch(nowMs: number): void {
+    // Nothing waits (the common case): no claim, so no dead letters to tell (expire tells its own).
+    if (this.waiting === 0) return;
     while (this.busy < this.capacity && this.waiting > 0) {
       const task = sync(this.queue.claim(CONSUMER, nowMs));
       if (!task) break;

@@ -71,7 +71,14 @@ export class Rng {
   /** Same keys → same stream, byte for byte. A lone {@link KeyHash} stands for the keys it was computed from. */
   constructor(...keys: (number | string)[] | [KeyHash]) {
     const k0 = keys[0];
-    const h = k0 instanceof KeyHash ? k0.value : keyHash(keys as (number | string)[]);
+    this.reseed(k0 instanceof KeyHash ? k0.value : keyHash(keys as (number | string)[]));
+  }
+
+  /**
+   * Restarts this generator as `new Rng(new KeyHash(h))` starts, for a caller that draws from many
+   * short-lived streams one after the other (the provider model: one per request) and keeps none.
+   */
+  reseed(h: number): this {
     // The state is kept as int32 (`| 0`), the same bits as the uint32 mix: V8 then stores small
     // integers in the fields rather than boxed doubles. The twelve rounds that diffuse the seed run on
     // locals (nextUint32's step, inlined): a provider call and a session each seed a stream, and this
@@ -92,6 +99,7 @@ export class Rng {
     this.b = b;
     this.c = c;
     this.d = d;
+    return this;
   }
 
   nextUint32(): number {
@@ -145,5 +153,10 @@ export class RngFamily {
   /** `rng(key)` for a string key whose `hashString(key)` the caller has (built up with the key, say). */
   rngOfHashed(keyStringHash: number): Rng {
     return new Rng(new KeyHash(mixKey(this.h, keyStringHash)));
+  }
+
+  /** `rngOfHashed(keyStringHash)`, made by reseeding `rng` (which the caller no longer needs) instead of a new object. */
+  reseedHashed(rng: Rng, keyStringHash: number): Rng {
+    return rng.reseed(mixKey(this.h, keyStringHash));
   }
 }
