@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import { ErrorCode, HeadroomError } from '../errors.js';
+import { ProviderRequestError } from './providers/errors.js';
 
 export interface ErrorBody {
   error: { type: string; message: string; field?: string; reason?: string };
@@ -46,8 +47,20 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
     reply.code(503).header('retry-after', '1').send(errorBody('store_unavailable', 'the shared state store (Redis) is unavailable; retry later'));
     return;
   }
+  if ((err as unknown) instanceof ProviderRequestError) {
+    // The provider refused the request itself (a model id it does not know, a bad key): no retry can fix
+    // it, and it is the upstream's answer, not our bug. Its message is already redacted by the adapter.
+    req.log.error({ err }, 'provider refused the request');
+    reply.code(502).send(providerRefusal(err as unknown as ProviderRequestError));
+    return;
+  }
   req.log.error({ err }, 'unhandled error');
   reply.code(500).send(errorBody('internal_error', 'internal error; see the server log for the request id'));
+}
+
+/** The body for a request the provider refused: 502, with the provider's status, type and request id in the message. */
+export function providerRefusal(err: ProviderRequestError): ErrorBody {
+  return errorBody('provider_error', err.message, err.type ? { reason: err.type } : {});
 }
 
 /** Fastify's `frameworkErrors`: a bad percent-encoding in the URL (400), a path parameter over `maxParamLength` (414). */

@@ -1,6 +1,7 @@
 /** Conversation turn routes: sync JSON, async (202 + task), or SSE streaming. */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { errorBody } from '../http-errors.js';
+import { errorBody, providerRefusal } from '../http-errors.js';
+import { ProviderRequestError } from '../providers/errors.js';
 import type { Runtime } from '../runtime.js';
 import type { TaskService } from '../tasks.js';
 import { SessionBusyError, type TurnBody, type TurnResponse, type TurnService } from '../turn-service.js';
@@ -141,7 +142,8 @@ async function streamTurn(reply: FastifyReply, turns: TurnService, id: string, b
     if (r.status === 'ok' || r.status === 'cache-hit') send('turn_end', r);
     else send('error', { ...errorBody(failureStatus(r).type, failureStatus(r).message, r.reason ? { reason: r.reason } : {}), result: r });
   } catch (e) {
-    send('error', errorBody(e instanceof SessionBusyError ? 'conflict' : 'internal_error', e instanceof SessionBusyError ? e.message : 'internal error'));
+    if (e instanceof ProviderRequestError) send('error', providerRefusal(e));
+    else send('error', errorBody(e instanceof SessionBusyError ? 'conflict' : 'internal_error', e instanceof SessionBusyError ? e.message : 'internal error'));
   }
   res.end();
 }
