@@ -94,7 +94,17 @@ export function registerMessagesRoute(app: FastifyInstance, rt: Runtime): void {
       return segment(key, countTokens(t.text));
     });
     const outputTokens = Math.min(b.max_tokens, Math.max(1, output(new Rng(rt.deps.seed, 'pass-through', base))));
-    const o = await runRealtime(rt.env, singleCallPipeline(rt.deps, { key: base, priority, model, segments, outputTokens, cacheKey: s.cache === false ? undefined : cacheKey(model ?? 'routed', whole) }));
+    // The provider's own answer: the pipeline's outcome counts tokens only, and the adapter keeps the text
+    // of conversation calls alone (a pass-through call has no segment to keep it under).
+    let answer: string | undefined;
+    const provider: Runtime['env']['provider'] = {
+      async call(req, hooks) {
+        const r = await rt.env.provider.call(req, hooks);
+        if (r.ok) answer = r.text;
+        return r;
+      },
+    };
+    const o = await runRealtime({ ...rt.env, provider }, singleCallPipeline(rt.deps, { key: base, priority, model, segments, outputTokens, cacheKey: s.cache === false ? undefined : cacheKey(model ?? 'routed', whole) }));
     rt.metrics.observeTurn(o, s.cache !== false);
 
     if (o.status === 'rejected' || o.status === 'dead-letter') return anthropicError(reply.header('retry-after', '1'), 529, 'overloaded_error', `gateway: ${o.reason ?? 'overloaded'}`);
@@ -106,7 +116,8 @@ export function registerMessagesRoute(app: FastifyInstance, rt: Runtime): void {
     }
     const u = totalUsage(o.charges);
     const costNanos = o.charges.reduce((a, c) => a + c.costNanos, 0);
-    const text = rt.texts.get(base) ?? textFor(`${base}/answer`, o.answerTokens);
+    // A cache hit keeps only the answer's length: its text is synthetic, of that many tokens.
+    const text = o.status === 'ok' && answer !== undefined ? answer : textFor(`${base}/answer`, o.answerTokens);
     reply.header('x-headroom-cost-nanos', String(costNanos)).header('x-headroom-cost-usd', (costNanos / 1e9).toFixed(9)).header('x-headroom-cache', o.status === 'cache-hit' ? 'hit' : 'miss');
     if (o.charges.length > 0) reply.header('x-headroom-model', o.charges[o.charges.length - 1]!.model);
     const usage = {

@@ -62,3 +62,18 @@ describe('gateway: a provider that refuses the request', () => {
     expect(sse.body).toContain('"type":"provider_error"');
   });
 });
+
+const PARIS = 'Paris is the capital of France.';
+const answers = (text: string, stopReason: 'end_turn' | 'max_tokens' = 'end_turn'): Call => async () => ({ ok: true, usage: usage(text.split(' ').length), ttftMs: 5, stopReason, text });
+const ask = (extra: Record<string, unknown> = {}) => ({ model: 'sonnet', max_tokens: 100, messages: [{ role: 'user', content: 'What is the capital of France?' }], ...extra });
+
+describe('gateway: the Anthropic pass-through answers with what the provider said', () => {
+  it("returns the provider's text, as JSON and as a stream", async () => {
+    const { app } = await gateway(answers(PARIS));
+    const res = await app.inject({ method: 'POST', url: '/v1/messages', payload: ask() });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().content).toEqual([{ type: 'text', text: PARIS }]);
+    const sse = await app.inject({ method: 'POST', url: '/v1/messages', payload: ask({ stream: true, messages: [{ role: 'user', content: 'And of Italy?' }] }) });
+    expect(sse.body).toContain(`"delta":{"type":"text_delta","text":"${PARIS}"}`);
+  });
+});
