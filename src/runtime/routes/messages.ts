@@ -93,14 +93,20 @@ export function registerMessagesRoute(app: FastifyInstance, rt: Runtime): void {
       if (rt.texts.get(key) !== t.text) rt.texts.set(key, t.text); // repeated requests (cache hits) store nothing
       return segment(key, countTokens(t.text));
     });
-    const outputTokens = Math.min(b.max_tokens, Math.max(1, output(new Rng(rt.deps.seed, 'pass-through', base))));
+    const planned = Math.max(1, output(new Rng(rt.deps.seed, 'pass-through', base)));
+    const outputTokens = Math.min(b.max_tokens, planned);
+    // Cut here when the planned answer is longer than max_tokens; the provider may cut it too.
+    let stopReason: 'end_turn' | 'max_tokens' = planned > b.max_tokens ? 'max_tokens' : 'end_turn';
     // The provider's own answer: the pipeline's outcome counts tokens only, and the adapter keeps the text
     // of conversation calls alone (a pass-through call has no segment to keep it under).
     let answer: string | undefined;
     const provider: Runtime['env']['provider'] = {
       async call(req, hooks) {
         const r = await rt.env.provider.call(req, hooks);
-        if (r.ok) answer = r.text;
+        if (r.ok) {
+          answer = r.text;
+          if (r.stopReason === 'max_tokens') stopReason = 'max_tokens';
+        }
         return r;
       },
     };
@@ -127,14 +133,14 @@ export function registerMessagesRoute(app: FastifyInstance, rt: Runtime): void {
       cache_read_input_tokens: u.cacheReadTokens,
       cache_creation: { ephemeral_5m_input_tokens: u.cacheWrite5mTokens, ephemeral_1h_input_tokens: u.cacheWrite1hTokens },
     };
-    const message = { id: `msg_${base}`, type: 'message', role: 'assistant', model: b.model, content: [{ type: 'text', text }], stop_reason: 'end_turn', stop_sequence: null, usage };
+    const message = { id: `msg_${base}`, type: 'message', role: 'assistant', model: b.model, content: [{ type: 'text', text }], stop_reason: stopReason, stop_sequence: null, usage };
     if (!b.stream) return reply.send(message);
     const frames: [string, unknown][] = [
       ['message_start', { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 0 } } }],
       ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
       ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }],
       ['content_block_stop', { type: 'content_block_stop', index: 0 }],
-      ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: u.outputTokens } }],
+      ['message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: u.outputTokens } }],
       ['message_stop', { type: 'message_stop' }],
     ];
     reply.header('content-type', 'text/event-stream').header('cache-control', 'no-cache');

@@ -76,4 +76,20 @@ describe('gateway: the Anthropic pass-through answers with what the provider sai
     const sse = await app.inject({ method: 'POST', url: '/v1/messages', payload: ask({ stream: true, messages: [{ role: 'user', content: 'And of Italy?' }] }) });
     expect(sse.body).toContain(`"delta":{"type":"text_delta","text":"${PARIS}"}`);
   });
+
+  it('says stop_reason max_tokens when the answer was cut at max_tokens, by the gateway or by the provider', async () => {
+    // The scenario plans 40 output tokens: with max_tokens 10 the gateway asks for 10, a cut answer.
+    const { app } = await gateway(answers(PARIS));
+    const cut = await app.inject({ method: 'POST', url: '/v1/messages', payload: ask({ max_tokens: 10 }) });
+    expect(cut.json()).toMatchObject({ stop_reason: 'max_tokens' });
+    const cutStream = await app.inject({ method: 'POST', url: '/v1/messages', payload: ask({ max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'And of Spain?' }] }) });
+    expect(cutStream.body).toContain('"delta":{"stop_reason":"max_tokens"');
+    const whole = await app.inject({ method: 'POST', url: '/v1/messages', payload: ask({ messages: [{ role: 'user', content: 'And of Peru?' }] }) });
+    expect(whole.json()).toMatchObject({ stop_reason: 'end_turn' });
+    await open!.app.close();
+
+    const { app: cutting } = await gateway(answers(PARIS, 'max_tokens'));
+    const byProvider = await cutting.inject({ method: 'POST', url: '/v1/messages', payload: ask() });
+    expect(byProvider.json()).toMatchObject({ stop_reason: 'max_tokens' });
+  });
 });
