@@ -135,12 +135,15 @@ export function registerMessagesRoute(app: FastifyInstance, rt: Runtime): void {
     };
     const message = { id: `msg_${base}`, type: 'message', role: 'assistant', model: b.model, content: [{ type: 'text', text }], stop_reason: stopReason, stop_sequence: null, usage };
     if (!b.stream) return reply.send(message);
+    // message_delta carries cumulative counts, input and cache included (reference: "Streaming"), so a
+    // client that reads usage from it alone does not see 0 input tokens.
+    const { cache_creation: _split, ...cumulative } = usage;
     const frames: [string, unknown][] = [
       ['message_start', { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 0 } } }],
       ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
       ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }],
       ['content_block_stop', { type: 'content_block_stop', index: 0 }],
-      ['message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: u.outputTokens } }],
+      ['message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: cumulative }],
       ['message_stop', { type: 'message_stop' }],
     ];
     reply.header('content-type', 'text/event-stream').header('cache-control', 'no-cache');

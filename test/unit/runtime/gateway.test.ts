@@ -92,4 +92,12 @@ describe('gateway: the Anthropic pass-through answers with what the provider sai
     const byProvider = await cutting.inject({ method: 'POST', url: '/v1/messages', payload: ask() });
     expect(byProvider.json()).toMatchObject({ stop_reason: 'max_tokens' });
   });
+
+  it("streams cumulative usage in message_delta (input and cache counts too), as Anthropic's stream does", async () => {
+    const { app } = await gateway(answers(PARIS));
+    const sse = await app.inject({ method: 'POST', url: '/v1/messages', payload: ask({ stream: true }) });
+    const frame = sse.body.split('\n\n').find((f) => f.startsWith('event: message_delta'))!;
+    const delta = JSON.parse(frame.slice(frame.indexOf('data: ') + 6)) as { usage: Record<string, number> };
+    expect(delta.usage).toEqual({ input_tokens: 5, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 6 });
+  });
 });
