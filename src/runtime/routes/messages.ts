@@ -43,8 +43,11 @@ const bodySchema = {
   },
 } as const;
 
+/** Anthropic's request id: in the `request-id` header of every answer (the SDK reads it there) and in error bodies. */
+const requestIdOf = (reply: FastifyReply) => `req_${reply.request.id}`;
+
 const anthropicError = (reply: FastifyReply, status: number, type: string, message: string) =>
-  reply.code(status).send({ type: 'error', error: { type, message }, request_id: `req_${reply.request.id}` });
+  reply.code(status).send({ type: 'error', error: { type, message }, request_id: requestIdOf(reply) });
 
 /** tool_result blocks may nest; the schema does not see inside them, so textOf bounds the depth itself. */
 const MAX_NESTING = 8;
@@ -75,7 +78,10 @@ export function registerMessagesRoute(app: FastifyInstance, rt: Runtime): void {
   const output = compileSampler(s.conversation.tokens.output, true);
   const priority = Object.keys(s.users.priorityMix)[0] ?? 'standard';
 
-  app.post<{ Body: MessagesBody }>('/v1/messages', { schema: { summary: 'Anthropic Messages API, through the gateway', body: bodySchema } }, async (req, reply) => {
+  const schema = { summary: 'Anthropic Messages API, through the gateway', body: bodySchema };
+  // onRequest, so that a body the schema refuses gets it too.
+  const onRequest = async (_req: unknown, reply: FastifyReply) => void reply.header('request-id', requestIdOf(reply));
+  app.post<{ Body: MessagesBody }>('/v1/messages', { schema, onRequest }, async (req, reply) => {
     const b = req.body;
     let texts: { key: string; role: 'system' | 'user' | 'assistant'; text: string }[];
     try {

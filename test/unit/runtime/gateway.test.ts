@@ -100,4 +100,13 @@ describe('gateway: the Anthropic pass-through answers with what the provider sai
     const delta = JSON.parse(frame.slice(frame.indexOf('data: ') + 6)) as { usage: Record<string, number> };
     expect(delta.usage).toEqual({ input_tokens: 5, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 6 });
   });
+
+  it('sends the request id in a request-id header, as Anthropic does, matching the error body', async () => {
+    const { app } = await gateway(answers(PARIS));
+    const ok = await app.inject({ method: 'POST', url: '/v1/messages', payload: ask() });
+    expect(ok.headers['request-id']).toMatch(/^req_/);
+    const bad = await app.inject({ method: 'POST', url: '/v1/messages', payload: ask({ messages: [{ role: 'user', content: [{ type: 'image' }] }] }) });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['request-id']).toBe(bad.json().request_id);
+  });
 });
