@@ -5,6 +5,7 @@
  * cache hits, provider failures, limiter waits, queue depth, in-flight turns, breaker state.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { hadStage } from '../core/metrics/stages.js';
 import type { TurnOutcome } from '../core/pipeline/turn.js';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120, 300];
@@ -13,7 +14,7 @@ export class RuntimeMetrics {
   readonly registry = new Registry();
   readonly turns = new Counter({ name: 'headroom_turns_total', help: 'Turns by outcome', labelNames: ['status', 'reason'] as const, registers: [this.registry] });
   readonly turnLatency = new Histogram({ name: 'headroom_turn_latency_seconds', help: 'End-to-end turn latency', buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly part = new Histogram({ name: 'headroom_turn_part_seconds', help: 'Turn latency by part (queue, limiter, provider, tool, retry)', labelNames: ['part'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly part = new Histogram({ name: 'headroom_turn_part_seconds', help: 'Turn latency by part (queue, limiter, provider, tool, retry), each over the answered turns that had it', labelNames: ['part'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly ttft = new Histogram({ name: 'headroom_ttft_seconds', help: 'Time to first token of a turn', buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly tokens = new Counter({ name: 'headroom_tokens_total', help: 'Tokens by model and class', labelNames: ['model', 'class'] as const, registers: [this.registry] });
   readonly costUsd = new Counter({ name: 'headroom_cost_usd_total', help: 'Cost by model (USD, from provider usage)', labelNames: ['model'] as const, registers: [this.registry] });
@@ -50,13 +51,15 @@ export class RuntimeMetrics {
     if (o.status === 'ok' || o.status === 'cache-hit') {
       this.turnLatency.observe((o.endedAtMs - o.startedAtMs) / 1000);
       if (o.ttftMs !== undefined) this.ttft.observe(o.ttftMs / 1000);
+      // Each part over the answered turns that had it, as in reports (core/metrics/stages.ts): zeros for a
+      // cache hit's provider time or a turn without tools would pull every percentile towards 0.
+      const p = this.parts;
+      if (hadStage('queueWait', o, false)) p.queue.observe(o.queueWaitMs / 1000);
+      if (hadStage('limiterWait', o, false)) p.limiter.observe(o.limiterWaitMs / 1000);
+      if (hadStage('provider', o, false)) p.provider.observe(o.providerMs / 1000);
+      if (hadStage('tool', o, false)) p.tool.observe(o.toolMs / 1000);
+      if (hadStage('retryWait', o, false)) p.retry.observe(o.retryWaitMs / 1000);
     }
-    const p = this.parts;
-    p.queue.observe(o.queueWaitMs / 1000);
-    p.limiter.observe(o.limiterWaitMs / 1000);
-    p.provider.observe(o.providerMs / 1000);
-    p.tool.observe(o.toolMs / 1000);
-    p.retry.observe(o.retryWaitMs / 1000);
     if (o.retries) this.retries.inc({ type: 'retry' }, o.retries);
     if (o.fallbacks) this.retries.inc({ type: 'fallback' }, o.fallbacks);
     for (const [k, n] of Object.entries(o.failures)) this.failures.inc({ kind: k }, n ?? 0);
