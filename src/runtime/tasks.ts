@@ -106,7 +106,7 @@ export class TaskService {
     this.loops.push(this.reclaimLoop());
   }
 
-  /** Stops taking tasks and waits for the ones running to finish. */
+  /** Stops taking tasks and waits for the ones running (and, in memory, the ones queued) to finish. */
   async stop(): Promise<void> {
     this.running = false;
     for (const wake of [...this.sleepers]) wake();
@@ -135,7 +135,11 @@ export class TaskService {
   private async dispatch(): Promise<void> {
     const base = this.opts.pollMs ?? 25;
     let idle = 0;
-    while (this.running) {
+    // On stop, tasks nobody claimed yet stay in a Redis stream for the other instances (or the next start);
+    // in memory they exist nowhere else, so the loop runs them before it ends (a draining instance accepts
+    // no new ones), instead of dropping turns it answered 202 for.
+    const finishQueued = !this.rt.redis;
+    while (this.running || finishQueued) {
       if (this.executing.size >= this.opts.concurrency) {
         await this.idleWait(1000);
         continue;
@@ -144,10 +148,12 @@ export class TaskService {
       try {
         task = await this.queue.claim(this.opts.consumer, this.queueNow());
       } catch {
+        if (!this.running) break;
         await this.sleep(base * 10); // store trouble: back off, keep the loop alive
         continue;
       }
       if (!task) {
+        if (!this.running) break;
         await this.idleWait(Math.min(100, base * 2 ** idle));
         idle = Math.min(idle + 1, 5);
         continue;

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProviderRequest, ProviderResult } from '../../../src/core/provider-model.js';
-import { buildApp, type App } from '../../../src/runtime/app.js';
+import { buildApp, type App, type AppOptions } from '../../../src/runtime/app.js';
 import { ProviderRequestError } from '../../../src/runtime/providers/errors.js';
 import { MemoryTextStore } from '../../../src/runtime/providers/text-store.js';
 import { createRuntime } from '../../../src/runtime/runtime.js';
@@ -30,11 +30,11 @@ afterEach(async () => {
   open = undefined;
 });
 
-async function gateway(call: Call): Promise<App> {
+async function gateway(call: Call, opts: AppOptions = {}): Promise<App> {
   const r = parseScenario(YAML, 'gateway-unit.yaml');
   if (!r.scenario) throw new Error(r.problems.map((p) => p.message).join('\n'));
   const rt = createRuntime({ scenario: r.scenario, provider: { call }, texts: new MemoryTextStore() });
-  open = await buildApp(rt);
+  open = await buildApp(rt, opts);
   return open;
 }
 
@@ -108,5 +108,25 @@ describe('gateway: the Anthropic pass-through answers with what the provider sai
     const bad = await app.inject({ method: 'POST', url: '/v1/messages', payload: ask({ messages: [{ role: 'user', content: [{ type: 'image' }] }] }) });
     expect(bad.statusCode).toBe(400);
     expect(bad.headers['request-id']).toBe(bad.json().request_id);
+  });
+});
+
+describe('gateway: shutdown', () => {
+  it('runs the async turns it accepted before closing, even those no consumer had claimed yet (memory state)', async () => {
+    const slow: Call = async (req) => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return answers(PARIS)(req);
+    };
+    const g = await gateway(slow, { taskConsumers: 1 });
+    await g.app.ready();
+    const ids: string[] = [];
+    for (const s of ['a', 'b', 'c']) {
+      const res = await g.app.inject({ method: 'POST', url: `/v1/sessions/${s}/turns`, payload: { message: 'later', async: true } });
+      expect(res.statusCode).toBe(202);
+      ids.push(res.json().taskId as string);
+    }
+    await g.app.close();
+    open = undefined;
+    for (const id of ids) expect((await g.tasks.get(id))?.status).toBe('done');
   });
 });
