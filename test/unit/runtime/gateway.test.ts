@@ -111,6 +111,25 @@ describe('gateway: the Anthropic pass-through answers with what the provider sai
   });
 });
 
+describe('gateway: the pass-through response cache', () => {
+  it('does not answer a request from the cached answer of one with a larger max_tokens', async () => {
+    let calls = 0;
+    const { app } = await gateway(async (req) => {
+      calls++;
+      return { ok: true, usage: usage(req.outputTokens), ttftMs: 5, stopReason: 'end_turn', text: Array.from({ length: req.outputTokens }, () => 'word').join(' ') };
+    });
+    const long = await app.inject({ method: 'POST', url: '/v1/messages', payload: ask({ max_tokens: 100 }) });
+    expect(long.json().usage.output_tokens).toBe(40);
+    const short = await app.inject({ method: 'POST', url: '/v1/messages', payload: ask({ max_tokens: 5 }) });
+    const text = short.json().content[0].text as string;
+    expect(text.split(' ').length).toBeLessThanOrEqual(5);
+    expect(calls).toBe(2);
+    // The same request again is still a hit.
+    const again = await app.inject({ method: 'POST', url: '/v1/messages', payload: ask({ max_tokens: 5 }) });
+    expect(again.headers['x-headroom-cache']).toBe('hit');
+  });
+});
+
 describe('gateway: shutdown', () => {
   it('runs the async turns it accepted before closing, even those no consumer had claimed yet (memory state)', async () => {
     const slow: Call = async (req) => {
