@@ -226,6 +226,10 @@ describe('mock provider: failures', () => {
     expect(e.apiMessage).toMatch(/^max_tokens: /);
     const missing = await caught(sdk.messages.create({ model: 'claude-test-fast', max_tokens: 10 } as unknown as Anthropic.MessageCreateParamsNonStreaming));
     expect(missing.apiMessage).toBe('messages: Field required');
+    const noText = await caught(sdk.messages.create({ ...hello('claude-test-fast'), messages: [{ role: 'user', content: [{ type: 'text' } as unknown as Anthropic.TextBlockParam] }] }));
+    expect([noText.status, noText.apiMessage]).toEqual([400, 'messages.0.content.0.text: Field required']);
+    const notText = await caught(sdk.messages.create({ ...hello('claude-test-fast'), messages: [{ role: 'user', content: [{ type: 'text', text: 5 } as unknown as Anthropic.TextBlockParam] }] }));
+    expect([notText.status, notText.apiMessage]).toEqual([400, 'messages.0.content.0.text: must be string']);
   });
 
   it('400 invalid_request_error for a prompt longer than the model\'s context window, as Anthropic words it', async () => {

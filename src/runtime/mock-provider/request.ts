@@ -30,6 +30,14 @@ export interface MessagesBody {
 }
 
 const textBlock = { type: 'object', required: ['type', 'text'], properties: { type: { const: 'text' }, text: { type: 'string' } } };
+/** A content block: any type (images, tools… are accepted), but a text block needs its text, as Anthropic checks. */
+const contentBlock = {
+  type: 'object',
+  required: ['type'],
+  properties: { type: { type: 'string' } },
+  if: { properties: { type: { const: 'text' } } },
+  then: { required: ['text'], properties: { text: { type: 'string' } } },
+};
 
 /**
  * JSON Schema of the request body (Fastify validates it; the server turns the first error into a 400
@@ -49,7 +57,7 @@ export const messagesBodySchema = {
         required: ['role', 'content'],
         properties: {
           role: { enum: ['user', 'assistant'] },
-          content: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } } }] },
+          content: { anyOf: [{ type: 'string' }, { type: 'array', items: contentBlock }] },
         },
       },
     },

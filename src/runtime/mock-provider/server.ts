@@ -49,9 +49,13 @@ export interface MockProvider {
   close(): Promise<void>;
 }
 
-/** Joins Ajv's first error into `path: message`, the shape of Anthropic's 400 messages (`max_tokens: …`). */
+/**
+ * Joins Ajv's most specific error (the deepest path; the first of equals) into `path: message`, the shape of
+ * Anthropic's 400 messages (`max_tokens: …`). Deepest, because a failed `anyOf` (content: a string or blocks)
+ * lists the string branch first, which would blame `content` for a block's missing `text`.
+ */
 function validationMessage(err: FastifyError): string {
-  const v = err.validation?.[0];
+  const v = err.validation?.reduce((a, b) => (b.instancePath.length > a.instancePath.length ? b : a));
   if (!v) return err.message;
   const path = v.instancePath.split('/').filter(Boolean);
   const missing = (v.params as { missingProperty?: string }).missingProperty;
