@@ -38,7 +38,9 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
   }
   if (status >= 400 && status < 500) {
     // Body parsing problems (malformed JSON, empty body) and the like: safe to echo Fastify's message.
-    reply.code(status).send(errorBody('invalid_request', err.message.replace(/^Body /, 'body ')));
+    // The content-type parser's errors (FST_ERR_CTP_…) are about the body as a whole.
+    const field = err.code?.startsWith('FST_ERR_CTP_') ? { field: 'body' } : {};
+    reply.code(status).send(errorBody('invalid_request', err.message.replace(/^Body /, 'body '), field));
     return;
   }
   if ((err as unknown) instanceof HeadroomError && (err as unknown as HeadroomError).code === ErrorCode.redisUnavailable) {

@@ -133,9 +133,9 @@ const call = (c: Record<string, unknown>, field: string) => plan({ calls: [c] },
 
 const CASES: Case[] = [
   // ---- the body is not a JSON object ----
-  { name: 'invalid JSON', ...post('{"message": "hi"'), type: 'invalid_request' },
-  { name: 'JSON followed by garbage', ...post('{"message":"hi"} trailing') },
-  { name: 'empty body with content-type json', ...post('') },
+  { name: 'invalid JSON', ...post('{"message": "hi"', 'body'), type: 'invalid_request' },
+  { name: 'JSON followed by garbage', ...post('{"message":"hi"} trailing', 'body') },
+  { name: 'empty body with content-type json', ...post('', 'body') },
   { name: 'JSON array instead of an object', ...post('[{"message":"hi"}]', 'body') },
   { name: 'JSON null', ...post('null', 'body') },
   { name: 'JSON number', ...post('42', 'body') },
