@@ -26,6 +26,8 @@ export interface CallSpec {
   outputTokens: number;
   /** Skip routing (e.g. the summariser's configured model); undefined routes. */
   model: string | undefined;
+  /** A client's own `max_tokens` (the pass-through), below which the model's is lowered; undefined keeps the model's. */
+  maxTokens: number | undefined;
 }
 
 export type CallResult =
@@ -50,8 +52,9 @@ function firstModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): string {
 }
 
 /** What the limiter reserves: the prompt tokens the provider will count against ITPM (reads are free), the output estimate against OTPM. */
-function reservation(d: PipelineDeps, model: string, inputTokens: number): LimitCost {
-  return { requests: 1, inputTokens, outputTokens: d.outputEstimate(model) };
+function reservation(d: PipelineDeps, model: string, inputTokens: number, maxTokens: number | undefined): LimitCost {
+  const estimate = d.outputEstimate(model);
+  return { requests: 1, inputTokens, outputTokens: maxTokens !== undefined && maxTokens < estimate ? maxTokens : estimate };
 }
 
 function request(d: PipelineDeps, x: CallSpec, keyHash: number, model: string, attempt: number): ProviderRequest {
@@ -63,7 +66,7 @@ function request(d: PipelineDeps, x: CallSpec, keyHash: number, model: string, a
     requestKeyHash: hashString(suffix, keyHash),
     segments: x.segments,
     outputTokens: x.outputTokens,
-    maxTokens: spec.maxTokens,
+    maxTokens: x.maxTokens !== undefined && x.maxTokens < spec.maxTokens ? x.maxTokens : spec.maxTokens,
     timeoutMs: spec.timeout,
   };
 }
@@ -119,7 +122,7 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
     attempt++;
 
     // Admitted now, or it waits in the limiter's line (first come, first served) and goes when admitted.
-    const reserved = reservation(d, model, d.promptEstimate.itpmTokens(model, x.segments, inputTokens, d.now()));
+    const reserved = reservation(d, model, d.promptEstimate.itpmTokens(model, x.segments, inputTokens, d.now()), x.maxTokens);
     let place = d.stores.limiter.enter(model, reserved, d.now());
     if (place instanceof Promise) place = (yield { t: 'await', promise: place, what: 'limiter.acquire' }) as LineAnswer | undefined;
     if (place === undefined) {

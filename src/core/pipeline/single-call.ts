@@ -19,6 +19,8 @@ export interface SingleCallInput {
   model: string | undefined;
   segments: Segment[];
   outputTokens: number;
+  /** The client's `max_tokens`: the provider is asked for no more (nor the limiter's output estimate). */
+  maxTokens: number;
   /** Exact-match response cache key; undefined skips the cache. */
   cacheKey: string | undefined;
 }
@@ -38,7 +40,7 @@ export function* singleCallPipeline(d: PipelineDeps, x: SingleCallInput): Pipeli
     }
     if (!gotSlot(o, (yield { t: 'slot', cls: x.priority }) as SlotResult)) break call;
     const features = { requestKey: x.key, priority: x.priority, inputTokens: promptTokens(x.segments), turn: 1, call: 1 };
-    const r: CallResult = yield* callModel(d, { key: x.key, features, segments: x.segments, outputTokens: x.outputTokens, model: x.model }, o);
+    const r: CallResult = yield* callModel(d, { key: x.key, features, segments: x.segments, outputTokens: x.outputTokens, model: x.model, maxTokens: x.maxTokens }, o);
     if (!r.ok) {
       failed(o, r.reason);
       break call;

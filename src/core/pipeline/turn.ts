@@ -147,7 +147,7 @@ export function* turnPipeline(d: PipelineDeps, x: TurnInput): Pipeline<TurnOutco
       features.inputTokens = promptTokens(summary.segments);
       features.call = 0;
       const model = ctx.policy === 'summarise' ? ctx.model : undefined;
-      const r: CallResult = yield* callModel(d, { key: `${turnKey}/summary`, keyHash: hashString('/summary', turnHash), features, segments: summary.segments, outputTokens: summary.outputTokens, model }, o);
+      const r: CallResult = yield* callModel(d, { key: `${turnKey}/summary`, keyHash: hashString('/summary', turnHash), features, segments: summary.segments, outputTokens: summary.outputTokens, model, maxTokens: undefined }, o);
       if (!r.ok) {
         failed(o, r.reason);
         break turn;
@@ -164,7 +164,7 @@ export function* turnPipeline(d: PipelineDeps, x: TurnInput): Pipeline<TurnOutco
       features.inputTokens = promptTokens(segments);
       features.call = c.index;
       const callKey = conv.callKeyOf(x.turn.index, c.index);
-      const r: CallResult = yield* callModel(d, { key: callKey, keyHash: conv.callHashOf(x.turn.index, c.index), features, segments, outputTokens: c.outputTokens, model: undefined }, o);
+      const r: CallResult = yield* callModel(d, { key: callKey, keyHash: conv.callHashOf(x.turn.index, c.index), features, segments, outputTokens: c.outputTokens, model: undefined, maxTokens: undefined }, o);
       if (!r.ok) {
         failed(o, r.reason);
         break turn;

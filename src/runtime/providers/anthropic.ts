@@ -129,7 +129,7 @@ export class AnthropicProvider {
     const cacheControl: CacheControlEphemeral | undefined =
       caching === false ? undefined : caching?.ttl === '1h' ? { type: 'ephemeral', ttl: '1h' } : { type: 'ephemeral' };
     const prompt = buildPrompt(req.segments, this.texts, { summary: isSummaryCall(req.requestKey), cacheControl });
-    const body: MessageCreateParamsBase = { model: model.id, max_tokens: model.maxTokens, messages: prompt.messages };
+    const body: MessageCreateParamsBase = { model: model.id, max_tokens: req.maxTokens, messages: prompt.messages };
     if (prompt.system) body.system = prompt.system;
 
     // SDK timeouts are whole ms; a compressed mock runs timeScale × faster than the scenario.

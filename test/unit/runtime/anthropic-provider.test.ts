@@ -204,6 +204,12 @@ describe('request building', () => {
     segment('s1/t3/r1', 10),
   ];
 
+  it("sends the request's max_tokens (a client's lower one on the pass-through), not the model's", async () => {
+    const c = handle(() => HttpResponse.json(message(USAGE)));
+    await provider({}).call({ ...request(SEGMENTS), maxTokens: 7 });
+    expect(c.bodies[0]!['max_tokens']).toBe(7);
+  });
+
   it('sends system, alternating merged messages, two cache breakpoints, max_tokens and the model id', async () => {
     const c = handle(() => HttpResponse.json(message(USAGE)));
     const texts = new MemoryTextStore();

@@ -111,6 +111,21 @@ describe('gateway: the Anthropic pass-through answers with what the provider sai
   });
 });
 
+describe("gateway: the client's max_tokens", () => {
+  it('is what the provider is asked for on the pass-through; a turn asks for the model\'s', async () => {
+    const asked: number[] = [];
+    const { app } = await gateway(async (req) => {
+      asked.push(req.maxTokens);
+      return { ok: true, usage: usage(3), ttftMs: 5, stopReason: 'end_turn', text: 'three short words' };
+    });
+    await app.inject({ method: 'POST', url: '/v1/messages', payload: ask({ max_tokens: 10 }) });
+    await app.inject({ method: 'POST', url: '/v1/messages', payload: ask({ max_tokens: 50_000, messages: [{ role: 'user', content: 'And of Peru?' }] }) });
+    await app.inject({ method: 'POST', url: '/v1/sessions/s1/turns', payload: { message: 'hello' } });
+    // 10 as asked; 50,000 is above the model's maxTokens (the scenario's default, 4,096), which bounds it.
+    expect(asked).toEqual([10, 4096, 4096]);
+  });
+});
+
 describe('gateway: the pass-through response cache', () => {
   it('does not answer a request from the cached answer of one with a larger max_tokens', async () => {
     let calls = 0;
