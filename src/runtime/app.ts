@@ -39,6 +39,8 @@ export interface App {
   app: FastifyInstance;
   turns: TurnService;
   tasks: TaskService;
+  /** HTTP requests received and not yet answered (streams until they end), for a drain that waits for them. */
+  requestsInFlight(): number;
 }
 
 /** The path of a request target, absolute-form (`http://host/p?q`) included. */
@@ -115,14 +117,18 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<App>
   app.addHook('preClose', async () => {
     rt.draining = true;
   });
-  app.server.on('request', (_req, res) =>
+  let inFlight = 0;
+  app.server.on('request', (_req, res) => {
+    inFlight++;
+    // 'close' comes after 'finish', or alone when the client went away first: counted down once either way.
+    res.once('close', () => inFlight--);
     res.once('finish', () => {
       if (rt.draining) setImmediate(() => app.server.closeIdleConnections());
-    }),
-  );
+    });
+  });
   app.addHook('onClose', async () => {
     rt.draining = true;
     await tasks.stop();
   });
-  return { app, turns, tasks };
+  return { app, turns, tasks, requestsInFlight: () => inFlight };
 }

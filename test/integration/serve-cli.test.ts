@@ -35,13 +35,12 @@ function serve(...extra: string[]): HeadroomProcess {
   return p;
 }
 
-/** Whether a request on a brand-new connection is refused (or answered 503 while the instance drains). */
-async function refusedOnNewConnection(url: string): Promise<string> {
+/** What a request on a brand-new connection gets: `http <status> <body>`, or the connection error's code. */
+async function onNewConnection(url: string, method: 'GET' | 'POST', body?: unknown): Promise<string> {
   const agent = new Agent({ connect: { timeout: 5_000 } });
   try {
-    const res = await undiciRequest(`${url}/v1/sessions/late/turns`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'too late' }) });
-    await res.body.dump();
-    return `http ${res.statusCode}`;
+    const res = await undiciRequest(url, { method, dispatcher: agent, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    return `http ${res.statusCode} ${await res.body.text()}`;
   } catch (e) {
     return String((e as { code?: string }).code ?? e);
   } finally {
@@ -81,9 +80,11 @@ describe('headroom serve', () => {
     p.child.kill('SIGTERM');
     await p.waitForOutput(/SIGTERM: draining/);
 
-    // Refused at the door: no listener (ECONNREFUSED), a connection accepted just before the listener
-    // closed and then reset unprocessed (ECONNRESET / UND_ERR_SOCKET), or 503 while draining.
-    expect(await refusedOnNewConnection(url)).toMatch(/^(ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET|http 503)$/);
+    // Still listening while the turn is in flight, so that readiness probes see 503 (a load balancer
+    // takes the instance out) and new work is refused with 503, not with a refused connection.
+    expect(await onNewConnection(`${url}/readyz`, 'GET')).toMatch(/^http 503 .*"draining"/);
+    expect(await onNewConnection(`${url}/v1/sessions/late/turns`, 'POST', { message: 'too late' })).toMatch(/^http 503 .*"draining"/);
+    expect(await onNewConnection(`${url}/v1/messages`, 'POST', { model: 'sonnet', max_tokens: 5, messages: [{ role: 'user', content: 'too late' }] })).toMatch(/^http 529 .*shutting down/);
     const done = await slow;
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(done.body).toMatchObject({ status: 'ok', usage: { outputTokens: 2000 } });

@@ -1,7 +1,8 @@
 /**
  * `headroom serve`: the runtime on HTTP. Memory state by default; `--redis URL` shares limiter, cache,
  * sessions, async tasks and cost counters with other instances. SIGTERM/SIGINT drain: the instance
- * stops accepting turns (readyz → 503), finishes what it has within `--drain-timeout`, then exits.
+ * refuses new work (readyz and turns → 503) while it listens on for the requests in flight, finishes
+ * them within `--drain-timeout`, then exits.
  */
 import { Redis } from 'ioredis';
 import { ErrorCode, ExitCode, HeadroomError } from '../../errors.js';
@@ -76,7 +77,7 @@ export async function serve(io: Io, o: ServeOptions): Promise<number> {
     timeScale: o.timeScale,
     processMetrics: true,
   });
-  const { app } = await buildApp(rt, {
+  const { app, requestsInFlight } = await buildApp(rt, {
     logger: { level: o.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
     apiKeys: o.apiKeys,
     ...(o.clientRpm ? { clientRpm: o.clientRpm } : {}),
@@ -98,8 +99,11 @@ export async function serve(io: Io, o: ServeOptions): Promise<number> {
         resolve(ExitCode.internal);
       }, drainMs);
       deadline.unref();
-      app
-        .close()
+      // Listening on while requests are in flight: new work and readiness probes get 503 (load balancers
+      // take the instance out), rather than connection refused; then close, which also lets the async
+      // tasks already running finish.
+      untilNoRequests(requestsInFlight)
+        .then(() => app.close())
         .then(async () => {
           provider.close();
           redis?.disconnect();
@@ -111,5 +115,13 @@ export async function serve(io: Io, o: ServeOptions): Promise<number> {
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+/** Resolves once no HTTP request is in flight (checked every 25 ms); the drain deadline bounds the wait. */
+function untilNoRequests(inFlight: () => number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => (inFlight() === 0 ? resolve() : setTimeout(check, 25).unref());
+    check();
   });
 }

@@ -82,6 +82,7 @@ export function registerMessagesRoute(app: FastifyInstance, rt: Runtime): void {
   // onRequest, so that a body the schema refuses gets it too.
   const onRequest = async (_req: unknown, reply: FastifyReply) => void reply.header('request-id', requestIdOf(reply));
   app.post<{ Body: MessagesBody }>('/v1/messages', { schema, onRequest }, async (req, reply) => {
+    if (rt.draining) return anthropicError(reply.header('retry-after', '5'), 529, 'overloaded_error', 'gateway: this instance is shutting down');
     const b = req.body;
     let texts: { key: string; role: 'system' | 'user' | 'assistant'; text: string }[];
     try {
