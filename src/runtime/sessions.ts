@@ -2,7 +2,12 @@
  * Conversation state between turns, in memory or in Redis (so a session's next turn can land on any
  * runtime instance). A session is locked while one of its turns runs: a conversation's turns are
  * sequential, and a second concurrent turn is refused (409) rather than interleaved.
+ *
+ * A lock is held by a token, so that only its holder releases or renews it: in Redis it expires (a
+ * crashed instance's lock lapses), the holder renews it while its turn runs (a turn may outlast the
+ * expiry), and a holder whose lock lapsed and was taken by another turn cannot release that turn's.
  */
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ConversationState } from '../core/context.js';
 
@@ -15,9 +20,16 @@ export interface SessionRecord {
 }
 
 export interface SessionStore {
-  /** Takes the session's lock; false if a turn of it is already running. */
-  lock(id: string): Promise<boolean>;
-  unlock(id: string): Promise<void>;
+  /** Takes the session's lock: its token, or undefined if a turn of it is already running. */
+  lock(id: string): Promise<string | undefined>;
+  /** Keeps the lock `token` holds from lapsing; false if it no longer holds it. */
+  renew(id: string, token: string): Promise<boolean>;
+  /** Releases the lock if `token` still holds it. */
+  unlock(id: string, token: string): Promise<void>;
+  /** Releases the lock whoever holds it: for a task taken over from a consumer that is gone. */
+  breakLock(id: string): Promise<void>;
+  /** How often a holder must renew (ms); undefined: locks do not lapse. */
+  readonly renewEveryMs: number | undefined;
   load(id: string): Promise<SessionRecord | undefined>;
   save(id: string, rec: SessionRecord): Promise<void>;
   delete(id: string): Promise<void>;
@@ -28,15 +40,25 @@ export const SESSION_TTL_MS = 3_600_000;
 
 export class MemorySessionStore implements SessionStore {
   private readonly records = new Map<string, { rec: SessionRecord; touchedAt: number }>();
-  private readonly locks = new Set<string>();
+  private readonly locks = new Map<string, string>();
+  readonly renewEveryMs = undefined;
 
-  async lock(id: string): Promise<boolean> {
-    if (this.locks.has(id)) return false;
-    this.locks.add(id);
-    return true;
+  async lock(id: string): Promise<string | undefined> {
+    if (this.locks.has(id)) return undefined;
+    const token = randomUUID();
+    this.locks.set(id, token);
+    return token;
   }
 
-  async unlock(id: string): Promise<void> {
+  async renew(id: string, token: string): Promise<boolean> {
+    return this.locks.get(id) === token;
+  }
+
+  async unlock(id: string, token: string): Promise<void> {
+    if (this.locks.get(id) === token) this.locks.delete(id);
+  }
+
+  async breakLock(id: string): Promise<void> {
     this.locks.delete(id);
   }
 
@@ -69,23 +91,41 @@ export class MemorySessionStore implements SessionStore {
   }
 }
 
+/** Deletes KEYS[1] if it holds ARGV[1]. */
+const UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+/** Sets KEYS[1]'s expiry to ARGV[2] ms if it holds ARGV[1]. */
+const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
+
 export class RedisSessionStore implements SessionStore {
+  readonly renewEveryMs: number;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     /** A lock outlives a crashed instance by at most this long. */
     private readonly lockTtlMs = 120_000,
-  ) {}
+  ) {
+    this.renewEveryMs = Math.max(1, Math.floor(lockTtlMs / 3));
+  }
 
   private key(id: string, part: string): string {
     return `hr:${this.prefix}:session:{${id}}:${part}`;
   }
 
-  async lock(id: string): Promise<boolean> {
-    return (await this.redis.set(this.key(id, 'lock'), '1', 'PX', this.lockTtlMs, 'NX')) === 'OK';
+  async lock(id: string): Promise<string | undefined> {
+    const token = randomUUID();
+    return (await this.redis.set(this.key(id, 'lock'), token, 'PX', this.lockTtlMs, 'NX')) === 'OK' ? token : undefined;
   }
 
-  async unlock(id: string): Promise<void> {
+  async renew(id: string, token: string): Promise<boolean> {
+    return (await this.redis.eval(RENEW, 1, this.key(id, 'lock'), token, this.lockTtlMs)) === 1;
+  }
+
+  async unlock(id: string, token: string): Promise<void> {
+    await this.redis.eval(UNLOCK, 1, this.key(id, 'lock'), token);
+  }
+
+  async breakLock(id: string): Promise<void> {
     await this.redis.del(this.key(id, 'lock'));
   }
 
@@ -99,6 +139,6 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async delete(id: string): Promise<void> {
-    await this.redis.del(this.key(id, 'state'), this.key(id, 'lock'));
+    await this.redis.del(this.key(id, 'state'));
   }
 }

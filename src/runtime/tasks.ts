@@ -208,7 +208,7 @@ export class TaskService {
     const { sessionId, body } = task.payload;
     const acceptedAt = (await this.get(task.id))?.acceptedAt ?? new Date().toISOString();
     // A reclaimed task's previous consumer is gone; its session lock would otherwise block the rerun.
-    if (reclaimed) await this.rt.sessions.unlock(sessionId);
+    if (reclaimed) await this.rt.sessions.breakLock(sessionId);
     await this.put({ id: task.id, sessionId, status: 'running', acceptedAt, consumer: this.opts.consumer });
     for (let attempt = 0; ; attempt++) {
       try {

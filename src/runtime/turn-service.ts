@@ -15,6 +15,7 @@ import { compileSampler } from '../scenario/distributions.js';
 import { hashString, Rng } from '../scenario/rng.js';
 import { countTokens, textFor } from '../workload/text.js';
 import type { Runtime } from './runtime.js';
+import type { SessionStore } from './sessions.js';
 
 
 export interface PlannedCall {
@@ -86,7 +87,9 @@ export class TurnService {
   async run(sessionId: string, body: TurnBody, hooks: TurnHooks = {}): Promise<TurnResponse> {
     const rt = this.rt;
     const s = rt.scenario;
-    if (!(await rt.sessions.lock(sessionId))) throw new SessionBusyError(`session ${sessionId} has a turn in progress`);
+    const token = await rt.sessions.lock(sessionId);
+    if (token === undefined) throw new SessionBusyError(`session ${sessionId} has a turn in progress`);
+    const renewal = keepLocked(rt.sessions, sessionId, token);
     rt.metrics.inFlight.inc();
     try {
       const sessionKey = sessionKeyOf(sessionId);
@@ -133,14 +136,23 @@ export class TurnService {
         route: [...o.routes],
       };
     } finally {
+      clearInterval(renewal);
       rt.metrics.inFlight.dec();
-      await rt.sessions.unlock(sessionId);
+      await rt.sessions.unlock(sessionId, token);
     }
   }
 
   /** Ends a conversation: forgets its state (a per-session slot is released by its last turn). */
+  /** Forgets the session; SessionBusyError while a turn of it runs (that turn would save it again). */
   async end(sessionId: string): Promise<void> {
-    await this.rt.sessions.delete(sessionId);
+    const sessions = this.rt.sessions;
+    const token = await sessions.lock(sessionId);
+    if (token === undefined) throw new SessionBusyError(`session ${sessionId} has a turn in progress`);
+    try {
+      await sessions.delete(sessionId);
+    } finally {
+      await sessions.unlock(sessionId, token);
+    }
   }
 
   gauges(): void {
@@ -148,6 +160,17 @@ export class TurnService {
     this.rt.metrics.queueDepth.set(pool.queued);
     this.rt.metrics.busySlots.set(pool.inUse);
   }
+}
+
+/**
+ * Renews the session lock while a turn holds it, so that a turn longer than the lock's expiry keeps it
+ * (a crashed instance's lock still lapses). A failed renewal is tried again at the next tick.
+ */
+function keepLocked(sessions: SessionStore, id: string, token: string): ReturnType<typeof setInterval> | undefined {
+  if (sessions.renewEveryMs === undefined) return undefined;
+  const t = setInterval(() => void sessions.renew(id, token).catch(() => undefined), sessions.renewEveryMs);
+  t.unref();
+  return t;
 }
 
 /** Wraps the provider so the first token of the turn's first answered call is reported once. */

@@ -114,7 +114,12 @@ export function registerTurnRoutes(app: FastifyInstance, rt: Runtime, turns: Tur
     '/v1/sessions/:id',
     { schema: { summary: 'End a conversation', params: { type: 'object', properties: { id: SESSION_ID }, required: ['id'] } } },
     async (req, reply) => {
-      await turns.end(req.params.id);
+      try {
+        await turns.end(req.params.id);
+      } catch (e) {
+        if (e instanceof SessionBusyError) return reply.code(409).send(errorBody('conflict', e.message));
+        throw e;
+      }
       return reply.code(204).send();
     },
   );

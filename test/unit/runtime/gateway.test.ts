@@ -111,6 +111,22 @@ describe('gateway: the Anthropic pass-through answers with what the provider sai
   });
 });
 
+describe('gateway: ending a session', () => {
+  it('answers 409 while a turn of it runs, then 204', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const { app } = await gateway(async () => (await held, { ok: true, usage: usage(3), ttftMs: 5, stopReason: 'end_turn', text: 'done' }));
+    const turn = app.inject({ method: 'POST', url: '/v1/sessions/s1/turns', payload: { message: 'hello' } });
+    await new Promise((r) => setTimeout(r, 50));
+    const busy = await app.inject({ method: 'DELETE', url: '/v1/sessions/s1' });
+    expect(busy.statusCode).toBe(409);
+    expect(busy.json()).toMatchObject({ error: { type: 'conflict' } });
+    release();
+    expect((await turn).statusCode).toBe(200);
+    expect((await app.inject({ method: 'DELETE', url: '/v1/sessions/s1' })).statusCode).toBe(204);
+  });
+});
+
 describe("gateway: the client's max_tokens", () => {
   it('is what the provider is asked for on the pass-through; a turn asks for the model\'s', async () => {
     const asked: number[] = [];

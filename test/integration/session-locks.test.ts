@@ -1,0 +1,88 @@
+/**
+ * Session locks on the real Redis: a lock is its holder's (a token), a turn that outlasts the lock's
+ * expiry keeps it by renewing, a holder whose lock lapsed cannot release another turn's, and a session
+ * cannot be deleted under a running turn.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ProviderRequest, ProviderResult } from '../../src/core/provider-model.js';
+import { createRuntime } from '../../src/runtime/runtime.js';
+import { MemoryTextStore } from '../../src/runtime/providers/text-store.js';
+import { RedisSessionStore } from '../../src/runtime/sessions.js';
+import { SessionBusyError, TurnService } from '../../src/runtime/turn-service.js';
+import { parseScenario } from '../../src/scenario/load.js';
+import { deleteKeys, redisPair, testPrefix } from '../helpers/redis.js';
+
+const { redis, other } = redisPair();
+const prefix = testPrefix();
+afterAll(async () => deleteKeys(redis, `hr:${prefix}:*`));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('RedisSessionStore locks', () => {
+  it('lets only the holder release a lock: a lapsed holder cannot release the next turn’s', async () => {
+    const a = new RedisSessionStore(redis, prefix, 200);
+    const b = new RedisSessionStore(other, prefix, 200);
+    const tokenA = await a.lock('lapsed');
+    expect(tokenA).toBeDefined();
+    expect(await b.lock('lapsed')).toBeUndefined();
+    await sleep(300); // A's lock lapses (A stalled, no renewal)
+    const tokenB = await b.lock('lapsed');
+    expect(tokenB).toBeDefined();
+    await a.unlock('lapsed', tokenA!); // A wakes up and releases "its" lock
+    expect(await a.lock('lapsed')).toBeUndefined(); // B still holds it
+    expect(await a.renew('lapsed', tokenA!)).toBe(false);
+    await b.unlock('lapsed', tokenB!);
+    expect(await a.lock('lapsed')).toBeDefined();
+  });
+
+  it('keeps a renewed lock past its expiry', async () => {
+    const a = new RedisSessionStore(redis, prefix, 200);
+    const token = (await a.lock('renewed'))!;
+    for (let i = 0; i < 6; i++) {
+      await sleep(60);
+      expect(await a.renew('renewed', token)).toBe(true);
+    }
+    expect(await new RedisSessionStore(other, prefix, 200).lock('renewed')).toBeUndefined(); // 360 ms > 200 ms
+  });
+});
+
+describe('TurnService on Redis sessions', () => {
+  const YAML = `
+name: session-locks
+users: { dailyActive: 1000, concurrencyRatio: 1% }
+conversation:
+  tokens: { systemPrompt: 20, output: 10 }
+models:
+  sonnet: { id: claude-sonnet-4-6 }
+`;
+  const usage = { inputTokens: 5, outputTokens: 10, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 };
+  /** A provider that answers after `ms` real ms. */
+  const slow = (ms: number) => ({ call: async (_req: ProviderRequest): Promise<ProviderResult> => (await sleep(ms), { ok: true, usage, ttftMs: ms, stopReason: 'end_turn' }) });
+
+  function service(lockTtlMs: number, providerMs: number): TurnService {
+    const r = parseScenario(YAML, 'session-locks.yaml');
+    if (!r.scenario) throw new Error(JSON.stringify(r.problems));
+    const rt = createRuntime({ scenario: r.scenario, provider: slow(providerMs), texts: new MemoryTextStore(), redis, prefix });
+    rt.sessions = new RedisSessionStore(redis, prefix, lockTtlMs);
+    return new TurnService(rt);
+  }
+
+  it('keeps a turn that outlasts the lock expiry exclusive: a second turn of the session is refused', async () => {
+    const turns = service(200, 700);
+    const first = turns.run('long', { message: 'take your time' });
+    await sleep(450); // past two lock lifetimes
+    await expect(turns.run('long', { message: 'me too' })).rejects.toBeInstanceOf(SessionBusyError);
+    expect((await first).status).toBe('ok');
+    expect((await turns.run('long', { message: 'now' })).status).toBe('ok');
+  });
+
+  it('refuses to end a session while a turn of it runs, and ends it after', async () => {
+    const turns = service(120_000, 300);
+    const running = turns.run('busy', { message: 'hello' });
+    await sleep(100);
+    await expect(turns.end('busy')).rejects.toBeInstanceOf(SessionBusyError);
+    expect((await running).status).toBe('ok');
+    await turns.end('busy');
+    expect((await turns.run('busy', { message: 'again' })).turn).toBe(1); // forgotten: a new conversation
+  });
+});
