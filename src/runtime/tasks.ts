@@ -205,11 +205,25 @@ export class TaskService {
   }
 
   private async execute(task: Task<TaskPayload>, reclaimed: boolean): Promise<void> {
-    const { sessionId, body } = task.payload;
+    const { sessionId } = task.payload;
     const acceptedAt = (await this.get(task.id))?.acceptedAt ?? new Date().toISOString();
     // A reclaimed task's previous consumer is gone; its session lock would otherwise block the rerun.
     if (reclaimed) await this.rt.sessions.breakLock(sessionId);
     await this.put({ id: task.id, sessionId, status: 'running', acceptedAt, consumer: this.opts.consumer });
+    // While it runs, the task is touched so that its idle time stays under `reclaimAfterMs`: a turn
+    // longer than that (long answers, agent loops) is not taken over and run a second time.
+    const heartbeat = setInterval(() => void Promise.resolve(this.queue.touch(this.opts.consumer, task.id, this.queueNow())).catch(() => undefined), Math.max(1, Math.floor(this.opts.reclaimAfterMs / 3)));
+    heartbeat.unref();
+    try {
+      await this.runTurn(task, acceptedAt);
+    } finally {
+      clearInterval(heartbeat);
+    }
+    await this.queue.ack(this.opts.consumer, task.id);
+  }
+
+  private async runTurn(task: Task<TaskPayload>, acceptedAt: string): Promise<void> {
+    const { sessionId, body } = task.payload;
     for (let attempt = 0; ; attempt++) {
       try {
         const result = await this.turns.run(sessionId, body);
@@ -226,6 +240,5 @@ export class TaskService {
         break;
       }
     }
-    await this.queue.ack(this.opts.consumer, task.id);
   }
 }

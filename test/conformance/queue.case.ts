@@ -246,5 +246,24 @@ export function queueConformance(name: string, factory: QueueFactory): void {
         expect((await q.claim('B', clock.now()))!.payload.n).toBe(3); // the untouched task is still waiting
         expect(a3!.payload.n).toBe(2);
       }));
+
+    it('does not reclaim a task its live consumer touches, however long it runs', () =>
+      withQueue({}, async ({ store: q, clock }) => {
+        await q.push('standard', { n: 1 }, clock.now());
+        const long = (await q.claim('A', clock.now()))!;
+        for (let i = 0; i < 3; i++) {
+          await clock.sleep(40);
+          expect(await q.touch('A', long.id, clock.now())).toBe(true);
+        }
+        // 120 ms since the claim, 0 since the touch: not idle for 60.
+        expect(await q.reclaim('B', 60, clock.now())).toEqual([]);
+        expect(await q.touch('B', long.id, clock.now())).toBe(false); // not B's
+        await clock.sleep(80); // A stops touching (it crashed)
+        expect((await q.reclaim('B', 60, clock.now())).map((t) => t.id)).toEqual([long.id]);
+        expect(await q.touch('A', long.id, clock.now())).toBe(false); // taken over: A cannot take it back
+        await q.ack('B', long.id);
+        expect(await q.touch('B', long.id, clock.now())).toBe(false); // done
+        expect(await q.touch('A', 'no-such-task', clock.now())).toBe(false);
+      }));
   });
 }

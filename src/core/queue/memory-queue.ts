@@ -171,6 +171,13 @@ export class MemoryTaskQueue<T> implements TaskQueue<T> {
     return out;
   }
 
+  touch(consumer: string, id: string, nowMs: number): boolean {
+    const p = this.pending.get(id);
+    if (p === undefined || p.consumer !== consumer) return false;
+    p.claimedAtMs = nowMs;
+    return true;
+  }
+
   depth(): QueueDepth {
     const byClass: Record<string, number> = {};
     for (const c of this.ordered) byClass[c.name] = c.waiting;

@@ -102,6 +102,12 @@ export interface TaskQueue<T> {
   /** Takes over tasks pending with other consumers for ≥ minIdleMs (a crashed worker's tasks) — nothing accepted is lost. */
   reclaim(consumer: string, minIdleMs: number, nowMs: number): MaybePromise<Task<T>[]>;
   /**
+   * `consumer` is still working on pending task `id`: its idle time starts again, so that a task that
+   * runs longer than `minIdleMs` is not reclaimed (and run twice) while its consumer lives. Returns
+   * false and does nothing when `id` is not pending with `consumer` (acked, reclaimed by another, unknown).
+   */
+  touch(consumer: string, id: string, nowMs: number): MaybePromise<boolean>;
+  /**
    * The owner of waiting task `id` saw its deadline pass: dead-letter it now (reason `deadline`,
    * `atMs` = `nowMs`), so it no longer counts in `depth`. The owner decides the moment (its timer may
    * fire a little early in real time), so the queue does not compare `nowMs` with the deadline.

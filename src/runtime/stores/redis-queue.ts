@@ -125,6 +125,19 @@ const EXPIRE = `${LOCATE}for i = 4, #ARGV do
 end
 return 0`;
 
+// KEYS: idx, streams…; ARGV: group, id, consumer, names…
+// XCLAIM with min-idle 0 to the consumer that holds the entry sets its idle time to 0 (JUSTID: no
+// delivery counted); an entry pending with another consumer (reclaimed meanwhile) is left alone.
+const TOUCH = `${LOCATE}for i = 4, #ARGV do
+  if ARGV[i] == cls then
+    local p = redis.call('XPENDING', KEYS[i - 2], ARGV[1], eid, eid, 1)
+    if #p == 0 or p[1][2] ~= ARGV[3] then return 0 end
+    redis.call('XCLAIM', KEYS[i - 2], ARGV[1], ARGV[3], 0, eid, 'JUSTID')
+    return 1
+  end
+end
+return 0`;
+
 // KEYS: streams…; ARGV: group, consumer, minIdle, batch, names…
 const RECLAIM = `
 local out = {}
@@ -203,7 +216,7 @@ export class RedisTaskQueue<T> implements TaskQueue<T> {
     this.batch = opts.reclaimBatch ?? 1000;
     this.calls = new StoreCalls('task queue', opts.timeoutMs);
     // defineCommand is idempotent per name; ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT.
-    for (const [name, lua] of Object.entries({ hrqPush: PUSH, hrqClaim: CLAIM, hrqAck: ACK, hrqExpire: EXPIRE, hrqReclaim: RECLAIM, hrqDrain: DRAIN })) {
+    for (const [name, lua] of Object.entries({ hrqPush: PUSH, hrqClaim: CLAIM, hrqAck: ACK, hrqExpire: EXPIRE, hrqReclaim: RECLAIM, hrqTouch: TOUCH, hrqDrain: DRAIN })) {
       redis.defineCommand(name, { lua });
     }
   }
@@ -244,6 +257,11 @@ export class RedisTaskQueue<T> implements TaskQueue<T> {
     await this.init();
     const rows = (await this.run('hrqReclaim', this.streams, [this.group, consumer, Math.max(0, Math.floor(minIdleMs)), this.batch, ...this.names])) as Row[];
     return rows.map((r) => toTask<T>(r));
+  }
+
+  async touch(consumer: string, id: string, _nowMs: number): Promise<boolean> {
+    await this.init();
+    return (await this.run('hrqTouch', [this.k.idx, ...this.streams], [this.group, id, consumer, ...this.names])) === 1;
   }
 
   async depth(): Promise<QueueDepth> {
