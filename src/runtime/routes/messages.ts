@@ -49,6 +49,31 @@ const requestIdOf = (reply: FastifyReply) => `req_${reply.request.id}`;
 const anthropicError = (reply: FastifyReply, status: number, type: string, message: string) =>
   reply.code(status).send({ type: 'error', error: { type, message }, request_id: requestIdOf(reply) });
 
+/** Anthropic's error type for an HTTP status (reference: "Errors"). */
+function anthropicType(status: number): string {
+  if (status === 400 || status === 415) return 'invalid_request_error';
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 413) return 'request_too_large';
+  if (status === 429) return 'rate_limit_error';
+  if (status === 503 || status === 529) return 'overloaded_error';
+  return 'api_error';
+}
+
+/**
+ * The route's own refusals are Anthropic-shaped already; this puts those made for it elsewhere (the
+ * body schema, the JSON parser, the API-key and client-rate hook, the store-down and provider-refusal
+ * handler) in the same shape, so a client of the Anthropic API reads every error of this route alike.
+ * Our `field` and `reason` stay inside `error`, where Anthropic's clients ignore them.
+ */
+function asAnthropicError(_req: unknown, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  const p = payload as { type?: unknown; error?: { type: string; message: string } } | null;
+  if (reply.statusCode < 400 || p === null || typeof p !== 'object' || p.type === 'error' || p.error === undefined) return Promise.resolve(payload);
+  reply.header('request-id', requestIdOf(reply)); // a refusal before the route's own onRequest (API key) has none yet
+  return Promise.resolve({ type: 'error', error: { ...p.error, type: anthropicType(reply.statusCode) }, request_id: requestIdOf(reply) });
+}
+
 /** tool_result blocks may nest; the schema does not see inside them, so textOf bounds the depth itself. */
 const MAX_NESTING = 8;
 
@@ -81,7 +106,7 @@ export function registerMessagesRoute(app: FastifyInstance, rt: Runtime): void {
   const schema = { summary: 'Anthropic Messages API, through the gateway', body: bodySchema };
   // onRequest, so that a body the schema refuses gets it too.
   const onRequest = async (_req: unknown, reply: FastifyReply) => void reply.header('request-id', requestIdOf(reply));
-  app.post<{ Body: MessagesBody }>('/v1/messages', { schema, onRequest }, async (req, reply) => {
+  app.post<{ Body: MessagesBody }>('/v1/messages', { schema, onRequest, preSerialization: asAnthropicError }, async (req, reply) => {
     if (rt.draining) return anthropicError(reply.header('retry-after', '5'), 529, 'overloaded_error', 'gateway: this instance is shutting down');
     const b = req.body;
     let texts: { key: string; role: 'system' | 'user' | 'assistant'; text: string }[];

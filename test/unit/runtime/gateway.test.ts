@@ -56,7 +56,8 @@ describe('gateway: a provider that refuses the request', () => {
     const { app } = await gateway(refused);
     const msg = await app.inject({ method: 'POST', url: '/v1/messages', payload: { model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] } });
     expect(msg.statusCode).toBe(502);
-    expect(msg.json()).toMatchObject({ error: { type: 'provider_error' } });
+    // In Anthropic's shape on the pass-through (api_error), the provider's own type as the reason.
+    expect(msg.json()).toMatchObject({ type: 'error', error: { type: 'api_error', reason: 'not_found_error' } });
     const sse = await app.inject({ method: 'POST', url: '/v1/sessions/s2/turns', payload: { message: 'hello', stream: true } });
     expect(sse.body).toContain('event: error');
     expect(sse.body).toContain('"type":"provider_error"');
@@ -108,6 +109,29 @@ describe('gateway: the Anthropic pass-through answers with what the provider sai
     const bad = await app.inject({ method: 'POST', url: '/v1/messages', payload: ask({ messages: [{ role: 'user', content: [{ type: 'image' }] }] }) });
     expect(bad.statusCode).toBe(400);
     expect(bad.headers['request-id']).toBe(bad.json().request_id);
+  });
+});
+
+describe('gateway: every error of the pass-through is Anthropic-shaped', () => {
+  it('schema, JSON, API-key and provider refusals alike: {type: "error", error: {type, message}, request_id}', async () => {
+    const { app } = await gateway(refused, { apiKeys: ['k'] });
+    const auth = { authorization: 'Bearer k' };
+    const cases = [
+      { res: await app.inject({ method: 'POST', url: '/v1/messages', headers: auth, payload: ask({ max_tokens: 0 }) }), status: 400, type: 'invalid_request_error', field: 'body.max_tokens' },
+      { res: await app.inject({ method: 'POST', url: '/v1/messages', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"model":' }), status: 400, type: 'invalid_request_error', field: 'body' },
+      { res: await app.inject({ method: 'POST', url: '/v1/messages', payload: ask() }), status: 401, type: 'authentication_error' },
+      { res: await app.inject({ method: 'POST', url: '/v1/messages', headers: auth, payload: ask() }), status: 502, type: 'api_error' },
+    ];
+    for (const c of cases) {
+      expect(c.res.statusCode).toBe(c.status);
+      const body = c.res.json();
+      expect(body, c.res.body).toMatchObject({ type: 'error', error: { type: c.type }, request_id: c.res.headers['request-id'] });
+      expect(body.error.message.length).toBeGreaterThan(0);
+      if (c.field) expect(body.error.field).toBe(c.field);
+    }
+    // The turn routes keep the runtime's own shape.
+    const turn = await app.inject({ method: 'POST', url: '/v1/sessions/s1/turns', payload: { message: 'hi' } });
+    expect(turn.json()).toEqual({ error: expect.objectContaining({ type: 'unauthorized' }) });
   });
 });
 
