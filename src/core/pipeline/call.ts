@@ -31,7 +31,7 @@ export interface CallSpec {
 }
 
 export type CallResult =
-  | { ok: true; model: string; usage: Usage; ttftAtMs: number }
+  | { ok: true; model: string; usage: Usage; ttftAtMs: number; /** The provider's answer, when a real one gave it. */ text: string | undefined }
   | { ok: false; reason: FailureKind | 'exceeds-capacity' | 'breaker-open' | 'context-window' };
 
 const NOTHING: LimitCost = { requests: 1, inputTokens: 0, outputTokens: 0 };
@@ -149,7 +149,7 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
       breaker?.onSuccess(d.now());
       const added = account(d, tally, model, res.usage);
       if (added instanceof Promise) yield { t: 'await', promise: added, what: 'counters.add' };
-      return { ok: true, model, usage: res.usage, ttftAtMs: callStart + res.ttftMs };
+      return { ok: true, model, usage: res.usage, ttftAtMs: callStart + res.ttftMs, text: res.text };
     }
 
     // Refused or failed before doing the work: give back the tokens, keep the request counted. A call

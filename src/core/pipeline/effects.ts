@@ -22,6 +22,8 @@ import type { SlotResult } from '../workers.js';
 export interface CachedAnswer {
   model: string;
   outputTokens: number;
+  /** The answer itself, when a real provider gave one (the runtime's pass-through returns it on a hit). */
+  text?: string;
 }
 
 export type Effect =

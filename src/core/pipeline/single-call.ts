@@ -34,6 +34,7 @@ export function* singleCallPipeline(d: PipelineDeps, x: SingleCallInput): Pipeli
       if (hit) {
         o.status = 'cache-hit';
         o.answerTokens = hit.outputTokens;
+        o.answerText = hit.text;
         o.ttftMs = d.now() - o.startedAtMs;
         break call;
       }
@@ -47,8 +48,10 @@ export function* singleCallPipeline(d: PipelineDeps, x: SingleCallInput): Pipeli
     }
     o.ttftMs = r.ttftAtMs - o.startedAtMs;
     o.answerTokens = r.usage.outputTokens;
+    o.answerText = r.text;
     if (x.cacheKey && d.cacheEnabled) {
-      const set = d.stores.cache.set(x.cacheKey, { model: r.model, outputTokens: r.usage.outputTokens }, 64 + r.usage.outputTokens * 4, d.now());
+      const answer: CachedAnswer = r.text === undefined ? { model: r.model, outputTokens: r.usage.outputTokens } : { model: r.model, outputTokens: r.usage.outputTokens, text: r.text };
+      const set = d.stores.cache.set(x.cacheKey, answer, 64 + (r.text === undefined ? r.usage.outputTokens * 4 : r.text.length * 2), d.now());
       if (set instanceof Promise) yield { t: 'await', promise: set, what: 'cache.set' };
     }
   }

@@ -58,6 +58,8 @@ export interface TurnOutcome extends TurnTally {
   ttftMs: number | undefined;
   /** Output tokens of the final answer. */
   answerTokens: number;
+  /** The final answer's text, when a real provider gave it (the pass-through's; a turn's answers are kept by the runtime's text store). */
+  answerText: string | undefined;
   holdingSlot: boolean;
   /** This turn asked for a worker slot (and so had a queue wait, maybe 0): not a cache hit that needed none, nor a per-session turn whose conversation already held one. */
   tookSlot: boolean;
@@ -79,7 +81,7 @@ export function newOutcome(startedAtMs: number, holdingSlot: boolean): TurnOutco
   return {
     queueWaitMs: 0, limiterWaitMs: 0, limiterWaits: 0, limiterWaitsBy: noCounts(), providerMs: 0, retryWaitMs: 0, toolMs: 0, attempts: 0, retries: 0, fallbacks: 0,
     breakerRejections: 0, failures: noCounts(), routes: emptyList(), charges: emptyList(),
-    status: 'ok', reason: undefined, startedAtMs, endedAtMs: startedAtMs, ttftMs: undefined, answerTokens: 0, holdingSlot, tookSlot: false,
+    status: 'ok', reason: undefined, startedAtMs, endedAtMs: startedAtMs, ttftMs: undefined, answerTokens: 0, answerText: undefined, holdingSlot, tookSlot: false,
   };
 }
 

@@ -129,16 +129,11 @@ export function registerMessagesRoute(app: FastifyInstance, rt: Runtime): void {
     const outputTokens = Math.min(b.max_tokens, planned);
     // Cut here when the planned answer is longer than max_tokens; the provider may cut it too.
     let stopReason: 'end_turn' | 'max_tokens' = planned > b.max_tokens ? 'max_tokens' : 'end_turn';
-    // The provider's own answer: the pipeline's outcome counts tokens only, and the adapter keeps the text
-    // of conversation calls alone (a pass-through call has no segment to keep it under).
-    let answer: string | undefined;
+    // The provider's own stop reason (a cut it made); its answer comes back on the outcome (answerText).
     const provider: Runtime['env']['provider'] = {
       async call(req, hooks) {
         const r = await rt.env.provider.call(req, hooks);
-        if (r.ok) {
-          answer = r.text;
-          if (r.stopReason === 'max_tokens') stopReason = 'max_tokens';
-        }
+        if (r.ok && r.stopReason === 'max_tokens') stopReason = 'max_tokens';
         return r;
       },
     };
@@ -155,8 +150,8 @@ export function registerMessagesRoute(app: FastifyInstance, rt: Runtime): void {
     }
     const u = totalUsage(o.charges);
     const costNanos = o.charges.reduce((a, c) => a + c.costNanos, 0);
-    // A cache hit keeps only the answer's length: its text is synthetic, of that many tokens.
-    const text = o.status === 'ok' && answer !== undefined ? answer : textFor(`${base}/answer`, o.answerTokens);
+    // The provider's answer, fresh or cached; synthetic text of its length only when the provider gave none.
+    const text = o.answerText ?? textFor(`${base}/answer`, o.answerTokens);
     reply.header('x-headroom-cost-nanos', String(costNanos)).header('x-headroom-cost-usd', (costNanos / 1e9).toFixed(9)).header('x-headroom-cache', o.status === 'cache-hit' ? 'hit' : 'miss');
     if (o.charges.length > 0) reply.header('x-headroom-model', o.charges[o.charges.length - 1]!.model);
     const usage = {

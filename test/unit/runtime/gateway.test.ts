@@ -179,9 +179,10 @@ describe('gateway: the pass-through response cache', () => {
     const text = short.json().content[0].text as string;
     expect(text.split(' ').length).toBeLessThanOrEqual(5);
     expect(calls).toBe(2);
-    // The same request again is still a hit.
+    // The same request again is still a hit, and answers with the provider's text, not filler.
     const again = await app.inject({ method: 'POST', url: '/v1/messages', payload: ask({ max_tokens: 5 }) });
     expect(again.headers['x-headroom-cache']).toBe('hit');
+    expect(again.json().content[0].text).toBe(text);
   });
 });
 
