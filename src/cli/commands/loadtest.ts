@@ -132,10 +132,25 @@ export function renderComparison(rows: CompareRow[]): string {
   return t.toString();
 }
 
+/**
+ * Checks the numeric flags before anything runs. yargs' `number` type lets `abc` through as NaN and a
+ * repeated flag as an array: unchecked, NaN disabled `--max-sessions` and the late-send check, and
+ * `--connections 0` or `--agents 1.5` reached undici and the session split.
+ */
+function checkOptions(o: LoadtestOptions): void {
+  const bad = (flag: string, expected: string, found: unknown) => new HeadroomError(ErrorCode.badArgument, `${flag}: expected ${expected}, found ${String(found)}`);
+  const whole = (v: number) => Number.isInteger(v) && v >= 1;
+  if (!(Number.isFinite(o.timeScale) && o.timeScale > 0)) throw bad('--time-scale', 'a positive number', o.timeScale);
+  if (!whole(o.connections)) throw bad('--connections', 'a whole number ≥ 1', o.connections);
+  if (!whole(o.agents)) throw bad('--agents', 'a whole number ≥ 1', o.agents);
+  if (o.maxSessions !== undefined && !whole(o.maxSessions)) throw bad('--max-sessions', 'a whole number ≥ 1', o.maxSessions);
+  if (!(o.maxLateShare >= 0 && o.maxLateShare <= 1)) throw bad('--max-late-share', 'a share from 0 to 1', o.maxLateShare);
+}
+
 export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promise<number> {
   const target = checkTarget(o.target, o.allowRemote);
   const out = await outFile(o.out);
-  if (!(o.timeScale > 0)) throw new HeadroomError(ErrorCode.badArgument, `--time-scale: expected a positive number, found ${o.timeScale}`);
+  checkOptions(o);
   const overrides = [...o.set, ...durationOverride(o.duration)];
   const scenario = await loadScenario(file, { overrides, onWarning: warnTo(io) });
   const seed = o.seed ?? scenario.seed;
