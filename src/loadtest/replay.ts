@@ -98,8 +98,7 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
   const sendTurn = async (s: Session, turn: Turn, intendedAtMs: number): Promise<TurnResult> => {
     const sentAtMs = now();
     const lag = (sentAtMs - intendedAtMs) / K;
-    if (lag > lagThreshold) m.lateSends++;
-    if (lag > m.maxLagMs) m.maxLagMs = lag;
+    m.sent(lag, lag > lagThreshold);
     const body = {
       message: textFor(`s${s.id}/t${turn.index}/u`, turn.userTokens),
       priority: s.priority,

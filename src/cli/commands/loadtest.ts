@@ -173,7 +173,7 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
   progress?.stop();
   const live = buildLoadReport(scenario, seed, result, pricing);
   const rows = o.compareSim ? compareReports(buildReport(simulate(scenario, { seed }), pricing), live) : undefined;
-  const late = result.measurements.lateSends / Math.max(1, live.turns.arrived);
+  const late = result.measurements.lateShare;
 
   const full = { ...live, ...(rows ? { comparison: rows } : {}) };
   if (o.json) writeJson(io, full);

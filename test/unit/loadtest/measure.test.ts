@@ -1,0 +1,36 @@
+/**
+ * Load-test measurements without a target: what the replay feeds `Measurements` and what comes out,
+ * including after a JSON round trip (distributed agents merge through it).
+ */
+import { describe, expect, it } from 'vitest';
+import { Pricing } from '../../../src/core/pricing.js';
+import { Measurements, type TurnResult } from '../../../src/loadtest/measure.js';
+import { parseScenario } from '../../../src/scenario/load.js';
+
+const parsed = parseScenario('users: { dailyActive: 100, concurrencyRatio: 10% }\nmodels:\n  m: { id: claude-sonnet-4-5 }\n', 'm.yaml');
+if (!parsed.scenario) throw new Error(parsed.problems.map((p) => p.message).join('\n'));
+const scenario = parsed.scenario;
+/** Time scale 1, window [10 s, 20 s). */
+const measurements = () => new Measurements(1, 10_000, 20_000, 1_000, new Pricing(scenario));
+const turn = (intendedAtMs: number): TurnResult => ({ sessionId: 1, turn: 1, intendedAtMs, sentAtMs: intendedAtMs, endedAtMs: intendedAtMs + 100, httpStatus: 200, status: 'ok', charges: [], costNanos: 0 });
+
+describe('late sends', () => {
+  it('are a share of every send, not of the turns in the window', () => {
+    // Four sends, one late; only one of them in the window (the others in warm-up and the drain).
+    const m = measurements();
+    for (const [at, lag] of [[1_000, 0], [5_000, 0], [12_000, 0], [25_000, 80]] as const) {
+      m.sent(lag, lag > 50);
+      m.record(turn(at));
+    }
+    expect(m.turns.arrived).toBe(1);
+    expect(m.lateSends).toBe(1);
+    expect(m.lateShare).toBe(0.25); // not 1 late / 1 window turn = 100 %
+    expect(m.maxLagMs).toBe(80);
+
+    const merged = measurements();
+    merged.mergeFrom(m.toJSON());
+    merged.mergeFrom(m.toJSON());
+    expect(merged.sends).toBe(8);
+    expect(merged.lateShare).toBe(0.25);
+  });
+});
