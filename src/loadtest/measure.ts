@@ -91,7 +91,7 @@ export interface MeasurementsJSON {
   byModel: [string, ModelUsage][];
   costByClass: [string, ClassCost][];
   window: WindowCountsJSON;
-  counters: { costNanos: number; attempts: number; retries: number; fallbacks: number; sends: number; lateSends: number; maxLagMs: number; sessionsStarted: number; sessionsCompleted: number; sojournMs: number };
+  counters: { costNanos: number; attempts: number; retries: number; fallbacks: number; sends: number; responses: number; lateSends: number; maxLagMs: number; sessionsStarted: number; sessionsCompleted: number; sojournMs: number };
   inFlightTurns: Samples;
   activeSessions: Samples;
   cohort: Cohort;
@@ -115,6 +115,8 @@ export class Measurements {
   fallbacks = 0;
   /** Turn requests sent, warm-up and drain included (the base of the late-send share). */
   sends = 0;
+  /** Sends that got an HTTP response, any status (none: nothing answered at the target). */
+  responses = 0;
   /** Sends that left later than intended by more than the lag threshold. */
   lateSends = 0;
   maxLagMs = 0;
@@ -163,6 +165,7 @@ export class Measurements {
   }
 
   record(r: TurnResult): void {
+    if (r.httpStatus > 0) this.responses++;
     if (r.status === 'ok' || r.status === 'cache-hit') this.window.answered(r.endedAtMs);
     this.recordUsage(r);
     if (!this.inWindow(r.intendedAtMs)) return;
@@ -221,7 +224,7 @@ export class Measurements {
       byModel: [...this.byModel],
       costByClass: [...this.costByClass],
       window: this.window.toJSON(),
-      counters: { costNanos: this.costNanos, attempts: this.attempts, retries: this.retries, fallbacks: this.fallbacks, sends: this.sends, lateSends: this.lateSends, maxLagMs: this.maxLagMs, sessionsStarted: this.sessionsStarted, sessionsCompleted: this.sessionsCompleted, sojournMs: this.sojournMs },
+      counters: { costNanos: this.costNanos, attempts: this.attempts, retries: this.retries, fallbacks: this.fallbacks, sends: this.sends, responses: this.responses, lateSends: this.lateSends, maxLagMs: this.maxLagMs, sessionsStarted: this.sessionsStarted, sessionsCompleted: this.sessionsCompleted, sojournMs: this.sojournMs },
       inFlightTurns: this.inFlightTurns.toJSON(),
       activeSessions: this.activeSessions.toJSON(),
       cohort: this.cohort.report(),
@@ -260,6 +263,7 @@ export class Measurements {
     this.retries += c.retries;
     this.fallbacks += c.fallbacks;
     this.sends += c.sends;
+    this.responses += c.responses;
     this.lateSends += c.lateSends;
     this.maxLagMs = Math.max(this.maxLagMs, c.maxLagMs);
     this.sessionsStarted += c.sessionsStarted;

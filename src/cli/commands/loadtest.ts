@@ -185,6 +185,12 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
     }
   }
   await out?.(`${JSON.stringify(full, null, 2)}\n`);
+  const m = result.measurements;
+  if (m.sends > 0 && m.responses === 0) {
+    // As `loadtest raw`: with no answer at all there is nothing measured about the target.
+    io.err.write(`error: ${target.origin} answered none of the ${m.sends.toLocaleString('en-US')} turn requests (${Object.keys(m.errors).join(', ') || 'no response'}); is \`headroom serve\` running and listening there?\n`);
+    return ExitCode.badInput;
+  }
   if (late > o.maxLateShare) {
     io.err.write(`error: the load generator fell behind: ${(late * 100).toFixed(1)}% of sends left more than 50 ms late (max lag ${Math.round(result.measurements.maxLagMs)} ms). The figures would understate latency; use fewer sessions, a smaller --time-scale, or more load-generator agents.\n`);
     return ExitCode.internal;
