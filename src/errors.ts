@@ -10,6 +10,8 @@ export const ExitCode = {
   internal: 1,
   badInput: 2,
   gateFailed: 99,
+  /** Stopped by Ctrl-C (128 + SIGINT); what was measured until then is reported. */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -8,7 +8,7 @@ import { ExitCode, HeadroomError } from '../errors.js';
 import { seedArg, seedOption } from './options.js';
 import { processIo, type Io } from './output.js';
 
-const EPILOG = `Exit codes: 0 ok · 1 internal error · 2 bad input · 99 an SLO or regression gate failed.
+const EPILOG = `Exit codes: 0 ok · 1 internal error · 2 bad input · 99 an SLO or regression gate failed · 130 interrupted.
 Docs: README.md · scenario language: schema/scenario.schema.json`;
 
 type Run = (argv: Record<string, unknown>) => Promise<number> | number;

@@ -16,6 +16,8 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
   const m = r.measurements;
   const plan = planArrivals(s);
   const windowS = (Math.min(s.duration, r.scenarioDurationMs) - s.warmup) / 1000;
+  // Rates over the part of the window the run covered (all of it, unless interrupted or cut by --max-sessions).
+  const covered = { ...s, duration: Math.max(s.warmup, Math.min(s.duration, r.scenarioDurationMs)) };
   const latency = Object.fromEntries(LATENCY_METRICS.map((k) => [k, summarise(m.latency[k])])) as Report['latency'];
   const byModel = modelCosts(m.byModel, m.costByClass, pricing);
   const cpd = conversationsPerDay(plan);
@@ -36,7 +38,7 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
     population: { targetConcurrency: plan.targetConcurrency, meanSessionMs: plan.meanSessionMs, arrivalRatePerS: plan.baseRatePerS, sessionsStarted: m.sessionsStarted, sessionsCompleted: m.sessionsCompleted, conversationsPerDay: cpd, meanActiveSessions: m.activeSessions.mean },
     turns: m.turns,
     latency,
-    throughput: servedThroughput(s, m.window),
+    throughput: servedThroughput(covered, m.window),
     // The client sees turns, not provider calls or slots: in-flight turns stand in for slot demand.
     capacity: { slots, utilisation: slots > 0 ? inflight.mean / slots : 0, inFlightCalls: inflight, busySlots: inflight, slotDemand: inflight, queueDepth: { mean: 0, p99: 0, max: 0 }, workersNeededBasis: 'sampled', workersNeeded, workersRecommended: Math.ceil(workersNeeded * s.planning.headroom), headroom: s.planning.headroom },
     limits: limitUse(s, m.window, limiterWaits),
@@ -52,6 +54,7 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
   const withSlo = { ...base, slo: { checks, pass: checks.every((c) => c.pass) } };
   const failed = checks.filter((c) => !c.pass);
   const answer =
+    (r.interrupted ? 'Interrupted: ' : '') +
     `Measured over ${formatDuration(windowS * 1000)} of scenario time (${formatDuration(r.wallMs)} real): ${m.turns.arrived.toLocaleString('en-US')} turns, ` +
     `p95 turn latency ${formatDuration(latency.turn.p95)}, ${Math.round(inflight.mean * 10) / 10} turns in flight on average (p99 ${inflight.p99}), ` +
     `$${(m.costNanos / 1e9).toFixed(2)} in the window. ` +

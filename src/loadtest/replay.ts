@@ -9,7 +9,10 @@
  *   that falls behind produces flattering figures.
  * - Every run is bounded: by the scenario duration (or `durationMs`), `maxSessions`, and a request
  *   timeout; targets outside loopback are refused unless allowed (see target.ts).
+ * - An aborted `signal` (Ctrl-C) ends the run early: no session starts and no turn is sent after it,
+ *   turns in flight are abandoned uncounted (they have no outcome), and what was measured is returned.
  */
+import { setMaxListeners } from 'node:events';
 import { Pool } from 'undici';
 import type { Scenario } from '../scenario/schema.js';
 import { textFor } from '../workload/text.js';
@@ -39,6 +42,8 @@ export interface ReplayOptions {
   onTurn?: (r: TurnResult) => void;
   /** Wall-clock start shared by distributed agents (epoch ms): every agent schedules from it. */
   startAtEpochMs?: number;
+  /** Stops the run early (Ctrl-C); the result then has `interrupted: true`. */
+  signal?: AbortSignal;
 }
 
 export interface ReplayResult {
@@ -48,6 +53,8 @@ export interface ReplayResult {
   /** Real time the run covered, and the same in scenario time. */
   realDurationMs: number;
   scenarioDurationMs: number;
+  /** The run was stopped by `signal` before its end. */
+  interrupted?: boolean;
 }
 
 interface RuntimeAnswer {
@@ -76,13 +83,30 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
   if (o.startAtEpochMs !== undefined) await new Promise((r) => setTimeout(r, Math.max(0, o.startAtEpochMs! - Date.now())));
   /** Scenario ms since the start. */
   const now = () => (performance.now() - t0) * K;
+  // Every sleeping session and request in flight listens for the interruption: no listener limit (the
+  // caller's signal keeps its own).
+  const stop = o.signal ? new AbortController() : undefined;
+  if (stop) {
+    setMaxListeners(0, stop.signal);
+    if (o.signal!.aborted) stop.abort();
+    else o.signal!.addEventListener('abort', () => stop.abort(), { once: true });
+  }
+  const signal = stop?.signal;
   /**
    * Waits until scenario time `scenarioMs`. No timer when it is already due (a timer would add ~1 ms);
    * re-checks after waking, because a timer with a fractional delay can fire a little early.
    */
   const sleepUntil = async (scenarioMs: number): Promise<void> => {
-    for (let left = (scenarioMs - now()) / K; left > 0.05; left = (scenarioMs - now()) / K) {
-      await new Promise<void>((r) => setTimeout(r, left));
+    for (let left = (scenarioMs - now()) / K; left > 0.05 && !signal?.aborted; left = (scenarioMs - now()) / K) {
+      await new Promise<void>((r) => {
+        const wake = () => {
+          clearTimeout(t);
+          signal?.removeEventListener('abort', wake);
+          r();
+        };
+        const t = setTimeout(wake, left);
+        signal?.addEventListener('abort', wake, { once: true });
+      });
     }
   };
   const running = new Set<Promise<void>>();
@@ -113,7 +137,7 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
     };
     const base: TurnResult = { sessionId: s.id, turn: turn.index, intendedAtMs, sentAtMs, endedAtMs: sentAtMs, httpStatus: 0, status: 'failed', charges: [], costNanos: 0 };
     try {
-      const res = await pool.request({ path: `/v1/sessions/${s.id}/turns`, method: 'POST', headers, body: JSON.stringify(body), headersTimeout: o.requestTimeoutMs ?? 120_000, bodyTimeout: o.requestTimeoutMs ?? 120_000 });
+      const res = await pool.request({ path: `/v1/sessions/${s.id}/turns`, method: 'POST', headers, body: JSON.stringify(body), headersTimeout: o.requestTimeoutMs ?? 120_000, bodyTimeout: o.requestTimeoutMs ?? 120_000, ...(signal ? { signal } : {}) });
       let answer: RuntimeAnswer = {};
       let ttftMs: number | undefined;
       if (o.stream && res.statusCode === 200) {
@@ -171,9 +195,11 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
     let cost = 0;
     for (const turn of s.turns) {
       await sleepUntil(intended);
+      if (signal?.aborted) return; // cut short: not a conversation that ended
       inFlight++;
       const r = await sendTurn(s, turn, intended);
       inFlight--;
+      if (signal?.aborted && r.httpStatus === 0) return; // abandoned by the interruption: no outcome to count
       m.record(r);
       if (inCohort) m.cohort.turn(r.status, r.charges);
       o.onTurn?.(r);
@@ -186,9 +212,10 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
 
   for (const s of workload.sessions({ untilMs, ...(o.owns ? { owns: o.owns } : {}) })) {
     if (o.maxSessions !== undefined && sessions >= o.maxSessions) break;
-    sessions++;
     // Open model: wait for the arrival time, never for earlier sessions.
     if (s.startAtMs > now()) await sleepUntil(s.startAtMs);
+    if (signal?.aborted) break;
+    sessions++;
     const p = runSession(s).finally(() => running.delete(p));
     running.add(p);
   }
@@ -196,5 +223,5 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
   clearInterval(sampler);
   await pool.close();
   const wallMs = performance.now() - t0;
-  return { measurements: m, sessions, wallMs, realDurationMs: wallMs, scenarioDurationMs: wallMs * K };
+  return { measurements: m, sessions, wallMs, realDurationMs: wallMs, scenarioDurationMs: wallMs * K, ...(o.signal?.aborted ? { interrupted: true } : {}) };
 }

@@ -3,10 +3,18 @@
  * interrupted mid-run. The user gets a clear message and a non-zero exit code, never a stack trace,
  * and the report of what was measured.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { closedPort } from '../helpers/runtime.js';
+import { closedPort, spawnHeadroom, startRuntime, type HeadroomProcess, type RuntimeHarness } from '../helpers/runtime.js';
 import type { Report } from '../../src/core/metrics/report.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
 
 // One scenario minute at 600×: about 100 ms of arrivals.
 const SHORT = ['--time-scale', '600', '--duration', '1m', '--set', 'warmup=10s'];
@@ -23,4 +31,31 @@ describe('loadtest against a target that does not answer', () => {
     expect(report.turns.arrived).toBeGreaterThan(0);
     expect(report.turns.failed).toBe(report.turns.arrived);
   }, 30_000);
+});
+
+describe('loadtest interrupted (Ctrl-C)', () => {
+  it('stops within seconds, exits 130 and prints and writes the report of what was measured so far', async () => {
+    const K = 20;
+    const rt: RuntimeHarness = await startRuntime({ yaml: await readFile('scenarios/support-agent.yaml', 'utf8'), timeScale: K });
+    cleanups.push(() => rt.close());
+    const dir = await mkdtemp(join(tmpdir(), 'headroom-lt-int-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const out = join(dir, 'r.json');
+    // Ten scenario minutes at 20×: 30 s of arrivals, interrupted after about 4.
+    const p: HeadroomProcess = spawnHeadroom(['loadtest', 'scenarios/support-agent.yaml', '--target', rt.url, '--time-scale', String(K), '--duration', '10m', '--set', 'warmup=10s', '--max-late-share', '1', '--out', out]);
+    cleanups.push(() => p.kill());
+    await p.waitForOutput(/replaying/);
+    await new Promise((r) => setTimeout(r, 4000));
+    p.child.kill('SIGINT');
+    const code = await p.exited(15_000);
+    expect(p.stderr()).toContain('interrupted');
+    expect(p.stderr()).not.toMatch(/\n\s+at /);
+    expect(code).toBe(130);
+    expect(p.stdout()).toContain('LATENCY');
+    const report = JSON.parse(await readFile(out, 'utf8')) as Report;
+    expect(report.turns.arrived).toBeGreaterThan(10);
+    // Only turns that got their answer are counted: none failed because the run was stopped.
+    expect(report.turns.failed).toBe(0);
+    expect(report.answer).toMatch(/^Interrupted/);
+  }, 60_000);
 });

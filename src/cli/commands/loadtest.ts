@@ -157,22 +157,36 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
   const pricing = new Pricing(scenario);
   if (!o.json) line(io, `replaying ${scenario.name} (seed ${seed}) against ${target.origin} at ${o.timeScale}× — ${formatDuration(scenario.duration)} of scenario time in ≈${formatDuration(scenario.duration / o.timeScale)}`);
   const progress = !o.json && io.isTty ? new LiveProgress(io, o.timeScale, scenario.duration) : undefined;
-  const result =
-    o.agents > 1
-      ? await distributedReplay(file, o, overrides, scenario.duration, seed)
-      : await replay(scenario, {
-          target: target.origin,
-          timeScale: o.timeScale,
-          seed,
-          ...(o.maxSessions !== undefined ? { maxSessions: o.maxSessions } : {}),
-          ...(o.apiKey ? { apiKey: o.apiKey } : {}),
-          stream: o.stream,
-          connections: o.connections,
-          ...(progress ? { onTurn: (r: TurnResult) => progress.turn(r) } : {}),
-        });
-  progress?.stop();
+  // Ctrl-C stops the replay and keeps what was measured; a second one (no listener left) ends the process.
+  const interrupt = new AbortController();
+  const onInterrupt = () => {
+    io.err.write('interrupted: stopping the replay and reporting what was measured (Ctrl-C again quits)\n');
+    interrupt.abort();
+  };
+  if (o.agents === 1) process.once('SIGINT', onInterrupt);
+  let result: ReplayResult;
+  try {
+    result =
+      o.agents > 1
+        ? await distributedReplay(file, o, overrides, scenario.duration, seed)
+        : await replay(scenario, {
+            target: target.origin,
+            timeScale: o.timeScale,
+            seed,
+            ...(o.maxSessions !== undefined ? { maxSessions: o.maxSessions } : {}),
+            ...(o.apiKey ? { apiKey: o.apiKey } : {}),
+            stream: o.stream,
+            connections: o.connections,
+            signal: interrupt.signal,
+            ...(progress ? { onTurn: (r: TurnResult) => progress.turn(r) } : {}),
+          });
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    progress?.stop();
+  }
   const live = buildLoadReport(scenario, seed, result, pricing);
-  const rows = o.compareSim ? compareReports(buildReport(simulate(scenario, { seed }), pricing), live) : undefined;
+  // An interrupted run's cohort is cut short: nothing to compare with a whole simulation.
+  const rows = o.compareSim && !result.interrupted ? compareReports(buildReport(simulate(scenario, { seed }), pricing), live) : undefined;
   const late = result.measurements.lateShare;
 
   const full = { ...live, ...(rows ? { comparison: rows } : {}) };
@@ -186,6 +200,10 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
   }
   await out?.(`${JSON.stringify(full, null, 2)}\n`);
   const m = result.measurements;
+  if (result.interrupted) {
+    io.err.write(`interrupted after ${formatDuration(result.wallMs)} (${formatDuration(result.scenarioDurationMs)} of scenario time): the report covers the turns answered until then${o.compareSim ? '; no comparison with the simulation' : ''}\n`);
+    return ExitCode.interrupted;
+  }
   if (m.sends > 0 && m.responses === 0) {
     // As `loadtest raw`: with no answer at all there is nothing measured about the target.
     io.err.write(`error: ${target.origin} answered none of the ${m.sends.toLocaleString('en-US')} turn requests (${Object.keys(m.errors).join(', ') || 'no response'}); is \`headroom serve\` running and listening there?\n`);
