@@ -123,7 +123,7 @@ export class Measurements {
   sessionsStarted = 0;
   sessionsCompleted = 0;
   readonly sessionCost = newHistogram();
-  /** Sampled every second (real): turns awaiting an answer and sessions in progress. */
+  /** Sampled every scenario second of the window: turns awaiting an answer and sessions in progress. */
   readonly inFlightTurns = new IntSamples();
   readonly activeSessions = new IntSamples();
   /** Turns answered and provider usage over exactly the window (served throughput, limit use). */
