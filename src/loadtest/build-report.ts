@@ -23,7 +23,8 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
   const cpd = conversationsPerDay(plan);
   const perConv = m.sessionsCompleted === 0 ? 0 : m.sessionCost.mean / 1e6;
   const calls = Object.values(byModel).reduce((a, x) => a + x.requests, 0);
-  const inflight = { mean: m.inFlightTurns.mean, p99: m.inFlightTurns.percentile(99), max: m.inFlightTurns.max };
+  const samples = m.inFlightTurns;
+  const inflight = { mean: samples.mean, p99: samples.percentile(99), max: samples.max };
   const slots = s.workers.count * s.workers.concurrency;
   const workersNeeded = Math.max(1, Math.ceil(inflight.p99 / s.workers.concurrency));
   const lambda = windowS > 0 ? m.turns.arrived / windowS : 0;

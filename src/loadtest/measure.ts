@@ -21,16 +21,11 @@ export class IntSamples {
   private sum = 0;
   max = 0;
 
-  toJSON(): { counts: number[]; n: number; sum: number; max: number } {
-    return { counts: Array.from(this.counts, (c) => c ?? 0), n: this.n, sum: this.sum, max: this.max };
-  }
-
-  /** Adds another process's samples (distributed load generation). */
-  mergeFrom(o: { counts: number[]; n: number; sum: number; max: number }): void {
-    o.counts.forEach((c, i) => (this.counts[i] = (this.counts[i] ?? 0) + c));
-    this.n += o.n;
-    this.sum += o.sum;
-    this.max = Math.max(this.max, o.max);
+  /** The samples of a series (holes skipped). */
+  static of(values: readonly (number | undefined)[]): IntSamples {
+    const s = new IntSamples();
+    for (const v of values) if (v !== undefined) s.record(v);
+    return s;
   }
 
   record(v: number): void {
@@ -78,7 +73,6 @@ export interface TurnResult {
 }
 
 type ModelUsage = Usage & { requests: number; costNanos: number };
-type Samples = ReturnType<IntSamples['toJSON']>;
 
 /** Measurements as JSON, for merging across load-generator processes. */
 export interface MeasurementsJSON {
@@ -92,8 +86,8 @@ export interface MeasurementsJSON {
   costByClass: [string, ClassCost][];
   window: WindowCountsJSON;
   counters: { costNanos: number; attempts: number; retries: number; fallbacks: number; sends: number; responses: number; lateSends: number; maxLagMs: number; sessionsStarted: number; sessionsCompleted: number; sojournMs: number };
-  inFlightTurns: Samples;
-  activeSessions: Samples;
+  inFlightAt: number[];
+  activeAt: number[];
   cohort: Cohort;
 }
 
@@ -123,9 +117,14 @@ export class Measurements {
   sessionsStarted = 0;
   sessionsCompleted = 0;
   readonly sessionCost = newHistogram();
-  /** Sampled every scenario second of the window: turns awaiting an answer and sessions in progress. */
-  readonly inFlightTurns = new IntSamples();
-  readonly activeSessions = new IntSamples();
+  /**
+   * Sampled every scenario second of the window (index: seconds since warm-up ended): turns awaiting an
+   * answer and sessions in progress. Kept by instant, not as a distribution, so that the agents of a
+   * distributed run add up instant by instant: pooling their samples gave the mean of one agent's
+   * share (half the in-flight turns with two agents).
+   */
+  readonly inFlightAt: number[] = [];
+  readonly activeAt: number[] = [];
   /** Turns answered and provider usage over exactly the window (served throughput, limit use). */
   readonly window: WindowCounts;
   /** Sessions that started in the window and all their turns (exactly comparable with the simulator). */
@@ -158,6 +157,20 @@ export class Measurements {
    */
   get lateShare(): number {
     return this.sends === 0 ? 0 : this.lateSends / this.sends;
+  }
+
+  /** The sample of window second `i`. */
+  sample(i: number, inFlightTurns: number, activeSessions: number): void {
+    this.inFlightAt[i] = inFlightTurns;
+    this.activeAt[i] = activeSessions;
+  }
+
+  get inFlightTurns(): IntSamples {
+    return IntSamples.of(this.inFlightAt);
+  }
+
+  get activeSessions(): IntSamples {
+    return IntSamples.of(this.activeAt);
   }
 
   inWindow(t: number): boolean {
@@ -225,8 +238,8 @@ export class Measurements {
       costByClass: [...this.costByClass],
       window: this.window.toJSON(),
       counters: { costNanos: this.costNanos, attempts: this.attempts, retries: this.retries, fallbacks: this.fallbacks, sends: this.sends, responses: this.responses, lateSends: this.lateSends, maxLagMs: this.maxLagMs, sessionsStarted: this.sessionsStarted, sessionsCompleted: this.sessionsCompleted, sojournMs: this.sojournMs },
-      inFlightTurns: this.inFlightTurns.toJSON(),
-      activeSessions: this.activeSessions.toJSON(),
+      inFlightAt: Array.from(this.inFlightAt, (v) => v ?? 0),
+      activeAt: Array.from(this.activeAt, (v) => v ?? 0),
       cohort: this.cohort.report(),
     };
   }
@@ -269,8 +282,9 @@ export class Measurements {
     this.sessionsStarted += c.sessionsStarted;
     this.sessionsCompleted += c.sessionsCompleted;
     this.sojournMs += c.sojournMs;
-    this.inFlightTurns.mergeFrom(o.inFlightTurns);
-    this.activeSessions.mergeFrom(o.activeSessions);
+    // An agent whose series ends earlier had finished: nothing in flight there.
+    o.inFlightAt.forEach((v, i) => (this.inFlightAt[i] = (this.inFlightAt[i] ?? 0) + v));
+    o.activeAt.forEach((v, i) => (this.activeAt[i] = (this.activeAt[i] ?? 0) + v));
     this.cohort.mergeFrom(o.cohort);
   }
 

@@ -115,12 +115,10 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
   // Sample in-flight turns and active sessions once a *scenario* second of the window, as the simulator
   // does: once a real second gave 2 or 3 samples of a 50 s window at 20×, and a Little's law error of
   // 30 %. The timer fires at most every 10 ms real; a second it skips takes the value it sees.
-  let nextSampleS = Math.ceil(scenario.warmup / 1000);
+  const firstSampleS = Math.ceil(scenario.warmup / 1000);
+  let nextSampleS = firstSampleS;
   const sampler = setInterval(() => {
-    for (const t = now(); nextSampleS * 1000 <= t && m.inWindow(nextSampleS * 1000); nextSampleS++) {
-      m.inFlightTurns.record(inFlight);
-      m.activeSessions.record(running.size);
-    }
+    for (const t = now(); nextSampleS * 1000 <= t && m.inWindow(nextSampleS * 1000); nextSampleS++) m.sample(nextSampleS - firstSampleS, inFlight, running.size);
   }, Math.max(10, 1000 / K));
 
   const sendTurn = async (s: Session, turn: Turn, intendedAtMs: number): Promise<TurnResult> => {

@@ -2,12 +2,14 @@
  * What the load generator samples (turns in flight, sessions in progress), against a stub target
  * that answers every turn after a fixed delay: W is known, λ comes from the arrivals, so the sampled
  * L must agree with Little's law — and there must be a sample per scenario second of the window, as
- * the simulator takes them, whatever the time scale.
+ * the simulator takes them, whatever the time scale. Two agents splitting the sessions (distributed
+ * load generation) must add up to the same L once merged.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pricing } from '../../src/core/pricing.js';
 import { buildLoadReport } from '../../src/loadtest/build-report.js';
+import { Measurements } from '../../src/loadtest/measure.js';
 import { replay } from '../../src/loadtest/replay.js';
 import { scenarioOf } from '../helpers/runtime.js';
 
@@ -47,6 +49,20 @@ describe('load-generator sampling', () => {
     expect(r.measurements.inFlightTurns.n).toBeGreaterThanOrEqual(windowS - 2);
     expect(r.measurements.inFlightTurns.n).toBeLessThanOrEqual(windowS + 1);
     expect(live.littlesLaw.WMs).toBeGreaterThan(TURN_MS);
+    expect(live.littlesLaw.relativeError).toBeLessThan(0.15);
+  }, 30_000);
+});
+
+describe('distributed load generation', () => {
+  it('merged samples add the agents’ in-flight turns instant by instant', async () => {
+    const startAtEpochMs = Date.now() + 200;
+    const agents = await Promise.all([0, 1].map((index) => replay(scenario, { target: url, timeScale: K, seed: scenario.seed, owns: (id) => id % 2 === index, startAtEpochMs })));
+    const merged = new Measurements(K, scenario.warmup, scenario.duration, scenario.report.step, new Pricing(scenario));
+    for (const a of agents) merged.mergeFrom(JSON.parse(JSON.stringify(a.measurements.toJSON())) as ReturnType<Measurements['toJSON']>);
+    const live = buildLoadReport(scenario, scenario.seed, { ...agents[0]!, measurements: merged, wallMs: Math.max(...agents.map((a) => a.wallMs)) }, new Pricing(scenario));
+    const each = agents.map((a) => a.measurements.inFlightTurns.mean);
+    // The whole load, not one agent's share (pooling the samples gave their mean: half the load).
+    expect(live.capacity.inFlightCalls.mean).toBeCloseTo(each[0]! + each[1]!, 0);
     expect(live.littlesLaw.relativeError).toBeLessThan(0.15);
   }, 30_000);
 });
