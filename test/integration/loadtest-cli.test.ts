@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { closedPort, spawnHeadroom, startRuntime, type HeadroomProcess, type RuntimeHarness } from '../helpers/runtime.js';
 import type { Report } from '../../src/core/metrics/report.js';
+import type { CompareRow } from '../../src/loadtest/compare.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -58,4 +59,27 @@ describe('loadtest interrupted (Ctrl-C)', () => {
     expect(report.turns.failed).toBe(0);
     expect(report.answer).toMatch(/^Interrupted/);
   }, 60_000);
+});
+
+describe('loadtest --max-sessions --compare-sim', () => {
+  it('simulates the same sessions it replays: the cohort agrees exactly', async () => {
+    const K = 20;
+    const rt = await startRuntime({ yaml: await readFile('scenarios/support-agent.yaml', 'utf8'), timeScale: K });
+    cleanups.push(() => rt.close());
+    const r = await runCli(['loadtest', 'scenarios/support-agent.yaml', '--target', rt.url, '--time-scale', String(K), '--duration', '10m', '--set', 'warmup=5s', '--set', 'conversation.thinkTime=5s', '--max-sessions', '40', '--max-late-share', '1', '--compare-sim', '--json']);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const report = JSON.parse(r.stdout) as Report & { comparison: CompareRow[] };
+    // The first 40 sessions arrive within seconds, not over the 10 minutes the simulation used to cover.
+    expect(report.scenario.durationMs).toBeLessThan(60_000);
+    expect(report.cohort.sessions).toBeGreaterThan(10);
+    expect(report.cohort.sessions).toBeLessThan(40);
+    for (const row of report.comparison.filter((x) => x.tolerance === 'exact')) expect(row.pass, `${row.metric}: predicted ${row.predicted}, measured ${row.measured}`).toBe(true);
+  }, 60_000);
+
+  it('refuses sessions that all arrive within the warm-up: nothing would be measured', async () => {
+    const r = await runCli(['loadtest', 'scenarios/support-agent.yaml', '--target', 'http://127.0.0.1:9', '--max-sessions', '3']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--max-sessions 3');
+    expect(r.stderr).toContain('warm-up');
+  });
 });

@@ -15,6 +15,7 @@ import { collectRun, postRun, runAgentOnce } from '../../loadtest/distributed.js
 import type { TurnResult } from '../../loadtest/measure.js';
 import { replay, type ReplayResult } from '../../loadtest/replay.js';
 import { checkTarget } from '../../loadtest/target.js';
+import { Workload } from '../../workload/stream.js';
 import { renderReport } from '../../report/terminal.js';
 import { loadScenario } from '../../scenario/load.js';
 import { formatDuration } from '../../scenario/units.js';
@@ -152,8 +153,26 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
   const out = await outFile(o.out);
   checkOptions(o);
   const overrides = [...o.set, ...durationOverride(o.duration)];
-  const scenario = await loadScenario(file, { overrides, onWarning: warnTo(io) });
+  let scenario = await loadScenario(file, { overrides, onWarning: warnTo(io) });
   const seed = o.seed ?? scenario.seed;
+  if (o.maxSessions !== undefined) {
+    // The first N sessions are the sessions that arrive before the (N+1)-th: the run is the scenario cut
+    // there, for the replay, the agents, the report and the simulation alike (the simulation used to cover
+    // the whole duration, so every exact figure of --compare-sim differed).
+    let cutAtMs: number | undefined;
+    let n = 0;
+    for (const session of new Workload(scenario, seed).sessions()) {
+      if (n++ < o.maxSessions) continue;
+      cutAtMs = session.startAtMs;
+      break;
+    }
+    if (cutAtMs !== undefined) {
+      if (cutAtMs <= scenario.warmup)
+        throw new HeadroomError(ErrorCode.badArgument, `--max-sessions ${o.maxSessions}: they all arrive within the warm-up (${formatDuration(scenario.warmup)}), so nothing would be measured`, { hint: 'replay more sessions, or shorten the warm-up (--set warmup=…)' });
+      overrides.push(`duration=${cutAtMs}ms`);
+      scenario = await loadScenario(file, { overrides });
+    }
+  }
   const pricing = new Pricing(scenario);
   if (!o.json) line(io, `replaying ${scenario.name} (seed ${seed}) against ${target.origin} at ${o.timeScale}× — ${formatDuration(scenario.duration)} of scenario time in ≈${formatDuration(scenario.duration / o.timeScale)}`);
   const progress = !o.json && io.isTty ? new LiveProgress(io, o.timeScale, scenario.duration) : undefined;
