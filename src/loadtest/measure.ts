@@ -70,9 +70,17 @@ export interface TurnResult {
   attempts?: number;
   retries?: number;
   fallbacks?: number;
+  /** The runtime's failed provider attempts by kind, limiter waits by `model:limit` and breaker rejections. */
+  failures?: Partial<Record<string, number>>;
+  limiterWaitsBy?: Partial<Record<string, number>>;
+  breakerRejections?: number;
 }
 
 type ModelUsage = Usage & { requests: number; costNanos: number };
+
+function addCounts(into: Record<string, number>, from: Partial<Record<string, number>> | undefined): void {
+  if (from) for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + (v ?? 0);
+}
 
 /** Measurements as JSON, for merging across load-generator processes. */
 export interface MeasurementsJSON {
@@ -82,10 +90,12 @@ export interface MeasurementsJSON {
   sessionCost: string;
   turns: Measurements['turns'];
   errors: Record<string, number>;
+  providerFailures: Record<string, number>;
+  limiterWaits: Record<string, number>;
   byModel: [string, ModelUsage][];
   costByClass: [string, ClassCost][];
   window: WindowCountsJSON;
-  counters: { costNanos: number; attempts: number; retries: number; fallbacks: number; sends: number; responses: number; lateSends: number; maxLagMs: number; sessionsStarted: number; sessionsCompleted: number; sojournMs: number };
+  counters: { costNanos: number; attempts: number; retries: number; fallbacks: number; breakerRejections: number; sends: number; responses: number; lateSends: number; maxLagMs: number; sessionsStarted: number; sessionsCompleted: number; sojournMs: number };
   inFlightAt: number[];
   activeAt: number[];
   cohort: Cohort;
@@ -100,6 +110,10 @@ export class Measurements {
   readonly realTurn = newHistogram();
   readonly turns = { arrived: 0, completed: 0, cacheHits: 0, rejected: 0, deadLettered: 0, failed: 0, byReason: {} as Record<string, number> };
   readonly errors: Record<string, number> = {};
+  /** What the runtime met on the window's turns (the simulator's `events`): failed attempts by kind, limiter waits by `model:limit`. */
+  readonly providerFailures: Record<string, number> = {};
+  readonly limiterWaits: Record<string, number> = {};
+  breakerRejections = 0;
   readonly byModel = new Map<string, Usage & { requests: number; costNanos: number }>();
   /** The same calls' cost by token class, call by call at the rates they were billed at. */
   readonly costByClass = new Map<string, ClassCost>();
@@ -194,6 +208,9 @@ export class Measurements {
     this.attempts += r.attempts ?? 0;
     this.retries += r.retries ?? 0;
     this.fallbacks += r.fallbacks ?? 0;
+    this.breakerRejections += r.breakerRejections ?? 0;
+    addCounts(this.providerFailures, r.failures);
+    addCounts(this.limiterWaits, r.limiterWaitsBy);
     this.costNanos += r.costNanos;
     this.sojournMs += r.endedAtMs - r.intendedAtMs;
     if (r.status === 'ok' || r.status === 'cache-hit') {
@@ -234,10 +251,12 @@ export class Measurements {
       sessionCost: encodeHistogram(this.sessionCost),
       turns: this.turns,
       errors: this.errors,
+      providerFailures: this.providerFailures,
+      limiterWaits: this.limiterWaits,
       byModel: [...this.byModel],
       costByClass: [...this.costByClass],
       window: this.window.toJSON(),
-      counters: { costNanos: this.costNanos, attempts: this.attempts, retries: this.retries, fallbacks: this.fallbacks, sends: this.sends, responses: this.responses, lateSends: this.lateSends, maxLagMs: this.maxLagMs, sessionsStarted: this.sessionsStarted, sessionsCompleted: this.sessionsCompleted, sojournMs: this.sojournMs },
+      counters: { costNanos: this.costNanos, attempts: this.attempts, retries: this.retries, fallbacks: this.fallbacks, breakerRejections: this.breakerRejections, sends: this.sends, responses: this.responses, lateSends: this.lateSends, maxLagMs: this.maxLagMs, sessionsStarted: this.sessionsStarted, sessionsCompleted: this.sessionsCompleted, sojournMs: this.sojournMs },
       inFlightAt: Array.from(this.inFlightAt, (v) => v ?? 0),
       activeAt: Array.from(this.activeAt, (v) => v ?? 0),
       cohort: this.cohort.report(),
@@ -259,6 +278,8 @@ export class Measurements {
     t.failed += o.turns.failed;
     for (const [k, v] of Object.entries(o.turns.byReason)) t.byReason[k] = (t.byReason[k] ?? 0) + v;
     for (const [k, v] of Object.entries(o.errors)) this.errors[k] = (this.errors[k] ?? 0) + v;
+    addCounts(this.providerFailures, o.providerFailures);
+    addCounts(this.limiterWaits, o.limiterWaits);
     for (const [model, u] of o.byModel) {
       const m = this.byModel.get(model);
       if (!m) this.byModel.set(model, { ...u });
@@ -275,6 +296,7 @@ export class Measurements {
     this.attempts += c.attempts;
     this.retries += c.retries;
     this.fallbacks += c.fallbacks;
+    this.breakerRejections += c.breakerRejections;
     this.sends += c.sends;
     this.responses += c.responses;
     this.lateSends += c.lateSends;

@@ -66,6 +66,9 @@ interface RuntimeAnswer {
   attempts?: number;
   retries?: number;
   fallbacks?: number;
+  failures?: TurnResult['failures'];
+  limiterWaitsBy?: TurnResult['limiterWaitsBy'];
+  breakerRejections?: number;
   result?: RuntimeAnswer;
 }
 
@@ -179,6 +182,9 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
         ...(r.timings ? { timings: r.timings } : {}),
         ...(ttftMs !== undefined ? { ttftMs } : {}),
         ...(r.attempts !== undefined ? { attempts: r.attempts, retries: r.retries ?? 0, fallbacks: r.fallbacks ?? 0 } : {}),
+        ...(r.failures ? { failures: r.failures } : {}),
+        ...(r.limiterWaitsBy ? { limiterWaitsBy: r.limiterWaitsBy } : {}),
+        ...(r.breakerRejections ? { breakerRejections: r.breakerRejections } : {}),
       };
     } catch (e) {
       const code = (e as { code?: string }).code ?? '';

@@ -50,6 +50,11 @@ export interface TurnResponse {
   attempts: number;
   retries: number;
   fallbacks: number;
+  /** Failed provider attempts by kind (429, 529, 500, timeout…), as the simulator counts them. */
+  failures: Partial<Record<string, number>>;
+  /** Calls our limiter held back, by `model:limit`. */
+  limiterWaitsBy: Partial<Record<string, number>>;
+  breakerRejections: number;
   route: string[];
 }
 
@@ -133,6 +138,9 @@ export class TurnService {
         attempts: o.attempts,
         retries: o.retries,
         fallbacks: o.fallbacks,
+        failures: { ...o.failures },
+        limiterWaitsBy: { ...o.limiterWaitsBy },
+        breakerRejections: o.breakerRejections,
         route: [...o.routes],
       };
     } finally {

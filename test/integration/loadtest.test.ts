@@ -65,6 +65,15 @@ describe('load test against the live runtime vs the simulator', () => {
     expect(live.turns.failed + live.turns.rejected + live.turns.deadLettered).toBe(0);
   }, 90_000);
 
+  it('counts the provider 429s the runtime met, as the simulator does', async () => {
+    const { live, predicted, rows } = await run(['workers.count=6', 'users.dailyActive=1000', 'faults=[{at: 0s, for: 3m, errorRate: 20%, status: 429}]']);
+    const p = predicted.events.providerFailures['429'] ?? 0;
+    expect(p).toBeGreaterThan(20);
+    // Measured, not a constant 0 beside the prediction.
+    expect(live.events.providerFailures['429']).toBeGreaterThan(p / 2);
+    expect(rows.find((r) => r.metric === '429s seen')!.pass).toBe(true);
+  }, 90_000);
+
   it('with too few workers the latency SLO fails in the prediction and in the measurement', async () => {
     const { live, predicted } = await run(['workers.count=1', 'workers.concurrency=8', 'queue.depth=100k', 'queue.timeout=10m']);
     const slo = (r: typeof live) => r.slo.checks.find((c) => c.name === 'turn latency p95')!;
