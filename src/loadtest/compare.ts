@@ -3,19 +3,11 @@
  * timing must agree exactly (sessions, turns, cache hits, tokens by model, cost to the cent);
  * timing-dependent ones agree within tolerances we measured and state in the README.
  */
-import type { Report } from '../core/metrics/report.js';
+import type { CompareRowSchema, Report } from '../core/metrics/report.js';
+import type { z } from 'zod';
 
-export interface CompareRow {
-  metric: string;
-  predicted: number;
-  measured: number;
-  /** Relative error |m − p| / p (0 when both are 0). */
-  error: number;
-  /** 'exact' or the tolerated relative error. */
-  tolerance: 'exact' | number;
-  pass: boolean;
-  unit: 'count' | 'usd' | 'ms' | 'per-s' | 'tokens';
-}
+/** A row as the report's schema has it (core/metrics/report.ts), so `--json` output validates. */
+export type CompareRow = z.infer<typeof CompareRowSchema>;
 
 /** Tolerances for timing-dependent figures (README "Load testing"). */
 export const TOLERANCES = { throughput: 0.05, latencyP50: 0.15, latencyP95: 0.2, latencyP99: 0.3, queueWait: 0.5, rateLimited: 0.5 } as const;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { closedPort, spawnHeadroom, startRuntime, type HeadroomProcess, type RuntimeHarness } from '../helpers/runtime.js';
-import type { Report } from '../../src/core/metrics/report.js';
+import { ReportSchema, type Report } from '../../src/core/metrics/report.js';
 import type { CompareRow } from '../../src/loadtest/compare.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -74,6 +74,8 @@ describe('loadtest --max-sessions --compare-sim', () => {
     expect(report.cohort.sessions).toBeGreaterThan(10);
     expect(report.cohort.sessions).toBeLessThan(40);
     for (const row of report.comparison.filter((x) => x.tolerance === 'exact')) expect(row.pass, `${row.metric}: predicted ${row.predicted}, measured ${row.measured}`).toBe(true);
+    // The report with its comparison is a report of the documented schema.
+    expect(ReportSchema.safeParse(report).error?.issues ?? []).toEqual([]);
   }, 60_000);
 
   it('refuses sessions that all arrive within the warm-up: nothing would be measured', async () => {

@@ -175,6 +175,19 @@ export const SeriesSchema = z
   .describe('Time series over the whole run, warm-up and drain included (for charts)');
 export type Series = z.infer<typeof SeriesSchema>;
 
+/** One row of a load test's predicted vs measured comparison (`loadtest --compare-sim`). */
+export const CompareRowSchema = z
+  .strictObject({
+    metric: z.string(),
+    predicted: z.number(),
+    measured: z.number(),
+    error: z.number().nonnegative().describe('Relative error |m − p| / p (0 when both are 0, 1 when only the prediction is)'),
+    tolerance: z.union([z.literal('exact'), z.number().nonnegative()]).describe("'exact' or the tolerated relative error"),
+    pass: z.boolean(),
+    unit: z.enum(['count', 'usd', 'ms', 'per-s', 'tokens']),
+  })
+  .describe('A figure predicted by the simulation and measured by the load test');
+
 export const ReportSchema = z
   .strictObject({
     schemaVersion: z.literal(REPORT_SCHEMA_VERSION).describe('Version of this report format'),
@@ -305,6 +318,7 @@ export const ReportSchema = z
     histograms: z
       .strictObject(Object.fromEntries(LATENCY_METRICS.map((m) => [m, z.string()])) as Record<LatencyMetric, z.ZodString>)
       .describe('HDR histograms (µs), compressed and base64-encoded, for merging (hdr-histogram-js encodeIntoCompressedBase64)'),
+    comparison: z.array(CompareRowSchema).optional().describe('Load tests with --compare-sim: predicted vs measured, row by row (README "Load testing")'),
   })
   .describe('A Headroom report: what a simulation predicts or a load test measured');
 
