@@ -31,6 +31,7 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
   const W = m.turns.arrived === 0 ? 0 : m.sojournMs / m.turns.arrived;
   const L = inflight.mean;
   const limiterWaits = m.limiterWaits;
+  const lookups = s.cache === false ? 0 : m.cacheLookups;
   const base: Omit<Report, 'slo' | 'answer'> = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     kind: 'loadtest',
@@ -44,7 +45,7 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
     capacity: { slots, utilisation: slots > 0 ? inflight.mean / slots : 0, inFlightCalls: inflight, busySlots: inflight, slotDemand: inflight, queueDepth: { mean: 0, p99: 0, max: 0 }, workersNeededBasis: 'sampled', workersNeeded, workersRecommended: Math.ceil(workersNeeded * s.planning.headroom), headroom: s.planning.headroom },
     limits: limitUse(s, m.window, limiterWaits),
     events: { providerCalls: calls, attempts: m.attempts, retries: m.retries, fallbacks: m.fallbacks, providerFailures: m.providerFailures, breakerRejections: m.breakerRejections, limiterWaits },
-    cache: { hits: m.turns.cacheHits, misses: 0, hitRate: m.turns.arrived === 0 ? 0 : m.turns.cacheHits / m.turns.arrived },
+    cache: { hits: m.turns.cacheHits, misses: lookups - m.turns.cacheHits, hitRate: lookups === 0 ? 0 : m.turns.cacheHits / lookups },
     cost: { windowUsd: m.costNanos / 1e9, byModel, perConversationUsd: { mean: perConv, p95: m.sessionCost.totalCount ? m.sessionCost.getValueAtPercentile(95) / 1e6 : 0 }, perDayUsd: perConv * cpd, perMonthUsd: perConv * cpd * 30 },
     cohort: m.cohort.report(),
     littlesLaw: { L, lambdaPerS: lambda, WMs: W, relativeError: littlesLawError(L, lambda, W) },

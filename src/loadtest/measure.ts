@@ -95,7 +95,7 @@ export interface MeasurementsJSON {
   byModel: [string, ModelUsage][];
   costByClass: [string, ClassCost][];
   window: WindowCountsJSON;
-  counters: { costNanos: number; attempts: number; retries: number; fallbacks: number; breakerRejections: number; sends: number; responses: number; lateSends: number; maxLagMs: number; sessionsStarted: number; sessionsCompleted: number; sojournMs: number };
+  counters: { costNanos: number; attempts: number; retries: number; fallbacks: number; breakerRejections: number; cacheLookups: number; sends: number; responses: number; lateSends: number; maxLagMs: number; sessionsStarted: number; sessionsCompleted: number; sojournMs: number };
   inFlightAt: number[];
   activeAt: number[];
   cohort: Cohort;
@@ -114,6 +114,11 @@ export class Measurements {
   readonly providerFailures: Record<string, number> = {};
   readonly limiterWaits: Record<string, number> = {};
   breakerRejections = 0;
+  /**
+   * The window's first turns: those the runtime looks up in its response cache when it has one (as the
+   * simulator counts lookups; per-session workers refuse a turn before its lookup).
+   */
+  cacheLookups = 0;
   readonly byModel = new Map<string, Usage & { requests: number; costNanos: number }>();
   /** The same calls' cost by token class, call by call at the rates they were billed at. */
   readonly costByClass = new Map<string, ClassCost>();
@@ -209,6 +214,7 @@ export class Measurements {
     this.retries += r.retries ?? 0;
     this.fallbacks += r.fallbacks ?? 0;
     this.breakerRejections += r.breakerRejections ?? 0;
+    if (r.turn === 1 && !(this.slotPerSession && (r.status === 'rejected' || r.status === 'dead-letter'))) this.cacheLookups++;
     addCounts(this.providerFailures, r.failures);
     addCounts(this.limiterWaits, r.limiterWaitsBy);
     this.costNanos += r.costNanos;
@@ -256,7 +262,7 @@ export class Measurements {
       byModel: [...this.byModel],
       costByClass: [...this.costByClass],
       window: this.window.toJSON(),
-      counters: { costNanos: this.costNanos, attempts: this.attempts, retries: this.retries, fallbacks: this.fallbacks, breakerRejections: this.breakerRejections, sends: this.sends, responses: this.responses, lateSends: this.lateSends, maxLagMs: this.maxLagMs, sessionsStarted: this.sessionsStarted, sessionsCompleted: this.sessionsCompleted, sojournMs: this.sojournMs },
+      counters: { costNanos: this.costNanos, attempts: this.attempts, retries: this.retries, fallbacks: this.fallbacks, breakerRejections: this.breakerRejections, cacheLookups: this.cacheLookups, sends: this.sends, responses: this.responses, lateSends: this.lateSends, maxLagMs: this.maxLagMs, sessionsStarted: this.sessionsStarted, sessionsCompleted: this.sessionsCompleted, sojournMs: this.sojournMs },
       inFlightAt: Array.from(this.inFlightAt, (v) => v ?? 0),
       activeAt: Array.from(this.activeAt, (v) => v ?? 0),
       cohort: this.cohort.report(),
@@ -297,6 +303,7 @@ export class Measurements {
     this.retries += c.retries;
     this.fallbacks += c.fallbacks;
     this.breakerRejections += c.breakerRejections;
+    this.cacheLookups += c.cacheLookups;
     this.sends += c.sends;
     this.responses += c.responses;
     this.lateSends += c.lateSends;
