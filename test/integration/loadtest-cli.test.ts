@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { closedPort, spawnHeadroom, startRuntime, type HeadroomProcess, type RuntimeHarness } from '../helpers/runtime.js';
+import { closedPort, postTurn, spawnHeadroom, startRuntime, type HeadroomProcess, type RuntimeHarness } from '../helpers/runtime.js';
 import { ReportSchema, type Report } from '../../src/core/metrics/report.js';
 import type { CompareRow } from '../../src/loadtest/compare.js';
 
@@ -84,4 +84,15 @@ describe('loadtest --max-sessions --compare-sim', () => {
     expect(r.stderr).toContain('--max-sessions 3');
     expect(r.stderr).toContain('warm-up');
   });
+});
+
+describe('loadtest --compare-sim against a runtime that served traffic before', () => {
+  it('warns that its cache (and sessions) make the exact figures differ', async () => {
+    const rt = await startRuntime({ yaml: await readFile('scenarios/support-agent.yaml', 'utf8'), timeScale: 600 });
+    cleanups.push(() => rt.close());
+    expect((await postTurn(rt.url, 'earlier', { message: 'where is my order?', end: true })).status).toBe(200);
+    const r = await runCli(['loadtest', 'scenarios/support-agent.yaml', '--target', rt.url, ...SHORT, '--max-late-share', '1', '--compare-sim', '--json']);
+    expect(r.stderr).toContain('already served traffic');
+    expect(r.stderr).toContain('restart');
+  }, 30_000);
 });

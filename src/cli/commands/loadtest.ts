@@ -14,7 +14,7 @@ import { compareReports, type CompareRow } from '../../loadtest/compare.js';
 import { collectRun, postRun, runAgentOnce } from '../../loadtest/distributed.js';
 import type { TurnResult } from '../../loadtest/measure.js';
 import { replay, type ReplayResult } from '../../loadtest/replay.js';
-import { checkTarget } from '../../loadtest/target.js';
+import { checkTarget, servedBefore } from '../../loadtest/target.js';
 import { Workload } from '../../workload/stream.js';
 import { renderReport } from '../../report/terminal.js';
 import { loadScenario } from '../../scenario/load.js';
@@ -175,6 +175,10 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
   }
   const pricing = new Pricing(scenario);
   if (!o.json) line(io, `replaying ${scenario.name} (seed ${seed}) against ${target.origin} at ${o.timeScale}× — ${formatDuration(scenario.duration)} of scenario time in ≈${formatDuration(scenario.duration / o.timeScale)}`);
+  if (o.compareSim) {
+    const before = await servedBefore(target.origin, o.apiKey);
+    if (before) io.err.write(`warning: ${target.origin} already served traffic (${before}): its cached answers and sessions will make cache hits, calls, tokens and cost differ from the simulation; restart it (or give it a fresh --prefix) before comparing\n`);
+  }
   const progress = !o.json && io.isTty ? new LiveProgress(io, o.timeScale, scenario.duration) : undefined;
   // Ctrl-C stops the replay and keeps what was measured; a second one (no listener left) ends the process.
   const interrupt = new AbortController();
