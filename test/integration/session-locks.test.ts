@@ -1,20 +1,24 @@
 /**
- * Session locks on the real Redis: a lock is its holder's (a token), a turn that outlasts the lock's
- * expiry keeps it by renewing, a holder whose lock lapsed cannot release another turn's, and a session
- * cannot be deleted under a running turn.
+ * Exclusive work on the real Redis, for turns that outlast an expiry:
+ * - session locks: a lock is its holder's (a token), a turn that outlasts the lock's expiry keeps it by
+ *   renewing, a holder whose lock lapsed cannot release another turn's, and a session cannot be
+ *   deleted under a running turn;
+ * - async tasks: a task that runs longer than `reclaimAfterMs` on a live instance is not taken over by
+ *   another, so the turn runs (and is billed) once.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ProviderRequest, ProviderResult } from '../../src/core/provider-model.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
 import { MemoryTextStore } from '../../src/runtime/providers/text-store.js';
 import { RedisSessionStore } from '../../src/runtime/sessions.js';
+import { TaskService } from '../../src/runtime/tasks.js';
 import { SessionBusyError, TurnService } from '../../src/runtime/turn-service.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { deleteKeys, redisPair, testPrefix } from '../helpers/redis.js';
 
 const { redis, other } = redisPair();
 const prefix = testPrefix();
-afterAll(async () => deleteKeys(redis, `hr:${prefix}:*`));
+afterAll(async () => deleteKeys(redis, `hr:${prefix}*`));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -46,8 +50,7 @@ describe('RedisSessionStore locks', () => {
   });
 });
 
-describe('TurnService on Redis sessions', () => {
-  const YAML = `
+const YAML = `
 name: session-locks
 users: { dailyActive: 1000, concurrencyRatio: 1% }
 conversation:
@@ -55,14 +58,24 @@ conversation:
 models:
   sonnet: { id: claude-sonnet-4-6 }
 `;
-  const usage = { inputTokens: 5, outputTokens: 10, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 };
-  /** A provider that answers after `ms` real ms. */
-  const slow = (ms: number) => ({ call: async (_req: ProviderRequest): Promise<ProviderResult> => (await sleep(ms), { ok: true, usage, ttftMs: ms, stopReason: 'end_turn' }) });
+const usage = { inputTokens: 5, outputTokens: 10, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 };
 
+/** A provider that answers after `ms` real ms, counting its calls. */
+function slow(ms: number) {
+  const p = { calls: 0, call: async (_req: ProviderRequest): Promise<ProviderResult> => (p.calls++, await sleep(ms), { ok: true, usage, ttftMs: ms, stopReason: 'end_turn' }) };
+  return p;
+}
+
+/** A runtime instance on the test Redis and prefix. */
+function runtimeOn(client: typeof redis, provider: ReturnType<typeof slow>) {
+  const r = parseScenario(YAML, 'session-locks.yaml');
+  if (!r.scenario) throw new Error(JSON.stringify(r.problems));
+  return createRuntime({ scenario: r.scenario, provider, texts: new MemoryTextStore(), redis: client, prefix });
+}
+
+describe('TurnService on Redis sessions', () => {
   function service(lockTtlMs: number, providerMs: number): TurnService {
-    const r = parseScenario(YAML, 'session-locks.yaml');
-    if (!r.scenario) throw new Error(JSON.stringify(r.problems));
-    const rt = createRuntime({ scenario: r.scenario, provider: slow(providerMs), texts: new MemoryTextStore(), redis, prefix });
+    const rt = runtimeOn(redis, slow(providerMs));
     rt.sessions = new RedisSessionStore(redis, prefix, lockTtlMs);
     return new TurnService(rt);
   }
@@ -85,4 +98,31 @@ models:
     await turns.end('busy');
     expect((await turns.run('busy', { message: 'again' })).turn).toBe(1); // forgotten: a new conversation
   });
+});
+
+describe('async tasks on Redis', () => {
+  it('runs a task longer than reclaimAfterMs once, though another instance polls for idle tasks', async () => {
+    const provider = slow(1_200);
+    const instance = (client: typeof redis, consumer: string) => {
+      const rt = runtimeOn(client, provider);
+      return new TaskService(rt, new TurnService(rt), { consumer, concurrency: 4, reclaimAfterMs: 300, pollMs: 10 });
+    };
+    const a = instance(redis, 'A');
+    const b = instance(other, 'B');
+    a.start();
+    const sub = await a.submit('long-1', { message: 'write me a long answer' }, 'standard');
+    expect(sub.accepted).toBe(true);
+    const id = sub.accepted ? sub.id : '';
+    await sleep(100); // A claims it first
+    b.start();
+    let status: string | undefined;
+    for (let i = 0; i < 100 && status !== 'done' && status !== 'failed'; i++) {
+      await sleep(50);
+      status = (await a.get(id))?.status;
+    }
+    await sleep(500); // room for a duplicate run to start
+    await Promise.all([a.stop(), b.stop()]);
+    expect(status).toBe('done');
+    expect(provider.calls).toBe(1);
+  }, 20_000);
 });
