@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { MemoryTaskQueue } from '../core/queue/index.js';
 import type { Task, TaskQueue } from '../core/queue/types.js';
 import { queueConfig } from '../core/pipeline/build.js';
+import { heartbeat } from './heartbeat.js';
 import type { Runtime } from './runtime.js';
 import { RedisTaskQueue } from './stores/redis-queue.js';
 import { SessionBusyError, type TurnBody, type TurnResponse, type TurnService } from './turn-service.js';
@@ -212,12 +213,11 @@ export class TaskService {
     await this.put({ id: task.id, sessionId, status: 'running', acceptedAt, consumer: this.opts.consumer });
     // While it runs, the task is touched so that its idle time stays under `reclaimAfterMs`: a turn
     // longer than that (long answers, agent loops) is not taken over and run a second time.
-    const heartbeat = setInterval(() => void Promise.resolve(this.queue.touch(this.opts.consumer, task.id, this.queueNow())).catch(() => undefined), Math.max(1, Math.floor(this.opts.reclaimAfterMs / 3)));
-    heartbeat.unref();
+    const stopTouching = heartbeat(this.opts.reclaimAfterMs / 3, () => this.queue.touch(this.opts.consumer, task.id, this.queueNow()));
     try {
       await this.runTurn(task, acceptedAt);
     } finally {
-      clearInterval(heartbeat);
+      stopTouching();
     }
     await this.queue.ack(this.opts.consumer, task.id);
   }

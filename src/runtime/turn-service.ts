@@ -15,7 +15,7 @@ import { compileSampler } from '../scenario/distributions.js';
 import { hashString, Rng } from '../scenario/rng.js';
 import { countTokens, textFor } from '../workload/text.js';
 import type { Runtime } from './runtime.js';
-import type { SessionStore } from './sessions.js';
+import { heartbeat } from './heartbeat.js';
 
 
 export interface PlannedCall {
@@ -94,7 +94,9 @@ export class TurnService {
     const s = rt.scenario;
     const token = await rt.sessions.lock(sessionId);
     if (token === undefined) throw new SessionBusyError(`session ${sessionId} has a turn in progress`);
-    const renewal = keepLocked(rt.sessions, sessionId, token);
+    // A turn may outlast the lock's expiry: renewed while it runs (a crashed instance's lock still lapses).
+    const sessions = rt.sessions;
+    const stopRenewing = sessions.renewEveryMs === undefined ? undefined : heartbeat(sessions.renewEveryMs, () => sessions.renew(sessionId, token));
     rt.metrics.inFlight.inc();
     try {
       const sessionKey = sessionKeyOf(sessionId);
@@ -144,7 +146,7 @@ export class TurnService {
         route: [...o.routes],
       };
     } finally {
-      clearInterval(renewal);
+      stopRenewing?.();
       rt.metrics.inFlight.dec();
       await rt.sessions.unlock(sessionId, token);
     }
@@ -168,17 +170,6 @@ export class TurnService {
     this.rt.metrics.queueDepth.set(pool.queued);
     this.rt.metrics.busySlots.set(pool.inUse);
   }
-}
-
-/**
- * Renews the session lock while a turn holds it, so that a turn longer than the lock's expiry keeps it
- * (a crashed instance's lock still lapses). A failed renewal is tried again at the next tick.
- */
-function keepLocked(sessions: SessionStore, id: string, token: string): ReturnType<typeof setInterval> | undefined {
-  if (sessions.renewEveryMs === undefined) return undefined;
-  const t = setInterval(() => void sessions.renew(id, token).catch(() => undefined), sessions.renewEveryMs);
-  t.unref();
-  return t;
 }
 
 /** Wraps the provider so the first token of the turn's first answered call is reported once. */

@@ -51,10 +51,14 @@ function firstModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): string {
   return r.model;
 }
 
+/** `v`, lowered to a client's `max_tokens` when it has one. */
+function atMost(v: number, maxTokens: number | undefined): number {
+  return maxTokens !== undefined && maxTokens < v ? maxTokens : v;
+}
+
 /** What the limiter reserves: the prompt tokens the provider will count against ITPM (reads are free), the output estimate against OTPM. */
 function reservation(d: PipelineDeps, model: string, inputTokens: number, maxTokens: number | undefined): LimitCost {
-  const estimate = d.outputEstimate(model);
-  return { requests: 1, inputTokens, outputTokens: maxTokens !== undefined && maxTokens < estimate ? maxTokens : estimate };
+  return { requests: 1, inputTokens, outputTokens: atMost(d.outputEstimate(model), maxTokens) };
 }
 
 function request(d: PipelineDeps, x: CallSpec, keyHash: number, model: string, attempt: number): ProviderRequest {
@@ -66,7 +70,7 @@ function request(d: PipelineDeps, x: CallSpec, keyHash: number, model: string, a
     requestKeyHash: hashString(suffix, keyHash),
     segments: x.segments,
     outputTokens: x.outputTokens,
-    maxTokens: x.maxTokens !== undefined && x.maxTokens < spec.maxTokens ? x.maxTokens : spec.maxTokens,
+    maxTokens: atMost(spec.maxTokens, x.maxTokens),
     timeoutMs: spec.timeout,
   };
 }

@@ -50,8 +50,8 @@ export function* singleCallPipeline(d: PipelineDeps, x: SingleCallInput): Pipeli
     o.answerTokens = r.usage.outputTokens;
     o.answerText = r.text;
     if (x.cacheKey && d.cacheEnabled) {
-      const answer: CachedAnswer = r.text === undefined ? { model: r.model, outputTokens: r.usage.outputTokens } : { model: r.model, outputTokens: r.usage.outputTokens, text: r.text };
-      const set = d.stores.cache.set(x.cacheKey, answer, 64 + (r.text === undefined ? r.usage.outputTokens * 4 : r.text.length * 2), d.now());
+      const answer: CachedAnswer = { model: r.model, outputTokens: r.usage.outputTokens, text: r.text };
+      const set = d.stores.cache.set(x.cacheKey, answer, 64 + (r.text?.length ?? r.usage.outputTokens * 2) * 2, d.now());
       if (set instanceof Promise) yield { t: 'await', promise: set, what: 'cache.set' };
     }
   }
