@@ -6,7 +6,7 @@
  * and YAML alias expansion is capped (billion-laughs documents fail with a located error).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node } from 'yaml';
 import { ErrorCode, HeadroomError } from '../errors.js';
 import { explainIssues, type PathProblem } from './issues.js';
 import { keysAt } from './json-schema.js';
@@ -96,6 +96,20 @@ function pathAt(doc: Document, offset: number): PathSegment[] {
   }
 }
 
+/** Aliases (`*name`) with no anchor (`&name`) before them, in document order: one walk, as `toJS` resolves them. */
+function unresolvedAliases(doc: Document): Alias[] {
+  const anchors = new Set<string>();
+  const found: Alias[] = [];
+  visit(doc, {
+    Node(_key, node) {
+      if (isAlias(node)) {
+        if (!anchors.has(node.source)) found.push(node);
+      } else if (node.anchor) anchors.add(node.anchor);
+    },
+  });
+  return found;
+}
+
 /** A `--set` that was applied: its path, and the argument as given. */
 interface Override {
   path: PathSegment[];
@@ -165,6 +179,14 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
   try {
     raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
+    const unresolved = unresolvedAliases(doc).map((alias) => {
+      const offset = alias.range?.[0] ?? 0;
+      const { line, col } = lc.linePos(offset);
+      const path = pathAt(doc, offset);
+      const problem = at(line, col, `YAML: unresolved alias *${alias.source}: no anchor &${alias.source} is set before it`, `set the anchor (&${alias.source}) on a value above its first alias`);
+      return path.length > 0 ? { ...problem, path: formatPath(path) } : problem;
+    });
+    if (unresolved.length > 0) return { problems: unresolved, warnings };
     return { problems: [at(1, 1, `YAML: ${(e as Error).message}`, 'aliases may be expanded at most 200 times in total')], warnings };
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {

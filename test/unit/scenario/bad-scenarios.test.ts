@@ -133,6 +133,12 @@ const CASES: Case[] = [
 
   // ---- hostile input ----
   { name: 'alias bomb (billion laughs)', yaml: aliasBomb, problems: [{ at: '1:1', path: '(document)', message: 'Excessive alias count', hint: 'at most 200 times' }] },
+  { name: 'alias with no anchor', yaml: plus('    limits: *nope\n'), problems: [{ at: '7:13', path: 'models.sonnet.limits', message: 'unresolved alias *nope: no anchor &nope is set before it', hint: 'set the anchor (&nope)' }] },
+  {
+    name: 'alias before its anchor',
+    yaml: plus('    limits: *lim\n  haiku:\n    id: claude-haiku-4-5\n    limits: &lim { rpm: 50 }\n'),
+    problems: [{ at: '7:13', path: 'models.sonnet.limits', message: 'unresolved alias *lim' }],
+  },
   { name: 'Latin-1 bytes, not UTF-8', yaml: () => Buffer.concat([Buffer.from(MINIMAL), Buffer.from('name: caf'), Buffer.from([0xe9]), Buffer.from('\n')]), problems: [{ at: '7:10', path: '(file)', message: 'the file is not UTF-8 text' }] },
   { name: 'UTF-16 with a byte-order mark', yaml: () => Buffer.from(`\ufeff${MINIMAL}`, 'utf16le'), problems: [{ at: '1:1', path: '(file)', message: 'the file is not UTF-8 text' }] },
   { name: 'queue with no classes', yaml: plus('queue: { classes: {} }\n'), problems: [{ at: '7:19', path: 'queue.classes', message: 'expected at least one queue class' }] },
