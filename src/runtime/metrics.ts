@@ -3,6 +3,14 @@
  * in one process (tests) do not collide. Names follow Prometheus conventions; they mirror the report's
  * metrics (core/metrics/report.ts): turn latency and its parts, outcomes, tokens and cost by model,
  * cache hits, provider failures, limiter waits, queue depth, in-flight turns, breaker state.
+ *
+ * Conversation turns and stand-alone calls of the Anthropic-compatible pass-through (`POST /v1/messages`)
+ * are counted apart: `headroom_turns_*` and `headroom_turn_*` cover turns only, as the report's turn
+ * figures do, so a dashboard of turns per second or turn latency does not mix in single calls (a
+ * `kind` label on the turn series would have changed what every existing query over them sums). The
+ * pass-through has its own `headroom_messages_total` and `headroom_message_latency_seconds`. What
+ * measures the provider, the cache and the spend — tokens, cost, provider calls and failures, retries,
+ * limiter waits, cache lookups — counts both, since both use the same provider limits and budget.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { hadStage } from '../core/metrics/stages.js';
@@ -15,6 +23,8 @@ export class RuntimeMetrics {
   readonly turns = new Counter({ name: 'headroom_turns_total', help: 'Turns by outcome', labelNames: ['status', 'reason'] as const, registers: [this.registry] });
   readonly turnLatency = new Histogram({ name: 'headroom_turn_latency_seconds', help: 'End-to-end turn latency', buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly part = new Histogram({ name: 'headroom_turn_part_seconds', help: 'Turn latency by part (queue, limiter, provider, tool, retry), each over the answered turns that had it', labelNames: ['part'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly messages = new Counter({ name: 'headroom_messages_total', help: 'Anthropic-compatible POST /v1/messages calls by outcome (not in headroom_turns_total)', labelNames: ['status', 'reason'] as const, registers: [this.registry] });
+  readonly messageLatency = new Histogram({ name: 'headroom_message_latency_seconds', help: 'End-to-end latency of answered POST /v1/messages calls', buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly ttft = new Histogram({ name: 'headroom_ttft_seconds', help: 'Time to first token of a turn', buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly tokens = new Counter({ name: 'headroom_tokens_total', help: 'Tokens by model and class', labelNames: ['model', 'class'] as const, registers: [this.registry] });
   readonly costUsd = new Counter({ name: 'headroom_cost_usd_total', help: 'Cost by model (USD, from provider usage)', labelNames: ['model'] as const, registers: [this.registry] });
@@ -45,10 +55,10 @@ export class RuntimeMetrics {
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'headroom_process_' });
   }
 
+  /** A conversation turn: its outcome, latency and parts, then what it cost (`observeCalls`). */
   observeTurn(o: TurnOutcome, cacheLookedUp: boolean): void {
     this.turns.inc({ status: o.status, reason: o.reason ?? '' });
-    if (cacheLookedUp) (o.status === 'cache-hit' ? this.cacheHit : this.cacheMiss).inc();
-    if (o.status === 'ok' || o.status === 'cache-hit') {
+    if (answered(o)) {
       this.turnLatency.observe((o.endedAtMs - o.startedAtMs) / 1000);
       if (o.ttftMs !== undefined) this.ttft.observe(o.ttftMs / 1000);
       // Each part over the answered turns that had it, as in reports (core/metrics/stages.ts): zeros for a
@@ -60,6 +70,19 @@ export class RuntimeMetrics {
       if (hadStage('tool', o, false)) p.tool.observe(o.toolMs / 1000);
       if (hadStage('retryWait', o, false)) p.retry.observe(o.retryWaitMs / 1000);
     }
+    this.observeCalls(o, cacheLookedUp);
+  }
+
+  /** A pass-through call (`POST /v1/messages`): its own outcome and latency, then what it cost; no turn metric. */
+  observeMessage(o: TurnOutcome, cacheLookedUp: boolean): void {
+    this.messages.inc({ status: o.status, reason: o.reason ?? '' });
+    if (answered(o)) this.messageLatency.observe((o.endedAtMs - o.startedAtMs) / 1000);
+    this.observeCalls(o, cacheLookedUp);
+  }
+
+  /** What turns and pass-through calls share: cache lookups, retries, provider failures, limiter waits, calls, tokens and cost. */
+  private observeCalls(o: TurnOutcome, cacheLookedUp: boolean): void {
+    if (cacheLookedUp) (o.status === 'cache-hit' ? this.cacheHit : this.cacheMiss).inc();
     if (o.retries) this.retries.inc({ type: 'retry' }, o.retries);
     if (o.fallbacks) this.retries.inc({ type: 'fallback' }, o.fallbacks);
     for (const [k, n] of Object.entries(o.failures)) this.failures.inc({ kind: k }, n ?? 0);
@@ -76,3 +99,5 @@ export class RuntimeMetrics {
     }
   }
 }
+
+const answered = (o: TurnOutcome) => o.status === 'ok' || o.status === 'cache-hit';

@@ -139,7 +139,7 @@ export function registerMessagesRoute(app: FastifyInstance, rt: Runtime): void {
     };
     // max_tokens is part of the request the cache matches: an answer cached for a larger one would overrun it.
     const o = await runRealtime({ ...rt.env, provider }, singleCallPipeline(rt.deps, { key: base, priority, model, segments, outputTokens, maxTokens: b.max_tokens, cacheKey: s.cache === false ? undefined : cacheKey(model ?? 'routed', `max_tokens:${b.max_tokens}\n${whole}`) }));
-    rt.metrics.observeTurn(o, s.cache !== false);
+    rt.metrics.observeMessage(o, s.cache !== false);
 
     if (o.status === 'rejected' || o.status === 'dead-letter') return anthropicError(reply.header('retry-after', '1'), 529, 'overloaded_error', `gateway: ${o.reason ?? 'overloaded'}`);
     if (o.status === 'failed') {
