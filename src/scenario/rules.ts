@@ -47,6 +47,17 @@ export function checkRules(doc: unknown): PathProblem[] {
     }
   }
 
+  // Every call asks for `maxTokens`: above the model's published maximum output, the provider refuses every one.
+  if (isMap(doc.models)) {
+    for (const [name, m] of Object.entries(doc.models)) {
+      if (!isMap(m) || typeof m.id !== 'string' || m.maxTokens === undefined) continue;
+      const max = PRICE_CATALOG[m.id]?.maxOutput;
+      const v = parseCount(m.maxTokens);
+      if (max && v.ok && v.value > max.tokens)
+        out.push({ path: ['models', name, 'maxTokens'], message: `expected at most ${max.tokens}, the maximum output of ${m.id} (${max.source}), found ${v.value}` });
+    }
+  }
+
   // A limit must admit at least one unit per minute after the limiter's safety margin.
   if (isMap(doc.models)) {
     const m = parseRatio(isMap(doc.limiter) ? (doc.limiter.margin ?? 0.9) : 0.9);

@@ -232,11 +232,48 @@ describe('mock provider: failures', () => {
     expect([notText.status, notText.apiMessage]).toEqual([400, 'messages.0.content.0.text: must be string']);
   });
 
+  it("400 invalid_request_error for a max_tokens above the model's maximum output, as Anthropic words it", async () => {
+    const yaml = `
+name: mock-max-tokens
+users: { dailyActive: 100, concurrencyRatio: 10% }
+models:
+  sonnet: { id: claude-sonnet-4-5, latency: { ttft: 1ms, outputRate: 1000000/s } }
+  custom: { id: claude-test-custom, price: { input: $3/Mtok, output: $15/Mtok }, latency: { ttft: 1ms, outputRate: 1000000/s } }
+`;
+    const parsed = parseScenario(yaml, 'mock-max-tokens.yaml');
+    const m = await startMockProvider({ scenario: parsed.scenario!, timeScale: 100 });
+    // Over HTTP, not through the SDK: the SDK itself refuses a large max_tokens without streaming.
+    const post = async (model: string, maxTokens: number) => {
+      const res = await fetch(`${m.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k', 'content-type': 'application/json' }, body: JSON.stringify(hello(model, { max_tokens: maxTokens })) });
+      const body = (await res.json()) as { type: string; error?: { type: string; message: string } };
+      return { status: res.status, type: body.error?.type ?? body.type, message: body.error?.message };
+    };
+    try {
+      // claude-sonnet-4-5: 64,000 at most (the price catalog's maxOutput, from Anthropic's model page).
+      expect(await post('claude-sonnet-4-5', 1_000_000)).toEqual({ status: 400, type: 'invalid_request_error', message: 'max_tokens: 1000000 > 64000, which is the maximum allowed number of output tokens for claude-sonnet-4-5' });
+      expect(await post('sonnet', 1e30)).toEqual({ status: 400, type: 'invalid_request_error', message: 'max_tokens: 1e+30 > 64000, which is the maximum allowed number of output tokens for sonnet' });
+      // No published maximum for a custom id: its context window (200k by default) bounds it.
+      const custom = await post('claude-test-custom', 1e30);
+      expect([custom.status, custom.type]).toEqual([400, 'invalid_request_error']);
+      expect(custom.message).toMatch(/^max_tokens: 1e\+30 > 200000, the context window of claude-test-custom/);
+      for (const bad of [1.5, 0, -1]) {
+        const e = await post('claude-sonnet-4-5', bad);
+        expect([e.status, e.type], String(bad)).toEqual([400, 'invalid_request_error']);
+        expect(e.message, String(bad)).toMatch(/^max_tokens: /);
+      }
+      expect(await post('claude-sonnet-4-5', 64_000)).toMatchObject({ status: 200, type: 'message' });
+      expect(await post('claude-test-custom', 200_000)).toMatchObject({ status: 200, type: 'message' });
+    } finally {
+      await m.close();
+    }
+  });
+
   it('400 invalid_request_error for a prompt longer than the model\'s context window, as Anthropic words it', async () => {
-    const e = await caught(sdk.messages.create({ ...hello('claude-test-narrow'), messages: [{ role: 'user', content: 'word '.repeat(300) }] }));
+    // max_tokens within the 100-token window: one above it is refused on its own (see above).
+    const e = await caught(sdk.messages.create({ ...hello('claude-test-narrow', { max_tokens: 50 }), messages: [{ role: 'user', content: 'word '.repeat(300) }] }));
     expect([e.status, e.type]).toEqual([400, 'invalid_request_error']);
     expect(e.apiMessage).toMatch(/^prompt is too long: \d+ tokens > 100 maximum$/);
-    const fits = await sdk.messages.create(hello('claude-test-narrow', { system: undefined }));
+    const fits = await sdk.messages.create(hello('claude-test-narrow', { system: undefined, max_tokens: 50 }));
     expect(fits.type).toBe('message');
   });
 

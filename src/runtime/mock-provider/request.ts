@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { segment, type Segment } from '../../core/context.js';
 import type { ProviderRequest } from '../../core/provider-model.js';
 import { compileSampler, type Sampler } from '../../scenario/distributions.js';
+import { maxTokensBound, maxTokensProblem } from '../../scenario/max-output.js';
 import { Rng } from '../../scenario/rng.js';
 import type { Scenario } from '../../scenario/schema.js';
 import { countTokens } from '../../workload/text.js';
@@ -125,12 +126,18 @@ export class RequestMapper {
     this.output = compileSampler(scenario.conversation.tokens.output, true);
   }
 
-  /** Throws MockHttpError(404) when neither the body nor the wire header names a scenario model. */
+  /**
+   * Throws MockHttpError(404) when neither the body nor the wire header names a scenario model, and
+   * MockHttpError(400) when `max_tokens` is above what the model may answer (scenario/max-output.ts).
+   */
   map(body: MessagesBody, wire: WireRequest | undefined): ProviderRequest {
     const byBody = resolveModel(this.scenario, body.model);
     if (byBody === undefined) throw new MockHttpError(404, `model: ${body.model}`);
     if (wire && !Object.hasOwn(this.scenario.models, wire.model)) throw new MockHttpError(404, `model: ${wire.model} (x-headroom-request names no scenario model)`);
     const model = wire?.model ?? byBody;
+    // The schema took integers ≥ 1 only; an absurd one (1e30) is refused here, by the model's bound.
+    const tooMany = maxTokensProblem(body.max_tokens, maxTokensBound(this.scenario.models[model]!), body.model);
+    if (tooMany) throw new MockHttpError(400, tooMany);
     const common = { model, maxTokens: body.max_tokens, timeoutMs: this.scenario.models[model]!.timeout };
     if (wire) return { ...common, requestKey: wire.requestKey, segments: wire.segments.map((s) => segment(s.key, s.tokens)), outputTokens: wire.outputTokens };
 

@@ -12,6 +12,7 @@ import { runRealtime } from '../../core/pipeline/realtime-interpreter.js';
 import { singleCallPipeline } from '../../core/pipeline/single-call.js';
 import { totalUsage } from '../../core/pipeline/turn.js';
 import { compileSampler } from '../../scenario/distributions.js';
+import { maxTokensBound, maxTokensProblem, type MaxTokensBound } from '../../scenario/max-output.js';
 import { hashString, Rng } from '../../scenario/rng.js';
 import { countTokens, textFor } from '../../workload/text.js';
 import type { Runtime } from '../runtime.js';
@@ -46,8 +47,9 @@ const bodySchema = {
 /** Anthropic's request id: in the `request-id` header of every answer (the SDK reads it there) and in error bodies. */
 const requestIdOf = (reply: FastifyReply) => `req_${reply.request.id}`;
 
-const anthropicError = (reply: FastifyReply, status: number, type: string, message: string) =>
-  reply.code(status).send({ type: 'error', error: { type, message }, request_id: requestIdOf(reply) });
+/** `field`, when the request itself is at fault: ours, inside `error` (as for the schema's refusals), where Anthropic's clients ignore it. */
+const anthropicError = (reply: FastifyReply, status: number, type: string, message: string, field?: string) =>
+  reply.code(status).send({ type: 'error', error: { type, message, ...(field ? { field } : {}) }, request_id: requestIdOf(reply) });
 
 /** Anthropic's error type for an HTTP status (reference: "Errors"). */
 function anthropicType(status: number): string {
@@ -100,6 +102,11 @@ export function registerMessagesRoute(app: FastifyInstance, rt: Runtime): void {
     byId.set(name, name);
     if (!byId.has(m.id)) byId.set(m.id, name);
   }
+  // max_tokens above what the model may answer is refused as Anthropic refuses it (400 naming max_tokens). A
+  // routed request may be served by any scenario model: only what none of them accepts is refused (the call
+  // itself asks for no more than the chosen model's `maxTokens`, which the scenario keeps within its bound).
+  const bounds = new Map<string, MaxTokensBound>(Object.entries(s.models).map(([name, m]) => [name, maxTokensBound(m)]));
+  const routedBound = [...bounds.values()].reduce((a, b) => (b.tokens > a.tokens ? b : a));
   const output = compileSampler(s.conversation.tokens.output, true);
   const priority = Object.keys(s.users.priorityMix)[0] ?? 'standard';
 
@@ -118,6 +125,8 @@ export function registerMessagesRoute(app: FastifyInstance, rt: Runtime): void {
     }
     if (b.messages[b.messages.length - 1]!.role !== 'user') return anthropicError(reply, 400, 'invalid_request_error', 'messages: the last message must have role "user"');
     const model = byId.get(b.model);
+    const tooMany = maxTokensProblem(b.max_tokens, model === undefined ? routedBound : bounds.get(model)!, model === undefined ? `${b.model} (routed: no model of this gateway accepts more)` : b.model);
+    if (tooMany) return anthropicError(reply, 400, 'invalid_request_error', tooMany, 'body.max_tokens');
     const whole = texts.map((t) => `${t.role}:${t.text}`).join('\n');
     const base = `pt-${hashString(`${b.model}\n${whole}`).toString(36)}-${whole.length.toString(36)}`;
     const segments: Segment[] = texts.map((t, i) => {

@@ -166,6 +166,32 @@ describe("gateway: the client's max_tokens", () => {
   });
 });
 
+describe("gateway: a max_tokens above the model's maximum output", () => {
+  it('is refused 400 invalid_request_error naming max_tokens, as Anthropic words it; at the maximum it is served', async () => {
+    let calls = 0;
+    const { app } = await gateway(async (req) => (calls++, answers(PARIS)(req)));
+    // claude-sonnet-4-6: 128,000 output tokens at most (the price catalog's maxOutput, with its source).
+    const over = await app.inject({ method: 'POST', url: '/v1/messages', payload: ask({ max_tokens: 200_000 }) });
+    expect(over.statusCode).toBe(400);
+    expect(over.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', field: 'body.max_tokens', message: 'max_tokens: 200000 > 128000, which is the maximum allowed number of output tokens for sonnet' } });
+    // A model the gateway routes: refused when no scenario model accepts that much.
+    const routed = await app.inject({ method: 'POST', url: '/v1/messages', payload: ask({ model: 'claude-elsewhere', max_tokens: 128_001 }) });
+    expect(routed.statusCode).toBe(400);
+    expect(routed.json().error).toMatchObject({ type: 'invalid_request_error', field: 'body.max_tokens' });
+    expect(routed.json().error.message).toMatch(/^max_tokens: 128001 > 128000, .*claude-elsewhere/);
+    expect(calls).toBe(0);
+    // Absurd values are refused by the body schema, naming the field, never a 500.
+    for (const bad of [1e30, 1.5, 0, -3, '100']) {
+      const res = await app.inject({ method: 'POST', url: '/v1/messages', payload: ask({ max_tokens: bad }) });
+      expect(res.statusCode, String(bad)).toBe(400);
+      expect(res.json().error, String(bad)).toMatchObject({ type: 'invalid_request_error', field: 'body.max_tokens' });
+    }
+    const atMax = await app.inject({ method: 'POST', url: '/v1/messages', payload: ask({ max_tokens: 128_000 }) });
+    expect(atMax.statusCode).toBe(200);
+    expect(calls).toBe(1);
+  });
+});
+
 describe('gateway: the pass-through response cache', () => {
   it('does not answer a request from the cached answer of one with a larger max_tokens', async () => {
     let calls = 0;

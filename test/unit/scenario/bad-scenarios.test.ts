@@ -103,6 +103,7 @@ const CASES: Case[] = [
   { name: 'rule split key misspelt', yaml: plus('router:\n  rules:\n    - when: { minTurn: 2 }\n      split: { sonnet: 1, sonet: 1 }\n'), problems: [{ at: '10:27', path: 'router.rules[0].split.sonet', message: 'model "sonet" is not defined', hint: 'did you mean "sonnet"?' }] },
   { name: 'fallback entry names no model', yaml: plus('router:\n  fallback: [sonnet, haiku]\n'), problems: [{ at: '8:22', path: 'router.fallback[1]', message: 'model "haiku" is not defined' }] },
   { name: 'priorityMix names no queue class', yaml: edit('3%\n', '3%\n  priorityMix: { interactiv: 1 }\n'), problems: [{ at: '4:18', path: 'users.priorityMix.interactiv', message: 'queue class "interactiv" is not defined (defined: interactive, standard, batch)', hint: 'did you mean "interactive"?' }] },
+  { name: 'maxTokens above the model\'s maximum output', yaml: plus('    maxTokens: 100k\n'), problems: [{ at: '7:16', path: 'models.sonnet.maxTokens', message: 'expected at most 64000, the maximum output of claude-sonnet-4-5' }] },
   { name: 'model id not in the price catalog', yaml: edit('claude-sonnet-4-5', 'claude-sonet-4-5'), problems: [{ at: '6:9', path: 'models.sonnet.id', message: 'no catalog price for model id "claude-sonet-4-5"', hint: 'did you mean "claude-sonnet-4-5"?' }] },
   { name: 'warm-up as long as the run', yaml: plus('duration: 10m\nwarmup: 10m\n'), problems: [{ at: '8:9', path: 'warmup', message: 'expected warm-up (10m) shorter than the duration (10m)' }] },
 
