@@ -247,6 +247,41 @@ export function queueConformance(name: string, factory: QueueFactory): void {
         expect(a3!.payload.n).toBe(2);
       }));
 
+    it('reclaims a dead consumer’s whole backlog in one call, past the caller’s own tasks and every class', () =>
+      withQueue({}, async ({ store: q, clock }) => {
+        const t0 = clock.now();
+        for (let n = 0; n < 12; n++) await q.push('standard', { n }, t0);
+        for (let n = 12; n < 15; n++) await q.push('batch', { n }, t0);
+        // Pending, in order: A A A B B A A A A A A A (standard), then A A A (batch). B's own two sit
+        // among A's, so a reader of the pending list page by page meets them before most of A's.
+        const dead: string[] = [];
+        for (let i = 0; i < 3; i++) dead.push((await q.claim('A', t0))!.id);
+        await q.claim('B', t0);
+        await q.claim('B', t0);
+        for (let t = await q.claim('A', t0); t; t = await q.claim('A', t0)) dead.push(t.id);
+        expect(dead).toHaveLength(13);
+        await clock.sleep(80);
+        const taken = await q.reclaim('B', 60, clock.now());
+        expect(taken.map((t) => t.id).sort()).toEqual([...dead].sort());
+        expect(taken.filter((t) => t.cls === 'standard').map((t) => t.payload.n)).toEqual([0, 1, 2, 5, 6, 7, 8, 9, 10, 11]); // push order
+        // All of A's moved to B at once: C finds only B's own two, idle too, which B's reclaim left alone.
+        expect((await q.reclaim('C', 60, clock.now())).map((t) => t.payload.n)).toEqual([3, 4]);
+      }));
+
+    it('reclaims at most `limit` tasks per call, oldest first; the next call takes the rest', () =>
+      withQueue({}, async ({ store: q, clock }) => {
+        const t0 = clock.now();
+        for (let n = 0; n < 7; n++) await q.push('standard', { n }, t0);
+        for (let i = 0; i < 7; i++) await q.claim('A', t0);
+        await clock.sleep(80);
+        const first = await q.reclaim('B', 60, clock.now(), 3);
+        expect(first.map((t) => t.payload.n)).toEqual([0, 1, 2]);
+        const rest = await q.reclaim('B', 60, clock.now(), 3);
+        expect(rest.map((t) => t.payload.n)).toEqual([3, 4, 5]); // B's own (just reclaimed) are not taken again
+        expect((await q.reclaim('C', 60, clock.now())).map((t) => t.payload.n)).toEqual([6]);
+        expect(await q.reclaim('D', 60, clock.now())).toEqual([]);
+      }));
+
     it('does not reclaim a task its live consumer touches, however long it runs', () =>
       withQueue({}, async ({ store: q, clock }) => {
         await q.push('standard', { n: 1 }, clock.now());

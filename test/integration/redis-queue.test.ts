@@ -10,8 +10,9 @@ const prefix = testPrefix;
 /** Deletes exactly this queue's keys (never FLUSH: the Redis is shared with other tests). */
 const drop = async (q: RedisTaskQueue<unknown>) => void (await redis.del(...q.keys()));
 
+// Pages of 2 pending entries per reclaim script, so that every reclaim case crosses page boundaries.
 queueConformance('redis', (config) => {
-  const store = new RedisTaskQueue<Job>(redis, { prefix: prefix(), config });
+  const store = new RedisTaskQueue<Job>(redis, { prefix: prefix(), config, reclaimBatch: 2 });
   return { store, clock: realClock, cleanup: () => drop(store) };
 });
 
@@ -70,6 +71,25 @@ describe('RedisTaskQueue across instances', () => {
       await drop(b);
     }
   });
+
+  it('reclaims a backlog larger than a page (2,500 tasks, pages of 1,000) in one call', async () => {
+    const p = prefix();
+    const config = { ...baseQueueConfig, depth: 5_000 };
+    const a = new RedisTaskQueue<Job>(other, { prefix: p, config });
+    const b = new RedisTaskQueue<Job>(redis, { prefix: p, config });
+    try {
+      const now = Date.now();
+      await Promise.all(Array.from({ length: 2_500 }, (_, n) => a.push('batch', { n }, now)));
+      for (let i = 0; i < 2_500; i += 250) await Promise.all(Array.from({ length: 250 }, () => a.claim('A', now)));
+      await new Promise((r) => setTimeout(r, 30));
+      const taken = await b.reclaim('B', 20, Date.now());
+      expect(taken.length).toBe(2_500);
+      expect(new Set(taken.map((t) => t.id)).size).toBe(2_500);
+      expect(await b.reclaim('C', 0, Date.now(), 1)).toHaveLength(1); // B's now; a limit of 1 takes one
+    } finally {
+      await drop(a);
+    }
+  }, 20_000);
 
   it('enforces one depth bound for all instances under concurrent pushes', async () => {
     const p = prefix();

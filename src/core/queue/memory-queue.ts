@@ -4,7 +4,7 @@
  * class (classes are a handful; a heap would cost more than the scan).
  */
 import type { DeadLetter, OrderedClass, PushResult, QueueConfig, QueueDepth, QueueStats, Task, TaskQueue } from './types.js';
-import { queueClassOrder } from './types.js';
+import { queueClassOrder, RECLAIM_LIMIT } from './types.js';
 
 /**
  * FIFO ring buffer with power-of-two capacity (index by mask, no modulo). It grows by doubling and
@@ -159,10 +159,11 @@ export class MemoryTaskQueue<T> implements TaskQueue<T> {
     this.pending.delete(id);
   }
 
-  reclaim(consumer: string, minIdleMs: number, nowMs: number): Task<T>[] {
+  reclaim(consumer: string, minIdleMs: number, nowMs: number, limit = RECLAIM_LIMIT): Task<T>[] {
     const out: Task<T>[] = [];
-    // O(pending): reclaim runs on a slow timer (seconds), never per request.
+    // O(pending) at worst, and at most `limit` taken: reclaim runs on a slow timer (seconds), never per request.
     for (const p of this.pending.values()) {
+      if (out.length >= limit) break;
       if (p.consumer === consumer || nowMs - p.claimedAtMs < minIdleMs) continue;
       p.consumer = consumer;
       p.claimedAtMs = nowMs;

@@ -20,9 +20,16 @@
  *   dead-lettered at most once, with reason `deadline`. `expire` takes no round-robin turn.
  * - **Delivery**: a claimed task stays pending with its consumer until `ack`; `reclaim` hands tasks
  *   idle ≥ `minIdleMs` with *other* consumers to the caller, so a crashed worker loses nothing. A
- *   task may therefore run twice (at-least-once); `ack` by any consumer completes it.
+ *   task may therefore run twice (at-least-once); `ack` by any consumer completes it. One `reclaim`
+ *   takes *every* such task, in push order within a class, up to its `limit` (default
+ *   `RECLAIM_LIMIT`): a dead instance's whole backlog comes back in one call, however the
+ *   implementation pages through it, and the bound keeps one call from holding the event loop or
+ *   handing back an unbounded batch. Past the limit the rest stay pending: the next call takes them.
  */
 import type { MaybePromise } from '../types.js';
+
+/** Most tasks one `reclaim` hands over unless the caller says otherwise (see "Delivery" above). */
+export const RECLAIM_LIMIT = 10_000;
 
 /** One priority class. Mirrors the scenario's `queue.classes.<name>` with units resolved. */
 export interface QueueClassConfig {
@@ -99,8 +106,12 @@ export interface TaskQueue<T> {
   claim(consumer: string, nowMs: number): MaybePromise<Task<T> | undefined>;
   /** Completes a pending task (any consumer may; unknown or waiting ids are ignored). */
   ack(consumer: string, id: string): MaybePromise<void>;
-  /** Takes over tasks pending with other consumers for ≥ minIdleMs (a crashed worker's tasks) — nothing accepted is lost. */
-  reclaim(consumer: string, minIdleMs: number, nowMs: number): MaybePromise<Task<T>[]>;
+  /**
+   * Takes over tasks pending with other consumers for ≥ minIdleMs (a crashed worker's tasks) — nothing accepted
+   * is lost: all of them, in push order within a class (across classes, in the implementation's order), up to
+   * `limit` (default `RECLAIM_LIMIT`); call again for the rest.
+   */
+  reclaim(consumer: string, minIdleMs: number, nowMs: number, limit?: number): MaybePromise<Task<T>[]>;
   /**
    * `consumer` is still working on pending task `id`: its idle time starts again, so that a task that
    * runs longer than `minIdleMs` is not reclaimed (and run twice) while its consumer lives. Returns

@@ -1,7 +1,8 @@
 /**
  * `TaskQueue` on Redis Streams, shared by every runtime instance: one stream per class with one
  * consumer group, so a task claimed by a worker that dies stays in the group's pending list until
- * another worker reclaims it (XPENDING + XCLAIM). Each operation is one Lua script, hence atomic.
+ * another worker reclaims it (XPENDING + XCLAIM). Each operation is one Lua script, hence atomic
+ * (`reclaim`: one per page of a class's pending list, each page atomic).
  *
  * Keys (one hash tag, so a script may touch them all, also on Redis Cluster):
  *   {hr:<prefix>:q}:s:<class>  stream per class; entry fields id, p (JSON payload), e (enqueued), d (deadline)
@@ -17,7 +18,7 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import type { DeadLetter, PushResult, QueueConfig, QueueDepth, QueueStats, Task, TaskQueue } from '../../core/queue/types.js';
-import { queueClassOrder } from '../../core/queue/types.js';
+import { queueClassOrder, RECLAIM_LIMIT } from '../../core/queue/types.js';
 import { StoreCalls } from './store-calls.js';
 
 const PUSH = `
@@ -138,33 +139,33 @@ const TOUCH = `${LOCATE}for i = 4, #ARGV do
 end
 return 0`;
 
-// KEYS: streams…; ARGV: group, consumer, minIdle, batch, names…
+// KEYS: one stream; ARGV: group, consumer, minIdle, page size, from (cursor), class, want (most to take).
+// One page of the class's idle pending entries from the cursor: the caller's own are skipped (a page full of
+// them must not hide other consumers' tasks), the others claimed, up to `want`. Returns the next cursor
+// ('' at the end of the pending list) and the tasks. One page per call, so no call holds Redis long; the
+// client follows the cursor (RedisTaskQueue.reclaim).
 const RECLAIM = `
+local page_size, want = tonumber(ARGV[4]), tonumber(ARGV[7])
+local page = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[3], ARGV[5], '+', page_size)
+local ids, last, seen = {}, nil, 0
+for _, p in ipairs(page) do
+  if #ids >= want then break end
+  seen = seen + 1
+  last = p[1]
+  if p[2] ~= ARGV[2] then ids[#ids + 1] = p[1] end
+end
 local out = {}
-local batch = tonumber(ARGV[4])
-for i = 1, #KEYS do
-  local ids = {}
-  -- Page through the idle pending entries: the caller's own are skipped, and a first page full of them
-  -- must not hide other consumers' tasks (they stayed stranded on every retry).
-  local from = '-'
-  while #ids < batch do
-    local page = redis.call('XPENDING', KEYS[i], ARGV[1], 'IDLE', ARGV[3], from, '+', batch)
-    for _, p in ipairs(page) do
-      if p[2] ~= ARGV[2] and #ids < batch then ids[#ids + 1] = p[1] end
-    end
-    if #page < batch then break end
-    from = '(' .. page[#page][1]
-  end
-  if #ids > 0 then
-    for _, e in ipairs(redis.call('XCLAIM', KEYS[i], ARGV[1], ARGV[2], ARGV[3], unpack(ids))) do
-      if type(e) == 'table' then
-        local f = e[2]
-        out[#out + 1] = {ARGV[4 + i], f[2], f[4], f[6], f[8]}
-      end
+if #ids > 0 then
+  for _, e in ipairs(redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], unpack(ids))) do
+    if type(e) == 'table' then
+      local f = e[2]
+      out[#out + 1] = {ARGV[6], f[2], f[4], f[6], f[8]}
     end
   end
 end
-return out`;
+local nxt = ''
+if seen < #page or #page == page_size then nxt = '(' .. last end
+return {nxt, out}`;
 
 const DRAIN = `
 local r = redis.call('XRANGE', KEYS[1], '-', '+')
@@ -182,7 +183,10 @@ export interface RedisTaskQueueOptions {
   config: QueueConfig;
   /** Consumer group name (default `workers`). */
   group?: string;
-  /** Most tasks one `reclaim` takes over per class (default 1000); call again for more. */
+  /**
+   * Pending entries one reclaim script looks at (default 1000): `reclaim` follows the pending list page by page
+   * up to its limit, so a large backlog comes back in one call without one script holding Redis for long.
+   */
   reclaimBatch?: number;
   /** A call without an answer in this many ms fails as Redis unavailable (default 1000; 0: no bound). */
   timeoutMs?: number;
@@ -213,7 +217,7 @@ export class RedisTaskQueue<T> implements TaskQueue<T> {
     this.streams = this.names.map((n) => `${tag}:s:${n}`);
     this.k = { depth: `${tag}:depth`, stats: `${tag}:stats`, idx: `${tag}:idx`, swrr: `${tag}:swrr`, dlq: `${tag}:dlq`, seq: `${tag}:seq` };
     this.group = opts.group ?? 'workers';
-    this.batch = opts.reclaimBatch ?? 1000;
+    this.batch = Math.max(1, Math.floor(opts.reclaimBatch ?? 1000));
     this.calls = new StoreCalls('task queue', opts.timeoutMs);
     // defineCommand is idempotent per name; ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT.
     for (const [name, lua] of Object.entries({ hrqPush: PUSH, hrqClaim: CLAIM, hrqAck: ACK, hrqExpire: EXPIRE, hrqReclaim: RECLAIM, hrqTouch: TOUCH, hrqDrain: DRAIN })) {
@@ -253,10 +257,20 @@ export class RedisTaskQueue<T> implements TaskQueue<T> {
     return (await this.run('hrqExpire', [this.k.idx, this.k.depth, this.k.stats, this.k.dlq, ...this.streams], [this.group, id, nowMs, ...this.names])) === 1;
   }
 
-  async reclaim(consumer: string, minIdleMs: number, _nowMs: number): Promise<Task<T>[]> {
+  async reclaim(consumer: string, minIdleMs: number, _nowMs: number, limit = RECLAIM_LIMIT): Promise<Task<T>[]> {
     await this.init();
-    const rows = (await this.run('hrqReclaim', this.streams, [this.group, consumer, Math.max(0, Math.floor(minIdleMs)), this.batch, ...this.names])) as Row[];
-    return rows.map((r) => toTask<T>(r));
+    const minIdle = Math.max(0, Math.floor(minIdleMs));
+    const out: Task<T>[] = [];
+    // Class by class in service order, each followed page by page to the end of its pending list: one page
+    // per round trip, and never more than `limit` in all (the page cursor never revisits what it has seen).
+    for (let i = 0; i < this.streams.length && out.length < limit; i++) {
+      for (let from = '-'; from !== '' && out.length < limit; ) {
+        const [next, rows] = (await this.run('hrqReclaim', [this.streams[i]!], [this.group, consumer, minIdle, this.batch, from, this.names[i]!, limit - out.length])) as [string, Row[]];
+        for (const r of rows) out.push(toTask<T>(r));
+        from = next;
+      }
+    }
+    return out;
   }
 
   async touch(consumer: string, id: string, _nowMs: number): Promise<boolean> {
