@@ -104,6 +104,7 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<App>
     consumer: opts.instanceId ?? `instance-${process.pid}-${randomUUID().slice(0, 8)}`,
     concurrency: opts.taskConsumers ?? rt.slots,
     reclaimAfterMs: opts.reclaimAfterMs ?? 30_000,
+    log: app.log,
   });
   registerTurnRoutes(app, rt, turns, tasks);
   registerMessagesRoute(app, rt);

@@ -4,6 +4,11 @@
  * and run them. A task pending with a consumer that stopped answering (a crashed instance) is
  * reclaimed by another after `reclaimAfterMs` and run again: nothing accepted is lost (at-least-once;
  * a turn that ran twice is billed twice, which the reclaim window makes rare).
+ *
+ * Once a task's turn has run, it is acked whatever happens to its status: a status save that fails is
+ * retried with a short backoff, and if it still fails the task is acked anyway and the failure logged.
+ * Leaving it pending would have another instance run — and bill — the finished turn again; a status
+ * that says `running` (until its TTL) is the lesser harm, and the log says why.
  */
 import { randomUUID } from 'node:crypto';
 import { MemoryTaskQueue } from '../core/queue/index.js';
@@ -33,6 +38,14 @@ export interface TaskStatus {
 
 const RESULT_TTL_MS = 3_600_000;
 
+/** Waits before the retries of a finished task's status save (and of its ack): about a second in all. */
+const AFTER_RUN_RETRY_DELAYS_MS = [50, 200, 800];
+
+/** Where the task service reports what it cannot tell a client (Fastify's logger in the app). */
+export interface TaskLog {
+  error(obj: object, msg: string): void;
+}
+
 export interface TaskServiceOptions {
   consumer: string;
   /** Tasks this instance runs at once. */
@@ -40,6 +53,8 @@ export interface TaskServiceOptions {
   /** A task pending this long with another consumer is taken over. */
   reclaimAfterMs: number;
   pollMs?: number;
+  /** Default: none (the app passes its logger). */
+  log?: TaskLog;
 }
 
 export class TaskService {
@@ -212,32 +227,51 @@ export class TaskService {
     if (reclaimed) await this.rt.sessions.breakLock(sessionId);
     await this.put({ id: task.id, sessionId, status: 'running', acceptedAt, consumer: this.opts.consumer });
     // While it runs, the task is touched so that its idle time stays under `reclaimAfterMs`: a turn
-    // longer than that (long answers, agent loops) is not taken over and run a second time.
+    // longer than that (long answers, agent loops) is not taken over and run a second time. The touching
+    // goes on while its status is saved and it is acked, which may be retried.
     const stopTouching = heartbeat(this.opts.reclaimAfterMs / 3, () => this.queue.touch(this.opts.consumer, task.id, this.queueNow()));
     try {
-      await this.runTurn(task, acceptedAt);
+      const final = await this.runTurn(task, acceptedAt);
+      // The turn ran (and was billed): from here on nothing may leave the task pending, or another instance
+      // would reclaim it and run it again. Nothing here throws, so the dispatcher never sees a rejection.
+      const saved = await this.afterRun(() => this.put(final));
+      if (!saved.ok) this.opts.log?.error({ err: saved.err, taskId: task.id, status: final.status }, 'async task: its turn ran but its status could not be saved; acking it anyway, so that it is not run and billed again (GET /v1/tasks/:id keeps saying running)');
+      const acked = await this.afterRun(() => this.queue.ack(this.opts.consumer, task.id));
+      if (!acked.ok) this.opts.log?.error({ err: acked.err, taskId: task.id }, 'async task: its turn ran but it could not be acked; another instance may run it again after reclaimAfterMs');
     } finally {
       stopTouching();
     }
-    await this.queue.ack(this.opts.consumer, task.id);
   }
 
-  private async runTurn(task: Task<TaskPayload>, acceptedAt: string): Promise<void> {
+  /** Runs `op`, retried after each of AFTER_RUN_RETRY_DELAYS_MS while it fails; never throws. */
+  private async afterRun(op: () => unknown): Promise<{ ok: true } | { ok: false; err: unknown }> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await op();
+        return { ok: true };
+      } catch (err) {
+        if (attempt >= AFTER_RUN_RETRY_DELAYS_MS.length) return { ok: false, err };
+        await new Promise((resolve) => setTimeout(resolve, AFTER_RUN_RETRY_DELAYS_MS[attempt]));
+      }
+    }
+  }
+
+  /** Runs the task's turn; the status to save (done or failed), not yet saved. */
+  private async runTurn(task: Task<TaskPayload>, acceptedAt: string): Promise<TaskStatus> {
     const { sessionId, body } = task.payload;
+    const finished = { id: task.id, sessionId, acceptedAt, consumer: this.opts.consumer };
     for (let attempt = 0; ; attempt++) {
       try {
         const result = await this.turns.run(sessionId, body);
         const ok = result.status === 'ok' || result.status === 'cache-hit';
-        await this.put({ id: task.id, sessionId, status: ok ? 'done' : 'failed', acceptedAt, finishedAt: new Date().toISOString(), consumer: this.opts.consumer, result, ...(ok ? {} : { error: result.reason ?? result.status }) });
-        break;
+        return { ...finished, status: ok ? 'done' : 'failed', finishedAt: new Date().toISOString(), result, ...(ok ? {} : { error: result.reason ?? result.status }) };
       } catch (e) {
         // Another turn of the same session is running: wait for it, the conversation is sequential.
         if (e instanceof SessionBusyError && attempt < 400) {
           await this.sleep(25);
           continue;
         }
-        await this.put({ id: task.id, sessionId, status: 'failed', acceptedAt, finishedAt: new Date().toISOString(), consumer: this.opts.consumer, error: (e as Error).message });
-        break;
+        return { ...finished, status: 'failed', finishedAt: new Date().toISOString(), error: (e as Error).message };
       }
     }
   }

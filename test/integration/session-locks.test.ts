@@ -4,14 +4,16 @@
  *   renewing, a holder whose lock lapsed cannot release another turn's, and a session cannot be
  *   deleted under a running turn;
  * - async tasks: a task that runs longer than `reclaimAfterMs` on a live instance is not taken over by
- *   another, so the turn runs (and is billed) once.
+ *   another, so the turn runs (and is billed) once; nor is one whose status could not be saved after
+ *   its turn ran (retried, then acked anyway and logged).
  */
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ProviderRequest, ProviderResult } from '../../src/core/provider-model.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
 import { MemoryTextStore } from '../../src/runtime/providers/text-store.js';
 import { RedisSessionStore } from '../../src/runtime/sessions.js';
-import { TaskService } from '../../src/runtime/tasks.js';
+import { TaskService, type TaskLog } from '../../src/runtime/tasks.js';
 import { SessionBusyError, TurnService } from '../../src/runtime/turn-service.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { deleteKeys, redisPair, testPrefix } from '../helpers/redis.js';
@@ -124,5 +126,61 @@ describe('async tasks on Redis', () => {
     await Promise.all([a.stop(), b.stop()]);
     expect(status).toBe('done');
     expect(provider.calls).toBe(1);
+  }, 20_000);
+});
+
+describe('async tasks on Redis: a status save that fails after the turn ran', () => {
+  /**
+   * Instance A on a client whose SET of a finished task's status fails `failures` times (Infinity: always),
+   * instance B polling for idle tasks on another client; one task submitted on A. Returns the provider's
+   * call count once B has had time to take the task over, the task's status, and what A logged.
+   */
+  async function run(failures: number) {
+    const flaky = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
+    const set = flaky.set.bind(flaky) as (...args: unknown[]) => Promise<unknown>;
+    let failed = 0;
+    (flaky as unknown as { set: (...args: unknown[]) => Promise<unknown> }).set = (...args) => {
+      const finished = String(args[0]).includes(':task:') && /"status":"(done|failed)"/.test(String(args[1]));
+      if (finished && failed < failures) {
+        failed++;
+        return Promise.reject(new Error('injected: status save failed'));
+      }
+      return set(...args);
+    };
+    const provider = slow(100);
+    const logged: { obj: object; msg: string }[] = [];
+    const instance = (client: Redis, consumer: string, log?: TaskLog) => {
+      const rt = runtimeOn(client, provider);
+      return new TaskService(rt, new TurnService(rt), { consumer, concurrency: 4, reclaimAfterMs: 300, pollMs: 10, log });
+    };
+    const a = instance(flaky, 'A', { error: (obj, msg) => void logged.push({ obj, msg }) });
+    const b = instance(other, 'B');
+    try {
+      a.start();
+      // A message of its own: an answer cached by an earlier test would make no provider call at all.
+      const sub = await a.submit(`save-${failures}`, { message: `status save, ${failures} failures` }, 'standard');
+      const id = sub.accepted ? sub.id : '';
+      await sleep(100); // A claims it and runs it
+      b.start();
+      await sleep(2_500); // A's retries (~1 s), then B's reclaim rounds (every 150 ms, 300 ms idle)
+      return { calls: provider.calls, failed, status: (await b.get(id))?.status, logged };
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+      flaky.disconnect();
+    }
+  }
+
+  it('retries the save: two failures, then the status is saved and the turn ran once', async () => {
+    const r = await run(2);
+    expect(r).toMatchObject({ calls: 1, failed: 2, status: 'done' });
+    expect(r.logged).toEqual([]);
+  }, 20_000);
+
+  it('acks the task anyway when the save keeps failing, and logs it: the turn is not run (and billed) again', async () => {
+    const r = await run(Infinity);
+    expect(r.calls).toBe(1);
+    expect(r.failed).toBe(4); // the save and its three retries
+    expect(r.logged).toHaveLength(1);
+    expect(r.logged[0]!.msg).toMatch(/could not be saved; acking it anyway/);
   }, 20_000);
 });
