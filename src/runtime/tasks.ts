@@ -205,7 +205,10 @@ export class TaskService {
       await this.sleep(every);
       if (!this.running) break;
       try {
-        const taken = await this.queue.reclaim(this.opts.consumer, this.opts.reclaimAfterMs, this.queueNow());
+        // No more than this instance has room to run: the rest stay pending for the next round or another
+        // instance, instead of being run past the worker slots and the queue and failed as queue-full.
+        const room = this.opts.concurrency - this.executing.size;
+        const taken = room > 0 ? await this.queue.reclaim(this.opts.consumer, this.opts.reclaimAfterMs, this.queueNow(), room) : [];
         // All at once: run one after another, the later ones would sit past `reclaimAfterMs` again and be
         // taken over (and run twice) by another instance, and recovery would take one turn per task.
         await Promise.all(taken.map((t) => this.execute(t, true)));
@@ -222,10 +225,18 @@ export class TaskService {
 
   private async execute(task: Task<TaskPayload>, reclaimed: boolean): Promise<void> {
     const { sessionId } = task.payload;
-    const acceptedAt = (await this.get(task.id))?.acceptedAt ?? new Date().toISOString();
-    // A reclaimed task's previous consumer is gone; its session lock would otherwise block the rerun.
-    if (reclaimed) await this.rt.sessions.breakLock(sessionId);
-    await this.put({ id: task.id, sessionId, status: 'running', acceptedAt, consumer: this.opts.consumer });
+    let acceptedAt: string;
+    try {
+      acceptedAt = (await this.get(task.id))?.acceptedAt ?? new Date().toISOString();
+      // A reclaimed task's previous consumer is gone; its session lock would otherwise block the rerun.
+      if (reclaimed) await this.rt.sessions.breakLock(sessionId);
+      await this.put({ id: task.id, sessionId, status: 'running', acceptedAt, consumer: this.opts.consumer });
+    } catch (err) {
+      // Its turn has not run: left pending (not acked), it is reclaimed and run after `reclaimAfterMs`.
+      // Nothing throws from here, so the dispatcher never sees a rejection (which would end the process).
+      this.opts.log?.error({ err, taskId: task.id }, 'async task: could not be started (store unreachable); it stays pending and is retried after reclaimAfterMs');
+      return;
+    }
     // While it runs, the task is touched so that its idle time stays under `reclaimAfterMs`: a turn
     // longer than that (long answers, agent loops) is not taken over and run a second time. The touching
     // goes on while its status is saved and it is acked, which may be retried.

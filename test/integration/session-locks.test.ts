@@ -5,12 +5,15 @@
  *   deleted under a running turn;
  * - async tasks: a task that runs longer than `reclaimAfterMs` on a live instance is not taken over by
  *   another, so the turn runs (and is billed) once; nor is one whose status could not be saved after
- *   its turn ran (retried, then acked anyway and logged).
+ *   its turn ran (retried, then acked anyway and logged); one that could not be started stays pending
+ *   and runs elsewhere; a dead instance's backlog is reclaimed no faster than an instance can run it.
  */
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ProviderRequest, ProviderResult } from '../../src/core/provider-model.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
+import { RedisTaskQueue } from '../../src/runtime/stores/redis-queue.js';
+import { queueConfig } from '../../src/core/pipeline/build.js';
 import { MemoryTextStore } from '../../src/runtime/providers/text-store.js';
 import { RedisSessionStore } from '../../src/runtime/sessions.js';
 import { TaskService, type TaskLog } from '../../src/runtime/tasks.js';
@@ -68,11 +71,11 @@ function slow(ms: number) {
   return p;
 }
 
-/** A runtime instance on the test Redis and prefix. */
-function runtimeOn(client: typeof redis, provider: ReturnType<typeof slow>) {
+/** A runtime instance on the test Redis and (by default) the file's prefix. */
+function runtimeOn(client: typeof redis, provider: Pick<ReturnType<typeof slow>, 'call'>, keys = prefix) {
   const r = parseScenario(YAML, 'session-locks.yaml');
   if (!r.scenario) throw new Error(JSON.stringify(r.problems));
-  return createRuntime({ scenario: r.scenario, provider, texts: new MemoryTextStore(), redis: client, prefix });
+  return createRuntime({ scenario: r.scenario, provider, texts: new MemoryTextStore(), redis: client, prefix: keys });
 }
 
 describe('TurnService on Redis sessions', () => {
@@ -129,19 +132,19 @@ describe('async tasks on Redis', () => {
   }, 20_000);
 });
 
-describe('async tasks on Redis: a status save that fails after the turn ran', () => {
+describe('async tasks on Redis: a status save that fails', () => {
   /**
-   * Instance A on a client whose SET of a finished task's status fails `failures` times (Infinity: always),
+   * Instance A on a client whose SET of a task's status (`status`: finished ones by default) fails `failures` times (Infinity: always),
    * instance B polling for idle tasks on another client; one task submitted on A. Returns the provider's
    * call count once B has had time to take the task over, the task's status, and what A logged.
    */
-  async function run(failures: number) {
+  async function run(failures: number, status = /"status":"(done|failed)"/) {
     const flaky = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
     const set = flaky.set.bind(flaky) as (...args: unknown[]) => Promise<unknown>;
     let failed = 0;
     (flaky as unknown as { set: (...args: unknown[]) => Promise<unknown> }).set = (...args) => {
-      const finished = String(args[0]).includes(':task:') && /"status":"(done|failed)"/.test(String(args[1]));
-      if (finished && failed < failures) {
+      const chosen = String(args[0]).includes(':task:') && status.test(String(args[1]));
+      if (chosen && failed < failures) {
         failed++;
         return Promise.reject(new Error('injected: status save failed'));
       }
@@ -158,7 +161,7 @@ describe('async tasks on Redis: a status save that fails after the turn ran', ()
     try {
       a.start();
       // A message of its own: an answer cached by an earlier test would make no provider call at all.
-      const sub = await a.submit(`save-${failures}`, { message: `status save, ${failures} failures` }, 'standard');
+      const sub = await a.submit(`save-${failures}-${status.source.length}`, { message: `status save, ${failures} failures of ${status.source}` }, 'standard');
       const id = sub.accepted ? sub.id : '';
       await sleep(100); // A claims it and runs it
       b.start();
@@ -182,5 +185,53 @@ describe('async tasks on Redis: a status save that fails after the turn ran', ()
     expect(r.failed).toBe(4); // the save and its three retries
     expect(r.logged).toHaveLength(1);
     expect(r.logged[0]!.msg).toMatch(/could not be saved; acking it anyway/);
+  }, 20_000);
+
+  it('leaves a task whose running status cannot be saved pending, logged: another instance runs it, once', async () => {
+    const r = await run(1, /"status":"running"/);
+    expect(r).toMatchObject({ calls: 1, failed: 1, status: 'done' });
+    expect(r.logged).toHaveLength(1);
+    expect(r.logged[0]!.msg).toMatch(/could not be started/);
+  }, 20_000);
+});
+
+describe('async tasks on Redis: reclaiming a dead instance\'s backlog', () => {
+  it('takes no more than the instance has room to run; the rest follow, and every task is done', async () => {
+    const keys = `${prefix}-backlog`;
+    let running = 0;
+    let most = 0;
+    const provider = {
+      calls: 0,
+      call: async (): Promise<ProviderResult> => {
+        provider.calls++;
+        most = Math.max(most, ++running);
+        await sleep(150);
+        running--;
+        return { ok: true, usage, ttftMs: 150, stopReason: 'end_turn' };
+      },
+    };
+    const rt = runtimeOn(redis, provider, keys);
+    const dead = new TaskService(rt, new TurnService(rt), { consumer: 'dead', concurrency: 8, reclaimAfterMs: 200, pollMs: 10 });
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const sub = await dead.submit(`backlog-${i}`, { message: `backlog ${i}` }, 'standard');
+      if (sub.accepted) ids.push(sub.id);
+    }
+    // The dead instance claimed all six and stopped answering: its tasks stay pending with it.
+    const queue = new RedisTaskQueue(redis, { prefix: `${keys}:tasks`, config: queueConfig(rt.scenario) });
+    for (let i = 0; i < 6; i++) expect(await queue.claim('dead', Date.now() * rt.timeScale)).toBeDefined();
+    const rtB = runtimeOn(other, provider, keys);
+    const b = new TaskService(rtB, new TurnService(rtB), { consumer: 'B', concurrency: 2, reclaimAfterMs: 200, pollMs: 10 });
+    try {
+      b.start();
+      const statuses = async () => Promise.all(ids.map(async (id) => (await b.get(id))?.status));
+      for (let i = 0; i < 100 && !(await statuses()).every((st) => st === 'done' || st === 'failed'); i++) await sleep(50);
+      expect(await statuses()).toEqual(Array(6).fill('done'));
+      expect(provider.calls).toBe(6);
+      expect(most).toBeLessThanOrEqual(2);
+    } finally {
+      await b.stop();
+      await deleteKeys(redis, `hr:${keys}*`);
+    }
   }, 20_000);
 });
