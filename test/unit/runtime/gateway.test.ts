@@ -139,9 +139,11 @@ describe('gateway: ending a session', () => {
   it('answers 409 while a turn of it runs, then 204', async () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    const { app } = await gateway(async () => (await held, { ok: true, usage: usage(3), ttftMs: 5, stopReason: 'end_turn', text: 'done' }));
+    let called!: () => void;
+    const calling = new Promise<void>((r) => (called = r));
+    const { app } = await gateway(async () => (called(), await held, { ok: true, usage: usage(3), ttftMs: 5, stopReason: 'end_turn', text: 'done' }));
     const turn = app.inject({ method: 'POST', url: '/v1/sessions/s1/turns', payload: { message: 'hello' } });
-    await new Promise((r) => setTimeout(r, 50));
+    await calling; // the turn holds its session and waits on the provider (not a fixed sleep: a busy machine is slower)
     const busy = await app.inject({ method: 'DELETE', url: '/v1/sessions/s1' });
     expect(busy.statusCode).toBe(409);
     expect(busy.json()).toMatchObject({ error: { type: 'conflict' } });
