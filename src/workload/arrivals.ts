@@ -29,6 +29,11 @@ export interface ArrivalPlan {
   maxMultiplier: number;
   /** Rate multiplier at time t (ms from the start). */
   multiplierAt(tMs: number): number;
+  /**
+   * Mean of the multiplier over [fromMs, toMs), exactly: a spike shorter than any sampling step still
+   * counts for its length (before 0 the profile reads as `multiplierAt` does: spikes 1, diurnal its clock).
+   */
+  meanMultiplier(fromMs: number, toMs: number): number;
 }
 
 /**
@@ -73,12 +78,22 @@ export function planArrivals(s: Scenario): ArrivalPlan {
   const baseRatePerS = fixedRate ?? (sessionMs > 0 ? targetConcurrency / (sessionMs / 1000) : 0);
   const a = s.users.arrival;
   let multiplierAt: (t: number) => number = FLAT;
+  let meanMultiplier = (_from: number, _to: number): number => 1;
   let maxMultiplier = 1;
   if (a.profile === 'diurnal') {
     const { peakHour, troughRatio, startHour } = a;
+    const w = (2 * Math.PI) / 24;
     multiplierAt = (t) => {
-      const hour = startHour + t / 3_600_000;
-      return troughRatio + ((1 - troughRatio) * (1 + Math.cos((2 * Math.PI * (hour - peakHour)) / 24))) / 2;
+      const hour = startHour + t / HOUR_MS;
+      return troughRatio + ((1 - troughRatio) * (1 + Math.cos(w * (hour - peakHour)))) / 2;
+    };
+    // ∫ m dh = tr·Δh + (1 − tr)/2 · (Δh + (sin ω(h₁ − peak) − sin ω(h₀ − peak)) / ω), h in hours.
+    meanMultiplier = (from, to) => {
+      if (!(to > from)) return multiplierAt(from);
+      const h0 = startHour + from / HOUR_MS;
+      const h1 = startHour + to / HOUR_MS;
+      const dh = h1 - h0;
+      return troughRatio + ((1 - troughRatio) / 2) * (1 + (Math.sin(w * (h1 - peakHour)) - Math.sin(w * (h0 - peakHour))) / w / dh);
     };
   } else if (a.profile === 'spikes') {
     const spikes = a.spikes;
@@ -88,9 +103,22 @@ export function planArrivals(s: Scenario): ArrivalPlan {
       for (const x of spikes) if (t >= x.at && t < x.at + x.for) m = Math.max(m, x.multiplier);
       return m;
     };
+    // Piecewise constant between spike edges: the exact mean is a sum over those pieces (overlapping
+    // spikes take their highest multiplier, as multiplierAt does).
+    meanMultiplier = (from, to) => {
+      if (!(to > from)) return multiplierAt(from);
+      const edges = [from, to];
+      for (const x of spikes) for (const e of [x.at, x.at + x.for]) if (e > from && e < to) edges.push(e);
+      edges.sort((p, q) => p - q);
+      let sum = 0;
+      for (let i = 1; i < edges.length; i++) if (edges[i]! > edges[i - 1]!) sum += multiplierAt(edges[i - 1]!) * (edges[i]! - edges[i - 1]!);
+      return sum / (to - from);
+    };
   }
-  return { targetConcurrency, meanSessionMs: sessionMs, baseRatePerS, maxMultiplier, multiplierAt };
+  return { targetConcurrency, meanSessionMs: sessionMs, baseRatePerS, maxMultiplier, multiplierAt, meanMultiplier };
 }
+
+const HOUR_MS = 3_600_000;
 
 /** The multiplier of the flat profile; `arrivalTimes` skips thinning (and its draws) for it alone. */
 const FLAT = (): number => 1;

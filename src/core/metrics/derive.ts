@@ -56,11 +56,12 @@ export function littlesLawError(L: number, lambdaPerS: number, WMs: number): num
   return scale === 0 ? 0 : Math.abs(L - lw) / scale;
 }
 
-/** Sessions per day implied by the arrival plan: base rate × ∫ multiplier over 24 h. */
-export function conversationsPerDay(plan: { baseRatePerS: number; multiplierAt(t: number): number }): number {
-  let integral = 0;
-  for (let t = 0; t < 86_400_000; t += 60_000) integral += plan.multiplierAt(t + 30_000) * 60;
-  return plan.baseRatePerS * integral;
+/**
+ * Sessions per day implied by the arrival plan: base rate × ∫ multiplier over 24 h, taken exactly (a
+ * midpoint sum over minutes counted a 20 s spike as nothing or as a whole minute).
+ */
+export function conversationsPerDay(plan: { baseRatePerS: number; meanMultiplier(fromMs: number, toMs: number): number }): number {
+  return plan.baseRatePerS * 86_400 * plan.meanMultiplier(0, 86_400_000);
 }
 
 /**
