@@ -3,7 +3,7 @@
  * predicted and measured figures can be compared field by field. Latencies are in scenario time
  * (client-measured real ms × time scale); the real figures are in `measuredReal` of the result.
  */
-import { conversationsPerDay, limitUse, littlesLawError, modelCosts, servedThroughput, sloChecks } from '../core/metrics/derive.js';
+import { conversationsPerDay, limitUse, littlesLawError, modelCosts, recommendedWorkers, servedThroughput, sloChecks } from '../core/metrics/derive.js';
 import { encodeHistogram, summarise } from '../core/metrics/histogram.js';
 import { LATENCY_METRICS, REPORT_SCHEMA_VERSION, type Report } from '../core/metrics/report.js';
 import type { Pricing } from '../core/pricing.js';
@@ -42,7 +42,7 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
     latency,
     throughput: servedThroughput(covered, m.window),
     // The client sees turns, not provider calls or slots: in-flight turns stand in for slot demand.
-    capacity: { slots, utilisation: slots > 0 ? inflight.mean / slots : 0, inFlightCalls: inflight, busySlots: inflight, slotDemand: inflight, queueDepth: { mean: 0, p99: 0, max: 0 }, workersNeededBasis: 'sampled', workersNeeded, workersRecommended: Math.ceil(workersNeeded * s.planning.headroom), headroom: s.planning.headroom },
+    capacity: { slots, utilisation: slots > 0 ? inflight.mean / slots : 0, inFlightCalls: inflight, busySlots: inflight, slotDemand: inflight, queueDepth: { mean: 0, p99: 0, max: 0 }, workersNeededBasis: 'sampled', workersNeeded, workersRecommended: recommendedWorkers(workersNeeded, s.planning), headroom: s.planning.headroom },
     limits: limitUse(s, m.window, limiterWaits),
     events: { providerCalls: calls, attempts: m.attempts, retries: m.retries, fallbacks: m.fallbacks, providerFailures: m.providerFailures, breakerRejections: m.breakerRejections, limiterWaits },
     cache: { hits: m.turns.cacheHits, misses: lookups - m.turns.cacheHits, hitRate: lookups === 0 ? 0 : m.turns.cacheHits / lookups },

@@ -261,6 +261,7 @@ const Slo = z.strictObject({
 const Planning = z.strictObject({
   /** Multiply the workers the SLO needs by this for the recommendation. */
   headroom: z.number().min(1).max(100).default(2),
+  /** Bounds of the recommendation (what the deployment allows, e.g. an autoscaler's min and max). */
   minWorkers: wholeCount(1, 100_000).prefault(1),
   maxWorkers: wholeCount(1, 100_000).prefault(1000),
 });

@@ -70,6 +70,13 @@ function shortWindow(s: SimResult['scenario'], meanSessionMs: number): string | 
   );
 }
 
+/** "N with H× headroom", and which planning bound moved it, if one did. */
+function recommended(c: Report['capacity']): string {
+  const wanted = Math.ceil(c.workersNeeded * c.headroom);
+  const bound = wanted > c.workersRecommended ? `, capped at planning.maxWorkers` : wanted < c.workersRecommended ? `, raised to planning.minWorkers` : '';
+  return `${c.workersRecommended} with ${c.headroom}× headroom${bound}`;
+}
+
 export function answer(r: SimResult, rep: Omit<Report, 'answer'>, cap?: LimitCapped): string {
   const s = r.scenario;
   const c = rep.capacity;
@@ -93,7 +100,7 @@ export function answer(r: SimResult, rep: Omit<Report, 'answer'>, cap?: LimitCap
         `the offered load needs about ${about(u.meanPerMinute / cap.servedShare)}/min (${pctText(cap.servedShare)} served).`,
       'No worker count serves everyone: raise the limit or route traffic elsewhere.',
       `Carrying what the limit admits takes ${o.mean.toFixed(1)} slots on average (p99 ${o.p99}, limiter wait excluded), so with ${s.workers.concurrency} per worker you need ${workers} ` +
-        `(${c.workersRecommended} with ${c.headroom}× headroom; ${s.workers.count} configured); serving everyone once the limit allows it would take ${cap.workersForEveryone}.`,
+        `(${recommended(c)}; ${s.workers.count} configured); serving everyone once the limit allows it would take ${cap.workersForEveryone}.`,
     );
   } else if (saturated) {
     const t = rep.turns;
@@ -107,15 +114,17 @@ export function answer(r: SimResult, rep: Omit<Report, 'answer'>, cap?: LimitCap
       head +
         `the ${s.workers.count} configured worker${s.workers.count === 1 ? ' is' : 's are'} saturated (${why}), so workers needed is estimated from the offered load: ` +
         `${per} would need ${c.offeredSlotDemand!.mean.toFixed(1)} slots on average (p99 ${Math.max(c.offeredSlotDemand!.p99, c.busySlots.p99)}), so with ${s.workers.concurrency} per worker you need ${workers} ` +
-        `(${c.workersRecommended} with ${c.headroom}× headroom); rerun with --set workers.count=${c.workersNeeded} to confirm.`,
+        `(${recommended(c)}); rerun with --set workers.count=${c.workersNeeded} to confirm.`,
     );
   } else {
     lines.push(
       head +
         `${per} need ${c.slotDemand.mean.toFixed(1)} slots on average (p99 ${c.slotDemand.p99}), so with ${s.workers.concurrency} per worker you need ${workers} ` +
-        `(${c.workersRecommended} with ${c.headroom}× headroom; ${s.workers.count} configured).`,
+        `(${recommended(c)}; ${s.workers.count} configured).`,
     );
   }
+  if (c.workersNeeded > s.planning.maxWorkers)
+    lines.push(`Workers needed (${c.workersNeeded}) exceed planning.maxWorkers (${s.planning.maxWorkers}): the deployment's bound cannot carry this load; raise it, add slots per worker, or lower the load.`);
   const b = rep.limits.binding;
   // Calls held back say why a limit binds even when its measured peak is low (e.g. a limiter reserving a large maxTokens).
   const heldBack = !b

@@ -5,7 +5,7 @@
 import { encodeHistogram, summarise } from '../core/metrics/histogram.js';
 import { LATENCY_METRICS, REPORT_SCHEMA_VERSION, type Report } from '../core/metrics/report.js';
 import type { Pricing } from '../core/pricing.js';
-import { conversationsPerDay, limitUse, littlesLawError, modelCosts, servedThroughput, sloChecks } from '../core/metrics/derive.js';
+import { conversationsPerDay, limitUse, littlesLawError, modelCosts, recommendedWorkers, servedThroughput, sloChecks } from '../core/metrics/derive.js';
 
 import { answer, slotRefusals, type LimitCapped } from './answer.js';
 import { offeredSlotDemand, offeredTurnsPerS } from './offered-load.js';
@@ -79,7 +79,7 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
       ...(offered ? { offeredSlotDemand: offered } : {}),
       workersNeededBasis: basis,
       workersNeeded,
-      workersRecommended: Math.ceil(workersNeeded * s.planning.headroom),
+      workersRecommended: recommendedWorkers(workersNeeded, s.planning),
       headroom: s.planning.headroom,
     },
     limits,

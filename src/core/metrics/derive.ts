@@ -57,6 +57,15 @@ export function littlesLawError(L: number, lambdaPerS: number, WMs: number): num
 }
 
 /**
+ * Workers to deploy: workers needed × `planning.headroom`, rounded up, kept within `planning.minWorkers`
+ * and `planning.maxWorkers` (the bounds the deployment allows, e.g. an autoscaler's). Capped below what
+ * is needed, the answer says so (sim/answer.ts).
+ */
+export function recommendedWorkers(needed: number, p: Scenario['planning']): number {
+  return Math.min(p.maxWorkers, Math.max(p.minWorkers, Math.ceil(needed * p.headroom)));
+}
+
+/**
  * Sessions per day implied by the arrival plan: base rate × ∫ multiplier over 24 h, taken exactly (a
  * midpoint sum over minutes counted a 20 s spike as nothing or as a whole minute).
  */

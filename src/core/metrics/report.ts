@@ -268,7 +268,7 @@ export const ReportSchema = z
             'sampled: p99 of the sampled slot demand; offeredLoad: the workers were saturated (turns refused a slot: queue full or queue deadline; or the offered slot demand mean at least the slots configured, so the queue can only grow), so the sampled demand is bounded by them and workers needed rests on max(offered p99, sampled busy p99); providerLimit: a provider limit caps throughput (it ran at its admitted rate, held calls back, and part of the offered turns went unserved), so no worker count serves everyone and workers needed carries what the limit admits: offeredSlotDemand with limiter wait left out of the slot hold time and the requests scaled to the share served',
           ),
         workersNeeded: count('Workers that cover p99 slot demand (see workersNeededBasis)'),
-        workersRecommended: count('workersNeeded × headroom, rounded up'),
+        workersRecommended: count('workersNeeded × headroom, rounded up, within the scenario\'s planning.minWorkers and planning.maxWorkers'),
         headroom: z.number().positive().describe('Planning headroom factor from the scenario'),
       })
       .describe('Workers and slots'),

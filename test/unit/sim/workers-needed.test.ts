@@ -98,3 +98,32 @@ describe('workers needed when the queue only grows and nobody is refused', () =>
     expect(r.answer).toContain(`the 3 configured workers are saturated (the offered load needs ${r.capacity.offeredSlotDemand!.mean.toFixed(1)} slots on average, at least the 30 configured: the queue can only grow)`);
   }, 20_000);
 });
+
+describe('the recommendation within planning.minWorkers and planning.maxWorkers', () => {
+  it('caps the recommendation at maxWorkers and says that the workers needed exceed it', async () => {
+    const r = await run(['planning.maxWorkers=2']); // the support agent needs 3 (6 with 2× headroom)
+    expect(r.capacity.workersNeeded).toBe(3);
+    expect(r.capacity.workersRecommended).toBe(2);
+    expect(r.answer).toContain('(2 with 2× headroom, capped at planning.maxWorkers; 3 configured)');
+    expect(r.answer).toContain('Workers needed (3) exceed planning.maxWorkers (2)');
+  });
+
+  it('caps the headroom alone at maxWorkers without saying the load does not fit', async () => {
+    const r = await run(['planning.maxWorkers=4']);
+    expect(r.capacity.workersRecommended).toBe(4);
+    expect(r.answer).toContain('(4 with 2× headroom, capped at planning.maxWorkers; 3 configured)');
+    expect(r.answer).not.toContain('exceed planning.maxWorkers');
+  });
+
+  it('raises the recommendation to minWorkers and says so', async () => {
+    const r = await run(['planning.minWorkers=10']);
+    expect(r.capacity.workersRecommended).toBe(10);
+    expect(r.answer).toContain('(10 with 2× headroom, raised to planning.minWorkers; 3 configured)');
+  });
+
+  it('leaves it alone within the bounds (the defaults: 1 and 1,000)', async () => {
+    const r = await run([]);
+    expect(r.capacity.workersRecommended).toBe(6);
+    expect(r.answer).toContain('(6 with 2× headroom; 3 configured)');
+  });
+});
