@@ -4,7 +4,7 @@
  * (client-measured real ms × time scale); the real figures are in `measuredReal` of the result.
  */
 import { conversationsPerDay, limitUse, littlesLawError, modelCosts, recommendedWorkers, servedThroughput, sloChecks } from '../core/metrics/derive.js';
-import { encodeHistogram, summarise } from '../core/metrics/histogram.js';
+import { encodeHistogram, percentileOf, summarise } from '../core/metrics/histogram.js';
 import { LATENCY_METRICS, REPORT_SCHEMA_VERSION, type Report } from '../core/metrics/report.js';
 import type { Pricing } from '../core/pricing.js';
 import type { Scenario } from '../scenario/schema.js';
@@ -46,7 +46,7 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
     limits: limitUse(s, m.window, limiterWaits),
     events: { providerCalls: calls, attempts: m.attempts, retries: m.retries, fallbacks: m.fallbacks, providerFailures: m.providerFailures, breakerRejections: m.breakerRejections, limiterWaits },
     cache: { hits: m.turns.cacheHits, misses: lookups - m.turns.cacheHits, hitRate: lookups === 0 ? 0 : m.turns.cacheHits / lookups },
-    cost: { windowUsd: m.costNanos / 1e9, byModel, perConversationUsd: { mean: perConv, p95: m.sessionCost.totalCount ? m.sessionCost.getValueAtPercentile(95) / 1e6 : 0 }, perDayUsd: perConv * cpd, perMonthUsd: perConv * cpd * 30 },
+    cost: { windowUsd: m.costNanos / 1e9, byModel, perConversationUsd: { mean: perConv, p95: percentileOf(m.sessionCost, 95) / 1e6 }, perDayUsd: perConv * cpd, perMonthUsd: perConv * cpd * 30 },
     cohort: m.cohort.report(),
     littlesLaw: { L, lambdaPerS: lambda, WMs: W, relativeError: littlesLawError(L, lambda, W) },
     series: { stepMs: s.report.step, t: [], inFlightCalls: [], busySlots: [], queueDepth: [], activeSessions: [], turnsCompleted: [], p95TurnLatencyMs: [], costUsd: [], byModel: {} },

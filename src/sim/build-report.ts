@@ -2,7 +2,7 @@
  * Turns a simulation's measurements into the shared Report (core/metrics/report.ts): the answer first
  * ("you need N workers; the binding limit is …; $X/day"), then the figures.
  */
-import { encodeHistogram, summarise } from '../core/metrics/histogram.js';
+import { encodeHistogram, percentileOf, summarise } from '../core/metrics/histogram.js';
 import { LATENCY_METRICS, REPORT_SCHEMA_VERSION, type Report } from '../core/metrics/report.js';
 import type { Pricing } from '../core/pricing.js';
 import { conversationsPerDay, limitUse, littlesLawError, modelCosts, recommendedWorkers, servedThroughput, sloChecks } from '../core/metrics/derive.js';
@@ -86,7 +86,7 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
     events: rec.events,
     // Lookups of the window's turns, like every other count (the cache's own stats span the whole run).
     cache: { hits: rec.turns.cacheHits, misses: rec.cacheLookups - rec.turns.cacheHits, hitRate: rec.cacheLookups === 0 ? 0 : rec.turns.cacheHits / rec.cacheLookups },
-    cost: { windowUsd: rec.costNanos / 1e9, byModel, perConversationUsd: { mean: perConv, p95: rec.sessionCost.totalCount ? rec.sessionCost.getValueAtPercentile(95) / 1e6 : 0 }, perDayUsd: perConv * cpd, perMonthUsd: perConv * cpd * 30 },
+    cost: { windowUsd: rec.costNanos / 1e9, byModel, perConversationUsd: { mean: perConv, p95: percentileOf(rec.sessionCost, 95) / 1e6 }, perDayUsd: perConv * cpd, perMonthUsd: perConv * cpd * 30 },
     cohort: rec.cohort.report(),
     littlesLaw: { L, lambdaPerS: lambda, WMs: W, relativeError: littlesLawError(L, lambda, W) },
     series: {

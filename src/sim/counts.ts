@@ -43,11 +43,14 @@ function select(a: Float64Array, n: number, k: number): number {
 export class StepValues {
   private readonly steps: (Float64Array | undefined)[] = [];
   private readonly counts: number[] = [];
+  /** Largest value of each step: a percentile reads no higher (HDR's bucket top may lie above it). */
+  private readonly maxima: number[] = [];
   private scratch: Histogram | undefined;
 
   record(step: number, value: number): void {
     let a = this.steps[step];
     const n = this.counts[step] ?? 0;
+    if (n === 0 || value > this.maxima[step]!) this.maxima[step] = value;
     if (a === undefined || n === a.length) {
       const grown = new Float64Array(a ? a.length * 2 : 64);
       if (a) grown.set(a);
@@ -61,11 +64,19 @@ export class StepValues {
     return this.counts[step] ?? 0;
   }
 
-  /** As HDR's `getValueAtPercentile` over the step's values; 0 for a step without values. */
+  /**
+   * As HDR's `getValueAtPercentile` over the step's values, but never above the step's largest value (as
+   * `summarise` caps the report's percentiles); 0 for a step without values.
+   */
   percentile(step: number, percentile: number): number {
     const n = this.count(step);
     if (n === 0) return 0;
     const value = select(this.steps[step]!, n, hdrRank(percentile, n) - 1);
+    return Math.min(this.bucketTop(value, percentile), this.maxima[step]!);
+  }
+
+  /** What HDR reports for `value` at `percentile`: the top of its bucket. */
+  private bucketTop(value: number, percentile: number): number {
     const reported = hdrReportedValue(value, percentile);
     if (reported !== undefined) return reported;
     // Beyond the computed range: one value in a scratch histogram, whose every percentile is that value's.

@@ -32,12 +32,19 @@ export interface Summary {
 
 const ms = (us: number) => Math.round(us) / 1000;
 
+/**
+ * `h`'s percentile `q` in its recorded unit, never above the largest value recorded (0 when empty). HDR
+ * answers a percentile with the top of its value's bucket, which can lie above that: a p99 of 27.07 s over
+ * turns that all took at most 27.06 s failed a 27.06 s SLO.
+ */
+export function percentileOf(h: Histogram, q: number): number {
+  return h.totalCount === 0 ? 0 : Math.min(h.getValueAtPercentile(q), h.maxValue);
+}
+
 /** Percentiles in ms (0 for an empty histogram). */
 export function summarise(h: Histogram): Summary {
   if (h.totalCount === 0) return { count: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 };
-  // HDR answers a percentile with the top of its value's bucket, which can lie above the largest value
-  // recorded: a p99 of 27.07 s over turns that all took at most 27.06 s failed a 27.06 s SLO.
-  const at = (q: number) => ms(Math.min(h.getValueAtPercentile(q), h.maxValue));
+  const at = (q: number) => ms(percentileOf(h, q));
   return { count: h.totalCount, mean: ms(h.mean), p50: at(50), p90: at(90), p95: at(95), p99: at(99), max: ms(h.maxValue) };
 }
 
