@@ -14,6 +14,8 @@ export class LiveProgress {
   private recent: number[] = [];
   private latencies: number[] = [];
   private lastDraw = 0;
+  /** A status line is on screen without its newline. */
+  private open = false;
 
   constructor(
     private readonly io: Io,
@@ -30,8 +32,15 @@ export class LiveProgress {
     if (now - this.lastDraw > 500) this.draw(now);
   }
 
+  /** Prints a line of its own (e.g. the drain announcement) below the status line. */
+  note(text: string): void {
+    this.stop();
+    this.io.err.write(`${text}\n`);
+  }
+
   private draw(now: number): void {
     this.lastDraw = now;
+    this.open = true;
     this.recent = this.recent.filter((t) => now - t < 5000);
     if (this.latencies.length > 20_000) this.latencies = this.latencies.slice(-10_000);
     const sorted = [...this.latencies].sort((a, b) => a - b);
@@ -45,6 +54,7 @@ export class LiveProgress {
   }
 
   stop(): void {
-    if (this.lastDraw > 0) this.io.err.write('\n');
+    if (this.open) this.io.err.write('\n');
+    this.open = false;
   }
 }

@@ -169,6 +169,7 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           .option('agents', { global: false, type: 'number', default: 1, describe: 'Load-generator processes sharing the sessions through Redis' })
           .option('redis', { global: false, type: 'string', default: 'redis://127.0.0.1:6379', describe: 'Redis for --agents and for `loadtest agent`' })
           .option('external-agents', { global: false, type: 'boolean', default: false, describe: 'Agents run elsewhere (`headroom loadtest agent`); spawn none here' })
+          .option('drain-timeout', { global: false, type: 'string', default: '60s', describe: 'After the last arrival, wait at most this long (wall time) for running conversations; then count what is in flight as cut off (exit 1)' })
           .option('once', { global: false, type: 'boolean', default: false, describe: '(agent) take one run, then exit' })
           .option('set', { ...setOption, global: false })
           .option('json', { global: false, type: 'boolean', default: false })
@@ -197,6 +198,7 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           agents: a.agents as number,
           redis: a.redis as string,
           externalAgents: a.externalAgents as boolean,
+          drainTimeout: a.drainTimeout as string,
         });
       }),
     )

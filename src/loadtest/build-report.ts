@@ -36,7 +36,13 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
     schemaVersion: REPORT_SCHEMA_VERSION,
     kind: 'loadtest',
     scenario: { name: s.name, seed, durationMs: s.duration, warmupMs: s.warmup, workers: { ...s.workers } },
-    run: { simulatedMs: Math.round(r.scenarioDurationMs), wallMs: Math.round(r.wallMs), events: m.turns.arrived, eventsPerSecond: Math.round((m.turns.arrived / Math.max(r.wallMs, 1)) * 1000) },
+    run: {
+      simulatedMs: Math.round(r.scenarioDurationMs),
+      wallMs: Math.round(r.wallMs),
+      events: m.turns.arrived,
+      eventsPerSecond: Math.round((m.turns.arrived / Math.max(r.wallMs, 1)) * 1000),
+      ...(r.drainTimeoutMs !== undefined ? { drain: { timeoutMs: r.drainTimeoutMs, cutOffTurns: m.cutOffAtDrain, cutOffSessions: m.sessionsCutOffAtDrain } } : {}),
+    },
     population: { targetConcurrency: plan.targetConcurrency, meanSessionMs: plan.meanSessionMs, arrivalRatePerS: plan.baseRatePerS, sessionsStarted: m.sessionsStarted, sessionsCompleted: m.sessionsCompleted, conversationsPerDay: cpd, meanActiveSessions: m.activeSessions.mean },
     turns: m.turns,
     latency,
@@ -61,6 +67,9 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
     `p95 turn latency ${formatDuration(latency.turn.p95)}, ${Math.round(inflight.mean * 10) / 10} turns in flight on average (p99 ${inflight.p99}), ` +
     `$${(m.costNanos / 1e9).toFixed(2)} in the window. ` +
     (checks.length === 0 ? '' : failed.length === 0 ? 'All SLOs met.' : `SLO failed: ${failed.map((f) => f.name).join(', ')}.`) +
+    (m.sessionsCutOffAtDrain > 0
+      ? ` Incomplete: the drain was cut off after ${formatDuration(r.drainTimeoutMs ?? 0)} with ${m.cutOffAtDrain.toLocaleString('en-US')} turns in flight (in no figure) and ${m.sessionsCutOffAtDrain.toLocaleString('en-US')} conversations unfinished.`
+      : '') +
     (m.lateSends > 0 ? ` Warning: ${m.lateSends} sends left late (max lag ${Math.round(m.maxLagMs)} ms real).` : '');
   return { ...withSlo, answer };
 }

@@ -12,7 +12,7 @@ import { parseScenario } from '../scenario/load.js';
 import { ErrorCode, HeadroomError } from '../errors.js';
 import { Pricing } from '../core/pricing.js';
 import { Measurements, type MeasurementsJSON } from './measure.js';
-import { replay, type ReplayResult } from './replay.js';
+import { drainLine, replay, type ReplayResult } from './replay.js';
 
 export interface RunSpec {
   runId: string;
@@ -27,6 +27,8 @@ export interface RunSpec {
   startAtEpochMs: number;
   stream: boolean;
   connections: number;
+  /** Real ms each agent's drain may take after the last arrival (`--drain-timeout`). */
+  drainTimeoutMs: number;
   apiKey?: string;
 }
 
@@ -68,8 +70,11 @@ export async function collectRun(redis: Redis, spec: RunSpec, timeoutMs: number)
   return { measurements: merged, wallMs, sessions };
 }
 
-/** An agent: takes one run (waiting up to `waitMs`), replays its share and reports. False if none came. */
-export async function runAgentOnce(redis: Redis, waitMs: number): Promise<boolean> {
+/**
+ * An agent: takes one run (waiting up to `waitMs`), replays its share and reports. False if none came.
+ * `log` gets the lines a user should see (the drain announcement).
+ */
+export async function runAgentOnce(redis: Redis, waitMs: number, log: (line: string) => void = () => undefined): Promise<boolean> {
   const item = await redis.blpop(JOBS, Math.max(1, Math.ceil(waitMs / 1000)));
   if (!item) return false;
   const raw = await redis.get(key(item[1], 'job'));
@@ -86,6 +91,8 @@ export async function runAgentOnce(redis: Redis, waitMs: number): Promise<boolea
     startAtEpochMs: spec.startAtEpochMs,
     stream: spec.stream,
     connections: spec.connections,
+    drainTimeoutMs: spec.drainTimeoutMs,
+    onDrain: (d) => log(`agent ${index + 1}/${spec.agents}: ${drainLine(d)}`),
     ...(spec.apiKey ? { apiKey: spec.apiKey } : {}),
   });
   await redis.rpush(key(spec.runId, 'results'), JSON.stringify({ measurements: r.measurements.toJSON(), wallMs: r.wallMs, sessions: r.sessions, index }));

@@ -95,7 +95,7 @@ export interface MeasurementsJSON {
   byModel: [string, ModelUsage][];
   costByClass: [string, ClassCost][];
   window: WindowCountsJSON;
-  counters: { costNanos: number; attempts: number; retries: number; fallbacks: number; breakerRejections: number; cacheLookups: number; sends: number; responses: number; lateSends: number; maxLagMs: number; sessionsStarted: number; sessionsCompleted: number; sojournMs: number };
+  counters: { costNanos: number; attempts: number; retries: number; fallbacks: number; breakerRejections: number; cacheLookups: number; sends: number; responses: number; lateSends: number; maxLagMs: number; sessionsStarted: number; sessionsCompleted: number; sojournMs: number; cutOffAtDrain: number; sessionsCutOffAtDrain: number };
   inFlightAt: number[];
   activeAt: number[];
   cohort: Cohort;
@@ -108,7 +108,8 @@ export class Measurements {
   readonly uncorrected = newHistogram();
   /** Client-side turn latency in real ms (what the machine running the test saw). */
   readonly realTurn = newHistogram();
-  readonly turns = { arrived: 0, completed: 0, cacheHits: 0, rejected: 0, deadLettered: 0, failed: 0, byReason: {} as Record<string, number> };
+  /** The window's turns by outcome; `cutOffAtDrain`: still in flight when the drain bound was hit. */
+  readonly turns = { arrived: 0, completed: 0, cacheHits: 0, rejected: 0, deadLettered: 0, failed: 0, cutOffAtDrain: 0, byReason: {} as Record<string, number> };
   readonly errors: Record<string, number> = {};
   /** What the runtime met on the window's turns (the simulator's `events`): failed attempts by kind, limiter waits by `model:limit`. */
   readonly providerFailures: Record<string, number> = {};
@@ -133,6 +134,13 @@ export class Measurements {
   /** Sends that left later than intended by more than the lag threshold. */
   lateSends = 0;
   maxLagMs = 0;
+  /**
+   * Sends still in flight when the drain bound was hit, whenever they were sent (the window's are also
+   * in `turns.cutOffAtDrain`): sends = answered + failed without an answer + these.
+   */
+  cutOffAtDrain = 0;
+  /** Conversations still running then (a turn in flight, or thinking): their later turns were never sent. */
+  sessionsCutOffAtDrain = 0;
   sessionsStarted = 0;
   sessionsCompleted = 0;
   readonly sessionCost = newHistogram();
@@ -243,6 +251,18 @@ export class Measurements {
     }
   }
 
+  /**
+   * A turn the drain bound abandoned in flight (`r.endedAtMs`: when). Counted, never dropped: with it the
+   * window's outcomes still add up to its arrivals, and its sojourn so far (a lower bound) joins W.
+   */
+  cutOff(r: TurnResult): void {
+    this.cutOffAtDrain++;
+    if (!this.inWindow(r.intendedAtMs)) return;
+    this.turns.arrived++;
+    this.turns.cutOffAtDrain++;
+    this.sojournMs += r.endedAtMs - r.intendedAtMs;
+  }
+
   /** Provider usage per model in the window, for every turn (limits per minute and served throughput). */
   private recordUsage(r: TurnResult): void {
     for (const c of r.charges) this.window.call(c.model, r.sentAtMs, c.usage.inputTokens + c.usage.cacheWrite5mTokens + c.usage.cacheWrite1hTokens, c.usage.outputTokens);
@@ -262,7 +282,7 @@ export class Measurements {
       byModel: [...this.byModel],
       costByClass: [...this.costByClass],
       window: this.window.toJSON(),
-      counters: { costNanos: this.costNanos, attempts: this.attempts, retries: this.retries, fallbacks: this.fallbacks, breakerRejections: this.breakerRejections, cacheLookups: this.cacheLookups, sends: this.sends, responses: this.responses, lateSends: this.lateSends, maxLagMs: this.maxLagMs, sessionsStarted: this.sessionsStarted, sessionsCompleted: this.sessionsCompleted, sojournMs: this.sojournMs },
+      counters: { costNanos: this.costNanos, attempts: this.attempts, retries: this.retries, fallbacks: this.fallbacks, breakerRejections: this.breakerRejections, cacheLookups: this.cacheLookups, sends: this.sends, responses: this.responses, lateSends: this.lateSends, maxLagMs: this.maxLagMs, sessionsStarted: this.sessionsStarted, sessionsCompleted: this.sessionsCompleted, sojournMs: this.sojournMs, cutOffAtDrain: this.cutOffAtDrain, sessionsCutOffAtDrain: this.sessionsCutOffAtDrain },
       inFlightAt: Array.from(this.inFlightAt, (v) => v ?? 0),
       activeAt: Array.from(this.activeAt, (v) => v ?? 0),
       cohort: this.cohort.report(),
@@ -282,6 +302,7 @@ export class Measurements {
     t.rejected += o.turns.rejected;
     t.deadLettered += o.turns.deadLettered;
     t.failed += o.turns.failed;
+    t.cutOffAtDrain += o.turns.cutOffAtDrain;
     for (const [k, v] of Object.entries(o.turns.byReason)) t.byReason[k] = (t.byReason[k] ?? 0) + v;
     for (const [k, v] of Object.entries(o.errors)) this.errors[k] = (this.errors[k] ?? 0) + v;
     addCounts(this.providerFailures, o.providerFailures);
@@ -311,6 +332,8 @@ export class Measurements {
     this.sessionsStarted += c.sessionsStarted;
     this.sessionsCompleted += c.sessionsCompleted;
     this.sojournMs += c.sojournMs;
+    this.cutOffAtDrain += c.cutOffAtDrain;
+    this.sessionsCutOffAtDrain += c.sessionsCutOffAtDrain;
     // An agent whose series ends earlier had finished: nothing in flight there.
     o.inFlightAt.forEach((v, i) => (this.inFlightAt[i] = (this.inFlightAt[i] ?? 0) + v));
     o.activeAt.forEach((v, i) => (this.activeAt[i] = (this.activeAt[i] ?? 0) + v));

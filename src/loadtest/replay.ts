@@ -11,6 +11,11 @@
  *   timeout; targets outside loopback are refused unless allowed (see target.ts).
  * - An aborted `signal` (Ctrl-C) ends the run early: no session starts and no turn is sent after it,
  *   turns in flight are abandoned uncounted (they have no outcome), and what was measured is returned.
+ * - The drain after the window (or the last arrival, if later) is bounded, like k6's `gracefulStop`:
+ *   conversations still running may go on for `drainTimeoutMs` of wall time, then the turns in flight are
+ *   cut off and counted as such (`Measurements.cutOffAtDrain`), not waited for and not dropped: every turn sent is
+ *   answered, failed or cut off. Before, a target that held turns made the run wait for each request's
+ *   own timeout (a 100 ms window ran 120 s, silently).
  */
 import { setMaxListeners } from 'node:events';
 import { Pool } from 'undici';
@@ -19,6 +24,7 @@ import { textFor } from '../workload/text.js';
 import { Workload } from '../workload/stream.js';
 import type { Session, Turn } from '../workload/types.js';
 import { Pricing } from '../core/pricing.js';
+import { formatDuration } from '../scenario/units.js';
 import { Measurements, type TurnResult } from './measure.js';
 
 export interface ReplayOptions {
@@ -44,7 +50,28 @@ export interface ReplayOptions {
   startAtEpochMs?: number;
   /** Stops the run early (Ctrl-C); the result then has `interrupted: true`. */
   signal?: AbortSignal;
+  /** Real ms the conversations still running after the window may take (default 60 s); then they are cut off. */
+  drainTimeoutMs?: number;
+  /** Called once when the drain begins, if anything is still running. */
+  onDrain?: (d: DrainStart) => void;
 }
+
+/** What is still running when the drain begins. */
+export interface DrainStart {
+  turnsInFlight: number;
+  /** Conversations not finished (a turn in flight, or thinking before the next). */
+  sessionsRunning: number;
+  drainTimeoutMs: number;
+}
+
+/** The drain announcement, on stderr whether or not it is a terminal, so that a log shows why the run goes on. */
+export const drainLine = (d: DrainStart): string =>
+  `draining ${plural(d.turnsInFlight, 'turn')} in flight (${plural(d.sessionsRunning, 'conversation')} still running), up to ${formatDuration(d.drainTimeoutMs)} (--drain-timeout)`;
+
+const plural = (n: number, what: string) => `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : 's'}`;
+
+/** Real ms of drain when the caller gives none (k6's gracefulStop is 30 s; an agent's turns run longer than most HTTP iterations). */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 60_000;
 
 export interface ReplayResult {
   measurements: Measurements;
@@ -55,6 +82,8 @@ export interface ReplayResult {
   scenarioDurationMs: number;
   /** The run was stopped by `signal` before its end. */
   interrupted?: boolean;
+  /** The drain bound the run had (real ms); whether it was hit is in `measurements.cutOffAtDrain`. */
+  drainTimeoutMs?: number;
 }
 
 interface RuntimeAnswer {
@@ -86,29 +115,29 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
   if (o.startAtEpochMs !== undefined) await new Promise((r) => setTimeout(r, Math.max(0, o.startAtEpochMs! - Date.now())));
   /** Scenario ms since the start. */
   const now = () => (performance.now() - t0) * K;
-  // Every sleeping session and request in flight listens for the interruption: no listener limit (the
-  // caller's signal keeps its own).
-  const stop = o.signal ? new AbortController() : undefined;
-  if (stop) {
-    setMaxListeners(0, stop.signal);
-    if (o.signal!.aborted) stop.abort();
-    else o.signal!.addEventListener('abort', () => stop.abort(), { once: true });
-  }
-  const signal = stop?.signal;
+  // Every sleeping session and request in flight listens for a stop — the caller's interruption, or the
+  // end of the drain — so no listener limit (the caller's signal keeps its own).
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
+  if (o.signal?.aborted) stop.abort();
+  else o.signal?.addEventListener('abort', () => stop.abort(), { once: true });
+  const signal = stop.signal;
+  /** The stop is the drain bound, not an interruption: what it abandons is counted as cut off. */
+  let drainCut = false;
   /**
    * Waits until scenario time `scenarioMs`. No timer when it is already due (a timer would add ~1 ms);
    * re-checks after waking, because a timer with a fractional delay can fire a little early.
    */
   const sleepUntil = async (scenarioMs: number): Promise<void> => {
-    for (let left = (scenarioMs - now()) / K; left > 0.05 && !signal?.aborted; left = (scenarioMs - now()) / K) {
+    for (let left = (scenarioMs - now()) / K; left > 0.05 && !signal.aborted; left = (scenarioMs - now()) / K) {
       await new Promise<void>((r) => {
         const wake = () => {
           clearTimeout(t);
-          signal?.removeEventListener('abort', wake);
+          signal.removeEventListener('abort', wake);
           r();
         };
         const t = setTimeout(wake, left);
-        signal?.addEventListener('abort', wake, { once: true });
+        signal.addEventListener('abort', wake, { once: true });
       });
     }
   };
@@ -142,7 +171,7 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
     };
     const base: TurnResult = { sessionId: s.id, turn: turn.index, intendedAtMs, sentAtMs, endedAtMs: sentAtMs, httpStatus: 0, status: 'failed', charges: [], costNanos: 0 };
     try {
-      const res = await pool.request({ path: `/v1/sessions/${s.id}/turns`, method: 'POST', headers, body: JSON.stringify(body), headersTimeout: o.requestTimeoutMs ?? 120_000, bodyTimeout: o.requestTimeoutMs ?? 120_000, ...(signal ? { signal } : {}) });
+      const res = await pool.request({ path: `/v1/sessions/${s.id}/turns`, method: 'POST', headers, body: JSON.stringify(body), headersTimeout: o.requestTimeoutMs ?? 120_000, bodyTimeout: o.requestTimeoutMs ?? 120_000, signal });
       let answer: RuntimeAnswer = {};
       let ttftMs: number | undefined;
       if (o.stream && res.statusCode === 200) {
@@ -203,11 +232,22 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
     let cost = 0;
     for (const turn of s.turns) {
       await sleepUntil(intended);
-      if (signal?.aborted) return; // cut short: not a conversation that ended
+      if (signal.aborted) {
+        // Cut short: not a conversation that ended; its later turns are never sent.
+        if (drainCut) m.sessionsCutOffAtDrain++;
+        return;
+      }
       inFlight++;
       const r = await sendTurn(s, turn, intended);
       inFlight--;
-      if (signal?.aborted && r.httpStatus === 0) return; // abandoned by the interruption: no outcome to count
+      if (signal.aborted && r.httpStatus === 0) {
+        // Abandoned: by an interruption, uncounted (no outcome); by the drain bound, counted as cut off.
+        if (drainCut) {
+          m.cutOff(r);
+          m.sessionsCutOffAtDrain++;
+        }
+        return;
+      }
       m.record(r);
       if (inCohort) m.cohort.turn(r.status, r.charges);
       o.onTurn?.(r);
@@ -222,14 +262,28 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
     if (o.maxSessions !== undefined && sessions >= o.maxSessions) break;
     // Open model: wait for the arrival time, never for earlier sessions.
     if (s.startAtMs > now()) await sleepUntil(s.startAtMs);
-    if (signal?.aborted) break;
+    if (signal.aborted) break;
     sessions++;
     const p = runSession(s).finally(() => running.delete(p));
     running.add(p);
   }
+  // The drain: conversations still running when the window is over (or at the last arrival, when that is
+  // later) get `drainTimeoutMs` of wall time to finish; then what is left is cut off and counted.
+  const drainTimeoutMs = o.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  if (running.size > 0) await Promise.race([Promise.all(running), sleepUntil(untilMs)]);
+  let bound: NodeJS.Timeout | undefined;
+  if (running.size > 0 && !signal.aborted) {
+    o.onDrain?.({ turnsInFlight: inFlight, sessionsRunning: running.size, drainTimeoutMs });
+    bound = setTimeout(() => {
+      if (signal.aborted) return; // interrupted first: that stop's rules apply
+      drainCut = true;
+      stop.abort();
+    }, drainTimeoutMs);
+  }
   await Promise.all(running);
+  clearTimeout(bound);
   clearInterval(sampler);
   await pool.close();
   const wallMs = performance.now() - t0;
-  return { measurements: m, sessions, wallMs, realDurationMs: wallMs, scenarioDurationMs: wallMs * K, ...(o.signal?.aborted ? { interrupted: true } : {}) };
+  return { measurements: m, sessions, wallMs, realDurationMs: wallMs, scenarioDurationMs: wallMs * K, drainTimeoutMs, ...(o.signal?.aborted ? { interrupted: true } : {}) };
 }

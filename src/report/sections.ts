@@ -163,6 +163,8 @@ function outcomes(r: Report): Section {
     ['dead-lettered', bad(t.deadLettered, int(t.deadLettered)), share(t.deadLettered)],
     ['failed', bad(t.failed, int(t.failed)), share(t.failed)],
     ...sorted(t.byReason).map(([k, n]): Cell[] => [`  ${k}`, int(n), share(n)]),
+    // Load tests only: turns the bounded drain abandoned in flight (the simulator drains completely).
+    ...(t.cutOffAtDrain !== undefined ? [['cut off at drain', bad(t.cutOffAtDrain, int(t.cutOffAtDrain)), share(t.cutOffAtDrain)] satisfies Cell[]] : []),
   ];
   const failures = Object.values(e.providerFailures).reduce((a, n) => a + n, 0);
   const waits = Object.values(e.limiterWaits).reduce((a, n) => a + n, 0);

@@ -13,13 +13,13 @@ import { buildLoadReport } from '../../loadtest/build-report.js';
 import { compareReports, type CompareRow } from '../../loadtest/compare.js';
 import { collectRun, postRun, runAgentOnce } from '../../loadtest/distributed.js';
 import type { TurnResult } from '../../loadtest/measure.js';
-import { replay, type ReplayResult } from '../../loadtest/replay.js';
+import { drainLine, replay, type ReplayResult } from '../../loadtest/replay.js';
 import { checkTarget, servedBefore } from '../../loadtest/target.js';
 import { Workload } from '../../workload/stream.js';
 import { renderReport } from '../../report/terminal.js';
 import { loadScenario } from '../../scenario/load.js';
 import { formatDuration } from '../../scenario/units.js';
-import { durationOverride } from '../options.js';
+import { durationArg, durationOverride } from '../options.js';
 import { buildReport } from '../../sim/build-report.js';
 import { simulate } from '../../sim/simulate.js';
 import { LiveProgress } from '../live-progress.js';
@@ -46,6 +46,8 @@ export interface LoadtestOptions {
   redis: string;
   /** Agents run elsewhere (`headroom loadtest agent`): do not spawn them here. */
   externalAgents: boolean;
+  /** Wall time the conversations still running after the last arrival get before they are cut off, e.g. `60s`. */
+  drainTimeout: string;
 }
 
 /**
@@ -80,7 +82,7 @@ export async function loadtestAgent(io: Io, o: { redis: string; once: boolean })
   try {
     if (!o.once) line(io, `load-test agent waiting for runs on ${o.redis} (Ctrl-C stops it)`);
     do {
-      await runAgentOnce(redis, o.once ? 30_000 : 5_000);
+      await runAgentOnce(redis, o.once ? 30_000 : 5_000, (text) => io.err.write(`${text}\n`));
     } while (!o.once);
   } finally {
     redis.disconnect();
@@ -88,7 +90,7 @@ export async function loadtestAgent(io: Io, o: { redis: string; once: boolean })
   return ExitCode.ok;
 }
 
-async function distributedReplay(file: string, o: LoadtestOptions, overrides: string[], scenarioDurationMs: number, seed: number): Promise<ReplayResult> {
+async function distributedReplay(file: string, o: LoadtestOptions, overrides: string[], scenarioDurationMs: number, seed: number, drainTimeoutMs: number): Promise<ReplayResult> {
   const redis = await connect(o.redis);
   const children: ChildProcess[] = [];
   try {
@@ -104,16 +106,18 @@ async function distributedReplay(file: string, o: LoadtestOptions, overrides: st
       startAtEpochMs: Date.now() + 3000,
       stream: o.stream,
       connections: Math.max(1, Math.ceil(o.connections / o.agents)),
+      drainTimeoutMs,
       ...(o.apiKey ? { apiKey: o.apiKey } : {}),
     });
     if (!o.externalAgents) {
       const [cmd, args] = agentCommand(o.redis);
       for (let i = 0; i < o.agents; i++) children.push(spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] }));
     }
-    // Generous: the replay, its drain (sessions that started late run on), and process start-up.
-    const timeoutMs = 60_000 + (3 * scenarioDurationMs) / o.timeScale;
+    // The agents' runs are bounded: the wait for the start instant, the arrivals, the drain (--drain-timeout),
+    // and slack for reporting. Before the drain was bounded, an agent could outlast any fixed allowance.
+    const timeoutMs = spec.startAtEpochMs - Date.now() + scenarioDurationMs / o.timeScale + drainTimeoutMs + 30_000;
     const r = await collectRun(redis, spec, timeoutMs);
-    return { measurements: r.measurements, sessions: r.sessions, wallMs: r.wallMs, realDurationMs: r.wallMs, scenarioDurationMs: r.wallMs * o.timeScale };
+    return { measurements: r.measurements, sessions: r.sessions, wallMs: r.wallMs, realDurationMs: r.wallMs, scenarioDurationMs: r.wallMs * o.timeScale, drainTimeoutMs };
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     redis.disconnect();
@@ -138,7 +142,7 @@ export function renderComparison(rows: CompareRow[]): string {
  * repeated flag as an array: unchecked, NaN disabled `--max-sessions` and the late-send check, and
  * `--connections 0` or `--agents 1.5` reached undici and the session split.
  */
-function checkOptions(o: LoadtestOptions): void {
+function checkOptions(o: LoadtestOptions): { drainTimeoutMs: number } {
   const bad = (flag: string, expected: string, found: unknown) => new HeadroomError(ErrorCode.badArgument, `${flag}: expected ${expected}, found ${String(found)}`);
   const whole = (v: number) => Number.isInteger(v) && v >= 1;
   if (!(Number.isFinite(o.timeScale) && o.timeScale > 0)) throw bad('--time-scale', 'a positive number', o.timeScale);
@@ -146,12 +150,14 @@ function checkOptions(o: LoadtestOptions): void {
   if (!whole(o.agents)) throw bad('--agents', 'a whole number ≥ 1', o.agents);
   if (o.maxSessions !== undefined && !whole(o.maxSessions)) throw bad('--max-sessions', 'a whole number ≥ 1', o.maxSessions);
   if (!(o.maxLateShare >= 0 && o.maxLateShare <= 1)) throw bad('--max-late-share', 'a share from 0 to 1', o.maxLateShare);
+  return { drainTimeoutMs: durationArg(o.drainTimeout, '--drain-timeout') };
 }
+
 
 export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promise<number> {
   const target = checkTarget(o.target, o.allowRemote);
   const out = await outFile(o.out);
-  checkOptions(o);
+  const { drainTimeoutMs } = checkOptions(o);
   const overrides = [...o.set, ...durationOverride(o.duration)];
   let scenario = await loadScenario(file, { overrides, onWarning: warnTo(io) });
   const seed = o.seed ?? scenario.seed;
@@ -191,7 +197,7 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
   try {
     result =
       o.agents > 1
-        ? await distributedReplay(file, o, overrides, scenario.duration, seed)
+        ? await distributedReplay(file, o, overrides, scenario.duration, seed, drainTimeoutMs)
         : await replay(scenario, {
             target: target.origin,
             timeScale: o.timeScale,
@@ -201,6 +207,8 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
             stream: o.stream,
             connections: o.connections,
             signal: interrupt.signal,
+            drainTimeoutMs,
+            onDrain: (d) => (progress ? progress.note(drainLine(d)) : io.err.write(`${drainLine(d)}\n`)),
             ...(progress ? { onTurn: (r: TurnResult) => progress.turn(r) } : {}),
           });
   } finally {
@@ -231,6 +239,13 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
     // As `loadtest raw`: with no answer at all there is nothing measured about the target.
     io.err.write(`error: ${target.origin} answered none of the ${m.sends.toLocaleString('en-US')} turn requests (${Object.keys(m.errors).join(', ') || 'no response'}); is \`headroom serve\` running and listening there?\n`);
     return ExitCode.badInput;
+  }
+  if (m.sessionsCutOffAtDrain > 0) {
+    // As a generator that fell behind: the slowest turns are missing from the figures, which flatters the target.
+    io.err.write(
+      `error: the drain was cut off after ${formatDuration(drainTimeoutMs)} (--drain-timeout): ${m.cutOffAtDrain.toLocaleString('en-US')} turns still in flight were cut off at drain and ${m.sessionsCutOffAtDrain.toLocaleString('en-US')} conversations left unfinished, so the run is incomplete and its figures leave out the slowest turns. Give the drain more time, or find out why the target holds turns that long.\n`,
+    );
+    return ExitCode.internal;
   }
   if (late > o.maxLateShare) {
     io.err.write(`error: the load generator fell behind: ${(late * 100).toFixed(1)}% of sends left more than 50 ms late (max lag ${Math.round(result.measurements.maxLagMs)} ms). The figures would understate latency; use fewer sessions, a smaller --time-scale, or more load-generator agents.\n`);

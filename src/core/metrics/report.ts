@@ -71,9 +71,12 @@ export const TurnCountsSchema = z
     rejected: count('Refused at admission (queue full, unknown class)'),
     deadLettered: count('Waited past their queue deadline'),
     failed: count('Gave up after retries / fallbacks (429, 529, 5xx, timeout, breaker open…)'),
+    cutOffAtDrain: count(
+      'Load tests: still in flight when the drain after the window hit its bound (--drain-timeout): sent, never answered, in no latency figure; the run is incomplete',
+    ).optional(),
     byReason: counters('Why turns did not complete: turns by reason'),
   })
-  .describe('Turn outcomes; arrived = completed + cacheHits + rejected + deadLettered + failed');
+  .describe('Turn outcomes; arrived = completed + cacheHits + rejected + deadLettered + failed (+ cutOffAtDrain in a load test)');
 export type TurnCounts = z.infer<typeof TurnCountsSchema>;
 
 export const EventCountsSchema = z
@@ -212,6 +215,14 @@ export const ReportSchema = z
         wallMs: ms('Wall-clock time the run took'),
         events: count('Events processed'),
         eventsPerSecond: z.number().nonnegative().describe('Events processed per wall-clock second'),
+        drain: z
+          .strictObject({
+            timeoutMs: ms('Wall time the conversations still running after the last arrival were given to finish (--drain-timeout)'),
+            cutOffTurns: count('Turns still in flight when that bound was hit, whenever they were sent: every turn sent was answered, failed or is counted here'),
+            cutOffSessions: count('Conversations still running then (a turn in flight, or thinking): their later turns were never sent'),
+          })
+          .optional()
+          .describe('Load tests: the bounded drain after the window (a simulation drains completely); anything cut off makes the run incomplete (exit 1)'),
       })
       .describe('How the run itself went'),
     population: z

@@ -24,6 +24,10 @@ describe('loadtest refuses bad flag values with exit 2, before replaying', () =>
     ['--max-late-share', '-0.1'],
     ['--max-late-share', '2'],
     ['--time-scale', 'Infinity'],
+    ['--drain-timeout', 'abc'],
+    ['--drain-timeout', '2 weeks'],
+    ['--drain-timeout', '10'],
+    ['--drain-timeout', ''],
   ])('%s %s', async (flag, value) => {
     const r = await runCli([...BASE, ...(flag === '--time-scale' ? [] : ['--time-scale', '600']), flag, value]);
     expect(r.code).toBe(2);
