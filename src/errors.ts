@@ -23,6 +23,8 @@ export const ErrorCode = {
   unknownModel: 'HEADROOM_ERR_UNKNOWN_MODEL',
   unknownPrice: 'HEADROOM_ERR_UNKNOWN_PRICE',
   redisUnavailable: 'HEADROOM_ERR_REDIS_UNAVAILABLE',
+  /** A distributed load test's agents did not claim the run, or did not report. */
+  agentsUnavailable: 'HEADROOM_ERR_AGENTS_UNAVAILABLE',
   internal: 'HEADROOM_ERR_INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -35,6 +37,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   HEADROOM_ERR_UNKNOWN_MODEL: ExitCode.badInput,
   HEADROOM_ERR_UNKNOWN_PRICE: ExitCode.badInput,
   HEADROOM_ERR_REDIS_UNAVAILABLE: ExitCode.internal,
+  HEADROOM_ERR_AGENTS_UNAVAILABLE: ExitCode.internal,
   HEADROOM_ERR_INTERNAL: ExitCode.internal,
 };
 

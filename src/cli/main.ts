@@ -168,7 +168,10 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           .option('max-late-share', { global: false, type: 'number', default: 0.01, describe: 'Share of late sends above which the run is invalid (exit 1)' })
           .option('agents', { global: false, type: 'number', default: 1, describe: 'Load-generator processes sharing the sessions through Redis' })
           .option('redis', { global: false, type: 'string', default: 'redis://127.0.0.1:6379', describe: 'Redis for --agents and for `loadtest agent`' })
-          .option('external-agents', { global: false, type: 'boolean', default: false, describe: 'Agents run elsewhere (`headroom loadtest agent`); spawn none here' })
+          .option('external-agents', { global: false, type: 'boolean', default: false, describe: 'Agents run elsewhere (`headroom loadtest agent --pool NAME`); spawn none here' })
+          .option('pool', { global: false, type: 'string', default: 'default', describe: 'Pool of external agents a run is offered to (--external-agents), or that an agent takes runs from' })
+          .option('agents-timeout', { global: false, type: 'string', default: '30s', describe: 'How long to wait for the agents to take the run before giving up (exit 1)' })
+          .option('run', { global: false, type: 'string', describe: '(agent) replay this run only: what --agents N starts its agents with' })
           .option('drain-timeout', { global: false, type: 'string', default: '60s', describe: 'After the last arrival, wait at most this long (wall time) for running conversations; then count what is in flight as cut off (exit 1)' })
           .option('once', { global: false, type: 'boolean', default: false, describe: '(agent) take one run, then exit' })
           .option('set', { ...setOption, global: false })
@@ -177,7 +180,7 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           .example('$0 loadtest scenarios/support-agent.yaml --target http://127.0.0.1:8080 --time-scale 60 --duration 10m --compare-sim', 'ten scenario minutes in ten real seconds'),
       run(async (a) => {
         const cmd = await import('./commands/loadtest.js');
-        if (a.file === 'agent') return cmd.loadtestAgent(io, { redis: a.redis as string, once: a.once as boolean });
+        if (a.file === 'agent') return cmd.loadtestAgent(io, { redis: a.redis as string, once: a.once as boolean, pool: a.pool as string, ...(a.run !== undefined ? { run: String(a.run as unknown) } : {}) });
         if (a.file === undefined) throw new HeadroomError('HEADROOM_ERR_BAD_ARGUMENT', 'loadtest needs a scenario FILE', { hint: 'headroom loadtest FILE --target URL replays a scenario; headroom loadtest raw --target URL measures raw throughput' });
         if (a.target === undefined) throw new HeadroomError('HEADROOM_ERR_BAD_ARGUMENT', 'loadtest needs --target URL (the runtime to load)', { hint: 'e.g. --target http://127.0.0.1:8080' });
         return cmd.loadtest(io, a.file as string, {
@@ -199,6 +202,8 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           redis: a.redis as string,
           externalAgents: a.externalAgents as boolean,
           drainTimeout: a.drainTimeout as string,
+          pool: a.pool as string,
+          agentsTimeout: a.agentsTimeout as string,
         });
       }),
     )

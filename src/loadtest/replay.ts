@@ -110,8 +110,9 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;
   const workload = new Workload(scenario, o.seed);
-  // Distributed agents share one start instant so their open-model schedules line up.
-  const t0 = performance.now() + Math.max(0, (o.startAtEpochMs ?? Date.now()) - Date.now());
+  // Distributed agents share one start instant so their open-model schedules line up. An agent that
+  // reaches it late still schedules from it, and its late sends say so (it used to start its own clock).
+  const t0 = performance.now() + ((o.startAtEpochMs ?? Date.now()) - Date.now());
   if (o.startAtEpochMs !== undefined) await new Promise((r) => setTimeout(r, Math.max(0, o.startAtEpochMs! - Date.now())));
   /** Scenario ms since the start. */
   const now = () => (performance.now() - t0) * K;

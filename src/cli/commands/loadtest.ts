@@ -11,7 +11,7 @@ import { ErrorCode, ExitCode, HeadroomError } from '../../errors.js';
 import { Pricing } from '../../core/pricing.js';
 import { buildLoadReport } from '../../loadtest/build-report.js';
 import { compareReports, type CompareRow } from '../../loadtest/compare.js';
-import { collectRun, postRun, runAgentOnce } from '../../loadtest/distributed.js';
+import { awaitAgents, cancelRun, collectRun, postRun, removeRun, runAgentOnce, startRun } from '../../loadtest/distributed.js';
 import type { TurnResult } from '../../loadtest/measure.js';
 import { drainLine, replay, type ReplayResult } from '../../loadtest/replay.js';
 import { checkTarget, servedBefore } from '../../loadtest/target.js';
@@ -44,18 +44,22 @@ export interface LoadtestOptions {
   /** Load-generator processes (through Redis); 1 replays in this process. */
   agents: number;
   redis: string;
-  /** Agents run elsewhere (`headroom loadtest agent`): do not spawn them here. */
+  /** Agents run elsewhere (`headroom loadtest agent --pool`): do not spawn them here. */
   externalAgents: boolean;
+  /** The pool of external agents the run is offered to. */
+  pool: string;
+  /** How long to wait for the agents to claim the run, e.g. `30s`. */
+  agentsTimeout: string;
   /** Wall time the conversations still running after the last arrival get before they are cut off, e.g. `60s`. */
   drainTimeout: string;
 }
 
 /**
- * How to start a local agent process: the command that runs this CLI, from HEADROOM_AGENT_CMD
+ * How to start a local agent for run `runId`: the command that runs this CLI, from HEADROOM_AGENT_CMD
  * (JSON array) when set, else this very process's node, flags and entry script.
  */
-function agentCommand(redisUrl: string): [string, string[]] {
-  const args = ['loadtest', 'agent', '--redis', redisUrl, '--once'];
+function agentCommand(redisUrl: string, runId: string): [string, string[]] {
+  const args = ['loadtest', 'agent', '--redis', redisUrl, '--run', runId];
   const custom = process.env.HEADROOM_AGENT_CMD;
   if (custom) {
     const [cmd, ...rest] = JSON.parse(custom) as string[];
@@ -76,49 +80,72 @@ async function connect(url: string): Promise<Redis> {
   return redis;
 }
 
-/** `headroom loadtest agent`: take runs from Redis and replay this agent's share of them. */
-export async function loadtestAgent(io: Io, o: { redis: string; once: boolean }): Promise<number> {
+/** Pool names become part of a Redis key: a short word, so that a typo cannot reach another key. */
+const POOL_RE = /^[\w.-]{1,64}$/;
+
+function checkPool(pool: unknown): string {
+  if (typeof pool !== 'string' || !POOL_RE.test(pool)) throw new HeadroomError(ErrorCode.badArgument, `--pool: expected a name of letters, digits, '.', '_' or '-' (at most 64), found ${JSON.stringify(pool)}`);
+  return pool;
+}
+
+/**
+ * `headroom loadtest agent`: replay this agent's share of runs from Redis — the one run it was started
+ * for (`--run ID`, as `--agents N` spawns it), or runs offered to its pool (`--pool NAME`), one after
+ * another, or one with `--once`.
+ */
+export async function loadtestAgent(io: Io, o: { redis: string; once: boolean; pool: string; run?: string }): Promise<number> {
+  const pool = checkPool(o.pool);
   const redis = await connect(o.redis);
+  const log = (text: string) => io.err.write(`${text}\n`);
   try {
-    if (!o.once) line(io, `load-test agent waiting for runs on ${o.redis} (Ctrl-C stops it)`);
-    do {
-      await runAgentOnce(redis, o.once ? 30_000 : 5_000, (text) => io.err.write(`${text}\n`));
-    } while (!o.once);
+    if (o.run !== undefined) await runAgentOnce(redis, { runId: o.run }, 0, log);
+    else {
+      if (!o.once) line(io, `load-test agent waiting for runs of pool ${pool} on ${o.redis} (Ctrl-C stops it)`);
+      do {
+        await runAgentOnce(redis, { pool }, o.once ? 30_000 : 5_000, log);
+      } while (!o.once);
+    }
   } finally {
     redis.disconnect();
   }
   return ExitCode.ok;
 }
 
-async function distributedReplay(file: string, o: LoadtestOptions, overrides: string[], scenarioDurationMs: number, seed: number, drainTimeoutMs: number): Promise<ReplayResult> {
+async function distributedReplay(file: string, o: LoadtestOptions, overrides: string[], scenarioDurationMs: number, seed: number, limits: { drainTimeoutMs: number; agentsTimeoutMs: number }): Promise<ReplayResult> {
   const redis = await connect(o.redis);
   const children: ChildProcess[] = [];
+  const spec = await postRun(redis, {
+    scenarioText: await readFile(file, 'utf8'),
+    scenarioFile: file,
+    overrides,
+    target: checkTarget(o.target, o.allowRemote).origin,
+    timeScale: o.timeScale,
+    seed,
+    agents: o.agents,
+    agentsTimeoutMs: limits.agentsTimeoutMs,
+    ...(o.externalAgents ? { pool: o.pool } : {}),
+    stream: o.stream,
+    connections: Math.max(1, Math.ceil(o.connections / o.agents)),
+    drainTimeoutMs: limits.drainTimeoutMs,
+    ...(o.apiKey ? { apiKey: o.apiKey } : {}),
+  });
+  let done = false;
   try {
-    const spec = await postRun(redis, {
-      scenarioText: await readFile(file, 'utf8'),
-      scenarioFile: file,
-      overrides,
-      target: checkTarget(o.target, o.allowRemote).origin,
-      timeScale: o.timeScale,
-      seed,
-      agents: o.agents,
-      // Time for agents to start and pick the run up before the shared start instant.
-      startAtEpochMs: Date.now() + 3000,
-      stream: o.stream,
-      connections: Math.max(1, Math.ceil(o.connections / o.agents)),
-      drainTimeoutMs,
-      ...(o.apiKey ? { apiKey: o.apiKey } : {}),
-    });
     if (!o.externalAgents) {
-      const [cmd, args] = agentCommand(o.redis);
+      const [cmd, args] = agentCommand(o.redis, spec.runId);
       for (let i = 0; i < o.agents; i++) children.push(spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] }));
     }
+    await awaitAgents(redis, spec);
+    const startAtEpochMs = await startRun(redis, spec);
     // The agents' runs are bounded: the wait for the start instant, the arrivals, the drain (--drain-timeout),
-    // and slack for reporting. Before the drain was bounded, an agent could outlast any fixed allowance.
-    const timeoutMs = spec.startAtEpochMs - Date.now() + scenarioDurationMs / o.timeScale + drainTimeoutMs + 30_000;
+    // and slack for reporting.
+    const timeoutMs = startAtEpochMs - Date.now() + scenarioDurationMs / o.timeScale + limits.drainTimeoutMs + 30_000;
     const r = await collectRun(redis, spec, timeoutMs);
-    return { measurements: r.measurements, sessions: r.sessions, wallMs: r.wallMs, realDurationMs: r.wallMs, scenarioDurationMs: r.wallMs * o.timeScale, drainTimeoutMs };
+    done = true;
+    return { measurements: r.measurements, sessions: r.sessions, wallMs: r.wallMs, realDurationMs: r.wallMs, scenarioDurationMs: r.wallMs * o.timeScale, drainTimeoutMs: limits.drainTimeoutMs };
   } finally {
+    // Whatever ended the wait, no agent goes on with a run nobody collects, and no entry is left for one.
+    await (done ? removeRun(redis, spec) : cancelRun(redis, spec)).catch(() => undefined);
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     redis.disconnect();
   }
@@ -142,7 +169,7 @@ export function renderComparison(rows: CompareRow[]): string {
  * repeated flag as an array: unchecked, NaN disabled `--max-sessions` and the late-send check, and
  * `--connections 0` or `--agents 1.5` reached undici and the session split.
  */
-function checkOptions(o: LoadtestOptions): { drainTimeoutMs: number } {
+function checkOptions(o: LoadtestOptions): { drainTimeoutMs: number; agentsTimeoutMs: number } {
   const bad = (flag: string, expected: string, found: unknown) => new HeadroomError(ErrorCode.badArgument, `${flag}: expected ${expected}, found ${String(found)}`);
   const whole = (v: number) => Number.isInteger(v) && v >= 1;
   if (!(Number.isFinite(o.timeScale) && o.timeScale > 0)) throw bad('--time-scale', 'a positive number', o.timeScale);
@@ -150,14 +177,17 @@ function checkOptions(o: LoadtestOptions): { drainTimeoutMs: number } {
   if (!whole(o.agents)) throw bad('--agents', 'a whole number ≥ 1', o.agents);
   if (o.maxSessions !== undefined && !whole(o.maxSessions)) throw bad('--max-sessions', 'a whole number ≥ 1', o.maxSessions);
   if (!(o.maxLateShare >= 0 && o.maxLateShare <= 1)) throw bad('--max-late-share', 'a share from 0 to 1', o.maxLateShare);
-  return { drainTimeoutMs: durationArg(o.drainTimeout, '--drain-timeout') };
+  checkPool(o.pool);
+  const agentsTimeoutMs = durationArg(o.agentsTimeout, '--agents-timeout');
+  if (agentsTimeoutMs <= 0) throw bad('--agents-timeout', 'a duration above 0, like 30s', o.agentsTimeout);
+  return { drainTimeoutMs: durationArg(o.drainTimeout, '--drain-timeout'), agentsTimeoutMs };
 }
 
 
 export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promise<number> {
   const target = checkTarget(o.target, o.allowRemote);
   const out = await outFile(o.out);
-  const { drainTimeoutMs } = checkOptions(o);
+  const { drainTimeoutMs, agentsTimeoutMs } = checkOptions(o);
   const overrides = [...o.set, ...durationOverride(o.duration)];
   let scenario = await loadScenario(file, { overrides, onWarning: warnTo(io) });
   const seed = o.seed ?? scenario.seed;
@@ -197,7 +227,7 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
   try {
     result =
       o.agents > 1
-        ? await distributedReplay(file, o, overrides, scenario.duration, seed, drainTimeoutMs)
+        ? await distributedReplay(file, o, overrides, scenario.duration, seed, { drainTimeoutMs, agentsTimeoutMs })
         : await replay(scenario, {
             target: target.origin,
             timeScale: o.timeScale,

@@ -28,6 +28,10 @@ describe('loadtest refuses bad flag values with exit 2, before replaying', () =>
     ['--drain-timeout', '2 weeks'],
     ['--drain-timeout', '10'],
     ['--drain-timeout', ''],
+    ['--agents-timeout', '0s'],
+    ['--agents-timeout', 'abc'],
+    ['--pool', 'two words'],
+    ['--pool', 'a:b'],
   ])('%s %s', async (flag, value) => {
     const r = await runCli([...BASE, ...(flag === '--time-scale' ? [] : ['--time-scale', '600']), flag, value]);
     expect(r.code).toBe(2);
