@@ -15,8 +15,11 @@
  *    it cancels the run and says so (before, it waited a minute or more for results that could not come).
  * 3. `startRun`: only then is the start instant fixed, a second ahead, so every agent schedules from
  *    the same instant however long it took to start.
- * 4. `collectRun`: N results, merged. `cancelRun` / `removeRun`: tell agents to stop and delete what is
- *    left, including the run's entries on its pool's list.
+ * 4. `collectRun`: N results, merged. Interrupted (Ctrl-C at the coordinator, or an agent reporting it
+ *    was), it sets the run's stop flag, which agents poll: they stop sending, abandon what is in flight
+ *    and report what they measured, which is merged as the single-process replay keeps its own.
+ *    `cancelRun` / `removeRun`: tell agents to stop and delete what is left, including the run's entries
+ *    on its pool's list.
  *
  * Keys: `hr:lt:pool:<name>` (run ids), `hr:lt:run:<id>:{job,index,start,stop,results}`.
  */
@@ -53,6 +56,8 @@ export interface RunSpec {
 const poolKey = (pool: string) => `hr:lt:pool:${pool}`;
 const key = (runId: string, part: 'job' | 'index' | 'start' | 'stop' | 'results') => `hr:lt:run:${runId}:${part}`;
 const RUN_TTL_S = 86_400;
+/** A stop flag only has to outlive the agents' next look at it (every 250 ms while they replay). */
+const STOP_TTL_S = 3600;
 /** Lead between fixing the start instant and reaching it: agents poll for it every 50 ms. */
 const START_LEAD_MS = 1000;
 
@@ -82,12 +87,16 @@ export async function postRun(redis: Redis, spec: Omit<RunSpec, 'runId'>): Promi
   return full;
 }
 
-/** Waits until every agent claimed the run; cancels it and throws, naming what is missing, after `spec.agentsTimeoutMs`. */
-export async function awaitAgents(redis: Redis, spec: RunSpec): Promise<void> {
+/**
+ * Waits until every agent claimed the run (true), or `signal` is aborted (false); cancels the run and
+ * throws, naming what is missing, after `spec.agentsTimeoutMs`.
+ */
+export async function awaitAgents(redis: Redis, spec: RunSpec, signal?: AbortSignal): Promise<boolean> {
   const deadline = Date.now() + spec.agentsTimeoutMs;
   for (;;) {
     const claimed = Number((await redis.get(key(spec.runId, 'index'))) ?? 0);
-    if (claimed >= spec.agents) return;
+    if (claimed >= spec.agents) return true;
+    if (signal?.aborted) return false;
     if (Date.now() >= deadline) {
       await cancelRun(redis, spec);
       throw new HeadroomError(ErrorCode.agentsUnavailable, `distributed load test: only ${claimed} of ${spec.agents} agents took run ${spec.runId} within ${formatDuration(spec.agentsTimeoutMs)} (--agents-timeout); nothing was sent`, {
@@ -109,31 +118,77 @@ export async function startRun(redis: Redis, spec: RunSpec): Promise<number> {
   return startAtEpochMs;
 }
 
-/** Waits for every agent's measurements and merges them. */
-export async function collectRun(redis: Redis, spec: RunSpec, timeoutMs: number): Promise<{ measurements: Measurements; wallMs: number; sessions: number }> {
+/** Measurements of nothing yet, in the run's window: what the agents' are merged into. */
+export function emptyMeasurements(spec: RunSpec): Measurements {
   const s = scenarioOf(spec);
-  const merged = new Measurements(spec.timeScale, s.warmup, s.duration, s.report.step, new Pricing(s), s.workers.mode === 'perSession');
+  return new Measurements(spec.timeScale, s.warmup, s.duration, s.report.step, new Pricing(s), s.workers.mode === 'perSession');
+}
+
+/** What an agent pushes back. */
+interface AgentResult {
+  measurements: MeasurementsJSON;
+  wallMs: number;
+  sessions: number;
+  index: number;
+  /** The agent stopped before the end of its replay (the run's stop flag, or its own Ctrl-C). */
+  interrupted: boolean;
+}
+
+/** Real ms agents get to report once told to stop: they abandon what is in flight, so it takes well under a second. */
+const STOP_GRACE_MS = 10_000;
+
+export interface Collected {
+  measurements: Measurements;
+  wallMs: number;
+  sessions: number;
+  /** The run was stopped before its end: by `signal`, or because an agent was interrupted. */
+  interrupted: boolean;
+  /** Agents that had not reported when the wait after a stop ran out. */
+  missing: number;
+}
+
+/**
+ * Waits for every agent's measurements and merges them. When `signal` is aborted (Ctrl-C) or an agent
+ * reports that it was interrupted, it sets the run's stop flag and waits for the others' partial
+ * measurements, briefly: the run is then reported as interrupted, with what came.
+ */
+export async function collectRun(redis: Redis, spec: RunSpec, timeoutMs: number, signal?: AbortSignal): Promise<Collected> {
+  const merged = emptyMeasurements(spec);
   let wallMs = 0;
   let sessions = 0;
-  const deadline = Date.now() + timeoutMs;
-  for (let got = 0; got < spec.agents; got++) {
-    const left = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
-    const item = await redis.blpop(key(spec.runId, 'results'), left);
-    if (!item)
+  let got = 0;
+  let stopped = false;
+  let deadline = Date.now() + timeoutMs;
+  const stop = async () => {
+    stopped = true;
+    await redis.set(key(spec.runId, 'stop'), '1', 'EX', STOP_TTL_S);
+    deadline = Math.min(deadline, Date.now() + STOP_GRACE_MS);
+  };
+  while (got < spec.agents) {
+    if (signal?.aborted && !stopped) await stop();
+    if (Date.now() >= deadline) {
+      if (stopped) break;
       throw new HeadroomError(ErrorCode.agentsUnavailable, `distributed load test: only ${got} of ${spec.agents} agents of run ${spec.runId} reported within ${formatDuration(timeoutMs)}`, {
         hint: 'an agent died during the run: see its errors above, or on the machine it ran on',
       });
-    const r = JSON.parse(item[1]) as { measurements: MeasurementsJSON; wallMs: number; sessions: number };
+    }
+    // One-second slices (BLPOP's whole-second timeout on older Redis), so an interruption is acted on at once.
+    const item = await redis.blpop(key(spec.runId, 'results'), 1);
+    if (!item) continue;
+    const r = JSON.parse(item[1]) as AgentResult;
     merged.mergeFrom(r.measurements);
     wallMs = Math.max(wallMs, r.wallMs);
     sessions += r.sessions;
+    got++;
+    // An agent stopped by its own Ctrl-C leaves a hole in the run: the others stop too.
+    if (r.interrupted && !stopped) await stop();
   }
-  return { measurements: merged, wallMs, sessions };
+  return { measurements: merged, wallMs, sessions, interrupted: stopped, missing: spec.agents - got };
 }
 
 /** Tells the run's agents to stop (waiting for the start or replaying), and removes the run. */
 export async function cancelRun(redis: Redis, spec: RunSpec): Promise<void> {
-  await redis.set(key(spec.runId, 'stop'), '1', 'EX', RUN_TTL_S);
+  await redis.set(key(spec.runId, 'stop'), '1', 'EX', STOP_TTL_S);
   await removeRun(redis, spec);
 }
 
@@ -150,9 +205,9 @@ export type AgentSource = { runId: string } | { pool: string };
  * Polls for the start instant of a claimed run; undefined when the run was cancelled or removed, or
  * did not start within the coordinator's own wait (it gave up, or died).
  */
-async function startOf(redis: Redis, spec: RunSpec): Promise<number | undefined> {
+async function startOf(redis: Redis, spec: RunSpec, signal?: AbortSignal): Promise<number | undefined> {
   const deadline = Date.now() + spec.agentsTimeoutMs + 10_000;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !signal?.aborted) {
     const [start, stop, job] = await redis.mget(key(spec.runId, 'start'), key(spec.runId, 'stop'), key(spec.runId, 'job'));
     if (start) return Number(start);
     if (stop || !job) return undefined;
@@ -167,7 +222,7 @@ async function startOf(redis: Redis, spec: RunSpec): Promise<number | undefined>
  * finished, or its coordinator died before the start), has its agents already, or was cancelled before
  * it started.
  */
-async function join(redis: Redis, runId: string, log: (line: string) => void): Promise<{ spec: RunSpec; index: number; startAtEpochMs: number } | undefined> {
+async function join(redis: Redis, runId: string, log: (line: string) => void, signal?: AbortSignal): Promise<{ spec: RunSpec; index: number; startAtEpochMs: number } | undefined> {
   const raw = await redis.get(key(runId, 'job'));
   const index = raw ? Number(await redis.eval(CLAIM, 2, key(runId, 'job'), key(runId, 'index'), RUN_TTL_S)) - 1 : -1;
   if (!raw || index < 0) {
@@ -176,44 +231,67 @@ async function join(redis: Redis, runId: string, log: (line: string) => void): P
   }
   const spec = JSON.parse(raw) as RunSpec;
   if (index >= spec.agents) return undefined; // the run has its agents already
-  const startAtEpochMs = await startOf(redis, spec);
-  if (startAtEpochMs === undefined) log(`run ${runId}: cancelled before it started: skipped`);
+  const startAtEpochMs = await startOf(redis, spec, signal);
+  if (startAtEpochMs === undefined) log(`run ${runId}: ${signal?.aborted ? 'interrupted' : 'cancelled'} before it started: skipped`);
   return startAtEpochMs === undefined ? undefined : { spec, index, startAtEpochMs };
 }
+
+/** How often a replaying agent looks at its run's stop flag. */
+const STOP_POLL_MS = 250;
 
 /**
  * An agent: takes one run — the one it was started for, or the next on its pool's list that is still
  * live (waiting up to `waitMs` for one) — replays its share from the shared start and reports. False if
- * no run came. `log` gets the lines a user should see (skipped runs, the drain announcement).
+ * no run came. `log` gets the lines a user should see (skipped runs, the drain announcement). An
+ * aborted `signal` (the agent's own Ctrl-C) or the run's stop flag ends the replay early; what was
+ * measured is still reported, marked interrupted.
  */
-export async function runAgentOnce(redis: Redis, from: AgentSource, waitMs: number, log: (line: string) => void = () => undefined): Promise<boolean> {
+export async function runAgentOnce(redis: Redis, from: AgentSource, waitMs: number, log: (line: string) => void = () => undefined, signal?: AbortSignal): Promise<boolean> {
   const deadline = Date.now() + waitMs;
   let joined: Awaited<ReturnType<typeof join>>;
-  if ('runId' in from) joined = await join(redis, from.runId, log);
+  if ('runId' in from) joined = await join(redis, from.runId, log, signal);
   else {
-    // Entries of runs that are gone are skipped: they do not use up a --once agent.
+    // Entries of runs that are gone are skipped: they do not use up a --once agent. One-second waits, so
+    // that a Ctrl-C is acted on at once.
     while (!joined) {
       const left = deadline - Date.now();
-      const item = left > 0 ? await redis.blpop(poolKey(from.pool), Math.max(1, Math.ceil(left / 1000))) : null;
-      if (!item) return false;
-      joined = await join(redis, item[1], log);
+      const item = left > 0 && !signal?.aborted ? await redis.blpop(poolKey(from.pool), 1) : null;
+      if (item) joined = await join(redis, item[1], log, signal);
+      else if (left <= 0 || signal?.aborted) return false;
     }
   }
   if (!joined) return true;
   const { spec, index, startAtEpochMs } = joined;
-  const r: ReplayResult = await replay(scenarioOf(spec), {
-    target: spec.target,
-    timeScale: spec.timeScale,
-    seed: spec.seed,
-    owns: (id) => id % spec.agents === index,
-    startAtEpochMs,
-    stream: spec.stream,
-    connections: spec.connections,
-    drainTimeoutMs: spec.drainTimeoutMs,
-    onDrain: (d) => log(`agent ${index + 1}/${spec.agents}: ${drainLine(d)}`),
-    ...(spec.apiKey ? { apiKey: spec.apiKey } : {}),
-  });
-  await redis.rpush(key(spec.runId, 'results'), JSON.stringify({ measurements: r.measurements.toJSON(), wallMs: r.wallMs, sessions: r.sessions, index }));
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const poll = setInterval(() => {
+    redis.exists(key(spec.runId, 'stop')).then(
+      (n) => n > 0 && stop.abort(),
+      () => undefined, // Redis unreachable for a moment: the next poll, or the end of the run
+    );
+  }, STOP_POLL_MS);
+  let r: ReplayResult;
+  try {
+    r = await replay(scenarioOf(spec), {
+      target: spec.target,
+      timeScale: spec.timeScale,
+      seed: spec.seed,
+      owns: (id) => id % spec.agents === index,
+      startAtEpochMs,
+      stream: spec.stream,
+      connections: spec.connections,
+      drainTimeoutMs: spec.drainTimeoutMs,
+      signal: stop.signal,
+      onDrain: (d) => log(`agent ${index + 1}/${spec.agents}: ${drainLine(d)}`),
+      ...(spec.apiKey ? { apiKey: spec.apiKey } : {}),
+    });
+  } finally {
+    clearInterval(poll);
+    signal?.removeEventListener('abort', onAbort);
+  }
+  const result: AgentResult = { measurements: r.measurements.toJSON(), wallMs: r.wallMs, sessions: r.sessions, index, interrupted: r.interrupted ?? false };
+  await redis.rpush(key(spec.runId, 'results'), JSON.stringify(result));
   await redis.expire(key(spec.runId, 'results'), RUN_TTL_S);
   return true;
 }

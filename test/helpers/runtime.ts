@@ -207,17 +207,34 @@ export interface HeadroomProcess {
   waitForOutput(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   /** Resolves with the exit code (a signal reads as 128 + its number… or -1); rejects on timeout. */
   exited(timeoutMs?: number): Promise<number>;
-  /** SIGKILL if still running (for afterEach). */
+  /** SIGKILL if still running (for afterEach); the whole process group when it has its own. */
   kill(): void;
+  /**
+   * Sends `signal` to the process's own group — itself and the children it started — as a terminal does
+   * on Ctrl-C. Only with `{ ownGroup: true }`.
+   */
+  signalGroup(signal: NodeJS.Signals): void;
 }
 
-/** `headroom <args>` from the sources (see the module comment). */
-export function spawnHeadroom(args: string[], env: NodeJS.ProcessEnv = {}): HeadroomProcess {
+/**
+ * `headroom <args>` from the sources (see the module comment). `ownGroup` starts it in a process group
+ * of its own (detached), so a test can signal it and its children together without signalling itself.
+ */
+export function spawnHeadroom(args: string[], env: NodeJS.ProcessEnv = {}, opts: { ownGroup?: boolean } = {}): HeadroomProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ENTRY, '--', ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, HEADROOM_DEBUG: '', FORCE_COLOR: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.ownGroup ?? false,
   });
+  const signalGroup = (signal: NodeJS.Signals) => {
+    if (!opts.ownGroup) throw new Error('signalGroup needs spawnHeadroom(…, { ownGroup: true })');
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // the group is gone already
+    }
+  };
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -252,7 +269,9 @@ export function spawnHeadroom(args: string[], env: NodeJS.ProcessEnv = {}): Head
     },
     exited: (timeoutMs = 20_000) => timeout(exit, timeoutMs, 'the process to exit'),
     kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (opts.ownGroup) signalGroup('SIGKILL');
+      else if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
+    signalGroup,
   };
 }

@@ -13,7 +13,9 @@
  * prefix, and a killed coordinator leaves entries behind that must not reach other suites' runs.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Pricing } from '../../src/core/pricing.js';
@@ -23,7 +25,7 @@ import { buildReport } from '../../src/sim/build-report.js';
 import { simulate } from '../../src/sim/simulate.js';
 import { CLI_COMMAND } from '../helpers/processes.js';
 import { deleteKeys } from '../helpers/redis.js';
-import { spawnHeadroom, startRuntime, type HeadroomProcess, type RuntimeHarness } from '../helpers/runtime.js';
+import { spawnHeadroom, startRuntime, waitFor, type HeadroomProcess, type RuntimeHarness } from '../helpers/runtime.js';
 
 const REDIS_DB = 'redis://127.0.0.1:6379/15';
 const K = 20;
@@ -116,5 +118,62 @@ describe('distributed runs sharing one Redis', () => {
     expect(await redis.llen(`hr:lt:pool:${pool}`)).toBe(0);
     expect(await redis.exists(`hr:lt:run:${runId}:job`)).toBe(0);
   }, 30_000);
+});
+
+/** Turns the runtime has finished, by its own count (GET /metrics). */
+async function turnsServed(rt: RuntimeHarness): Promise<number> {
+  const text = await (await fetch(`${rt.url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('headroom_turns_total'))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
+async function answeredByRuntime(rt: RuntimeHarness): Promise<number> {
+  const text = await (await fetch(`${rt.url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('headroom_turns_total{') && /status="(ok|cache-hit)"/.test(l))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
+describe('a distributed run interrupted (Ctrl-C)', () => {
+  // Ten scenario minutes at 20×: 30 s of arrivals, interrupted about 4 s after the start.
+  it.each([
+    ['the coordinator alone (kill -INT, a CI runner)', false],
+    ['the whole process group (Ctrl-C at a terminal)', true],
+  ])('%s: the agents stop, what they measured is merged and written, exit 130', async (_what, group) => {
+    const rt = await runtime();
+    const dir = await mkdtemp(join(tmpdir(), 'headroom-lt-int-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const out = join(dir, 'r.json');
+    const p = spawnHeadroom(['loadtest', SCENARIO, ...base, '--target', rt.url, '--duration', '10m', '--agents', '2', '--out', out], env, { ownGroup: true });
+    cleanups.push(() => p.kill());
+    await p.waitForOutput(/replaying/);
+    // Agents up (about 2 s with tsx), the start instant 1 s later, then some load.
+    await waitFor(async () => ((await turnsServed(rt)) > 50 ? true : undefined), 'turns served', 20_000);
+    await new Promise((r) => setTimeout(r, 2000));
+    if (group) p.signalGroup('SIGINT');
+    else p.child.kill('SIGINT');
+    const stoppedAt = performance.now();
+    const code = await p.exited(20_000);
+    expect(performance.now() - stoppedAt).toBeLessThan(12_000);
+    expect(p.stderr()).toContain('interrupted');
+    expect(p.stderr()).not.toContain('did not report');
+    expect(p.stderr()).not.toMatch(/\n\s+at /);
+    expect(code).toBe(130);
+    expect(p.stdout()).toContain('LATENCY');
+    const report = JSON.parse(await readFile(out, 'utf8')) as Report;
+    expect(report.answer).toMatch(/^Interrupted/);
+    expect(report.turns.arrived).toBeGreaterThan(10);
+    expect(report.turns.failed).toBe(0); // turns abandoned in flight are not failures
+    // Both agents' measurements: most of the turns the runtime answered (one agent's half would be under 60 %).
+    expect(report.turns.completed + report.turns.cacheHits).toBeGreaterThan(0.6 * (await answeredByRuntime(rt)));
+    // And no agent goes on loading the target.
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = await turnsServed(rt);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await turnsServed(rt)).toBe(after);
+  }, 60_000);
 });
 

@@ -11,7 +11,7 @@ import { ErrorCode, ExitCode, HeadroomError } from '../../errors.js';
 import { Pricing } from '../../core/pricing.js';
 import { buildLoadReport } from '../../loadtest/build-report.js';
 import { compareReports, type CompareRow } from '../../loadtest/compare.js';
-import { awaitAgents, cancelRun, collectRun, postRun, removeRun, runAgentOnce, startRun } from '../../loadtest/distributed.js';
+import { awaitAgents, cancelRun, collectRun, emptyMeasurements, postRun, removeRun, runAgentOnce, startRun } from '../../loadtest/distributed.js';
 import type { TurnResult } from '../../loadtest/measure.js';
 import { drainLine, replay, type ReplayResult } from '../../loadtest/replay.js';
 import { checkTarget, servedBefore } from '../../loadtest/target.js';
@@ -97,21 +97,35 @@ export async function loadtestAgent(io: Io, o: { redis: string; once: boolean; p
   const pool = checkPool(o.pool);
   const redis = await connect(o.redis);
   const log = (text: string) => io.err.write(`${text}\n`);
+  // Ctrl-C (at a terminal it reaches the agents --agents N started too): stop sending, report what was
+  // measured to the coordinator, and take no further run; a second one ends the process.
+  const interrupt = new AbortController();
+  const onInterrupt = () => {
+    log('load-test agent interrupted: reporting what it measured (Ctrl-C again quits)');
+    interrupt.abort();
+  };
+  process.once('SIGINT', onInterrupt);
   try {
-    if (o.run !== undefined) await runAgentOnce(redis, { runId: o.run }, 0, log);
+    if (o.run !== undefined) await runAgentOnce(redis, { runId: o.run }, 0, log, interrupt.signal);
     else {
       if (!o.once) line(io, `load-test agent waiting for runs of pool ${pool} on ${o.redis} (Ctrl-C stops it)`);
       do {
-        await runAgentOnce(redis, { pool }, o.once ? 30_000 : 5_000, log);
-      } while (!o.once);
+        await runAgentOnce(redis, { pool }, o.once ? 30_000 : 5_000, log, interrupt.signal);
+      } while (!o.once && !interrupt.signal.aborted);
     }
   } finally {
+    process.off('SIGINT', onInterrupt);
     redis.disconnect();
   }
-  return ExitCode.ok;
+  return interrupt.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
 }
 
-async function distributedReplay(file: string, o: LoadtestOptions, overrides: string[], scenarioDurationMs: number, seed: number, limits: { drainTimeoutMs: number; agentsTimeoutMs: number }): Promise<ReplayResult> {
+/**
+ * A run of `o.agents` agents through Redis. An aborted `signal` (Ctrl-C) tells them to stop through the
+ * run's stop flag and reports what they measured: before, the coordinator died at once, with no report,
+ * while the agents it had started went on loading the target to the end of their run.
+ */
+async function distributedReplay(io: Io, file: string, o: LoadtestOptions, overrides: string[], scenarioDurationMs: number, seed: number, limits: { drainTimeoutMs: number; agentsTimeoutMs: number }, signal: AbortSignal): Promise<ReplayResult> {
   const redis = await connect(o.redis);
   const children: ChildProcess[] = [];
   const spec = await postRun(redis, {
@@ -130,19 +144,30 @@ async function distributedReplay(file: string, o: LoadtestOptions, overrides: st
     ...(o.apiKey ? { apiKey: o.apiKey } : {}),
   });
   let done = false;
+  const result = (r: { measurements: ReplayResult['measurements']; sessions: number; wallMs: number; interrupted: boolean }): ReplayResult => ({
+    measurements: r.measurements,
+    sessions: r.sessions,
+    wallMs: r.wallMs,
+    realDurationMs: r.wallMs,
+    scenarioDurationMs: r.wallMs * o.timeScale,
+    drainTimeoutMs: limits.drainTimeoutMs,
+    ...(r.interrupted ? { interrupted: true } : {}),
+  });
   try {
     if (!o.externalAgents) {
       const [cmd, args] = agentCommand(o.redis, spec.runId);
       for (let i = 0; i < o.agents; i++) children.push(spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] }));
     }
-    await awaitAgents(redis, spec);
+    // Interrupted before the start: nothing was sent (the run is withdrawn below).
+    if (!(await awaitAgents(redis, spec, signal))) return result({ measurements: emptyMeasurements(spec), sessions: 0, wallMs: 0, interrupted: true });
     const startAtEpochMs = await startRun(redis, spec);
     // The agents' runs are bounded: the wait for the start instant, the arrivals, the drain (--drain-timeout),
     // and slack for reporting.
     const timeoutMs = startAtEpochMs - Date.now() + scenarioDurationMs / o.timeScale + limits.drainTimeoutMs + 30_000;
-    const r = await collectRun(redis, spec, timeoutMs);
-    done = true;
-    return { measurements: r.measurements, sessions: r.sessions, wallMs: r.wallMs, realDurationMs: r.wallMs, scenarioDurationMs: r.wallMs * o.timeScale, drainTimeoutMs: limits.drainTimeoutMs };
+    const r = await collectRun(redis, spec, timeoutMs, signal);
+    if (r.missing > 0) io.err.write(`warning: ${r.missing} of ${o.agents} agents did not report after the stop; the report covers the others\n`);
+    done = !r.interrupted;
+    return result(r);
   } finally {
     // Whatever ended the wait, no agent goes on with a run nobody collects, and no entry is left for one.
     await (done ? removeRun(redis, spec) : cancelRun(redis, spec)).catch(() => undefined);
@@ -216,18 +241,19 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
     if (before) io.err.write(`warning: ${target.origin} already served traffic (${before}): its cached answers and sessions will make cache hits, calls, tokens and cost differ from the simulation; restart it (or give it a fresh --prefix) before comparing\n`);
   }
   const progress = !o.json && io.isTty ? new LiveProgress(io, o.timeScale, scenario.duration) : undefined;
-  // Ctrl-C stops the replay and keeps what was measured; a second one (no listener left) ends the process.
+  // Ctrl-C stops the replay — this process's, or the agents' through Redis — and keeps what was measured;
+  // a second one (no listener left) ends the process.
   const interrupt = new AbortController();
   const onInterrupt = () => {
-    io.err.write('interrupted: stopping the replay and reporting what was measured (Ctrl-C again quits)\n');
+    io.err.write(`interrupted: stopping the replay${o.agents > 1 ? ' (telling the agents through Redis)' : ''} and reporting what was measured (Ctrl-C again quits)\n`);
     interrupt.abort();
   };
-  if (o.agents === 1) process.once('SIGINT', onInterrupt);
+  process.once('SIGINT', onInterrupt);
   let result: ReplayResult;
   try {
     result =
       o.agents > 1
-        ? await distributedReplay(file, o, overrides, scenario.duration, seed, { drainTimeoutMs, agentsTimeoutMs })
+        ? await distributedReplay(io, file, o, overrides, scenario.duration, seed, { drainTimeoutMs, agentsTimeoutMs }, interrupt.signal)
         : await replay(scenario, {
             target: target.origin,
             timeScale: o.timeScale,
