@@ -3,24 +3,9 @@
  * when the provider answers, refuses or cuts an answer short, independent of the mock's own behaviour.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ProviderRequest, ProviderResult } from '../../../src/core/provider-model.js';
-import { buildApp, type App, type AppOptions } from '../../../src/runtime/app.js';
+import type { App, AppOptions } from '../../../src/runtime/app.js';
 import { ProviderRequestError } from '../../../src/runtime/providers/errors.js';
-import { MemoryTextStore } from '../../../src/runtime/providers/text-store.js';
-import { createRuntime } from '../../../src/runtime/runtime.js';
-import { parseScenario } from '../../../src/scenario/load.js';
-
-const YAML = `
-name: gateway-unit
-seed: 3
-users: { dailyActive: 1000, concurrencyRatio: 1% }
-conversation:
-  tokens: { systemPrompt: 20, output: 40 }
-models:
-  sonnet: { id: claude-sonnet-4-6 }
-`;
-
-type Call = (req: ProviderRequest) => Promise<ProviderResult>;
+import { scriptedGateway, type ScriptedCall as Call } from '../../helpers/gateway.js';
 
 const usage = (outputTokens: number) => ({ inputTokens: 5, outputTokens, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 });
 
@@ -31,10 +16,7 @@ afterEach(async () => {
 });
 
 async function gateway(call: Call, opts: AppOptions = {}): Promise<App> {
-  const r = parseScenario(YAML, 'gateway-unit.yaml');
-  if (!r.scenario) throw new Error(r.problems.map((p) => p.message).join('\n'));
-  const rt = createRuntime({ scenario: r.scenario, provider: { call }, texts: new MemoryTextStore() });
-  open = await buildApp(rt, opts);
+  open = await scriptedGateway(call, opts);
   return open;
 }
 

@@ -5,11 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ProviderResult } from '../../../src/core/provider-model.js';
 import { newOutcome, type TurnOutcome } from '../../../src/core/pipeline/turn.js';
-import { buildApp } from '../../../src/runtime/app.js';
 import { RuntimeMetrics } from '../../../src/runtime/metrics.js';
-import { MemoryTextStore } from '../../../src/runtime/providers/text-store.js';
-import { createRuntime } from '../../../src/runtime/runtime.js';
-import { parseScenario } from '../../../src/scenario/load.js';
+import { scriptedGateway } from '../../helpers/gateway.js';
 
 function outcome(patch: Partial<TurnOutcome>): TurnOutcome {
   return { ...newOutcome(0, false), endedAtMs: 1_000, ...patch };
@@ -32,16 +29,6 @@ describe('runtime metrics: turn latency parts', () => {
   });
 });
 
-const YAML = `
-name: metrics-unit
-seed: 3
-users: { dailyActive: 1000, concurrencyRatio: 1% }
-conversation:
-  tokens: { systemPrompt: 20, output: 40 }
-models:
-  sonnet: { id: claude-sonnet-4-6 }
-`;
-
 /** The value of one sample of the exposition text (`name{labels} value`), 0 when absent. */
 function sample(text: string, series: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
@@ -50,11 +37,8 @@ function sample(text: string, series: string): number {
 
 describe('runtime metrics: pass-through calls are not turns', () => {
   it('counts POST /v1/messages in headroom_messages_total, not headroom_turns_total; tokens and cost count both', async () => {
-    const r = parseScenario(YAML, 'metrics-unit.yaml');
-    if (!r.scenario) throw new Error(r.problems.map((p) => p.message).join('\n'));
     const answer: ProviderResult = { ok: true, usage: { inputTokens: 5, outputTokens: 3, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 }, ttftMs: 5, stopReason: 'end_turn', text: 'three short words' };
-    const rt = createRuntime({ scenario: r.scenario, provider: { call: async () => answer }, texts: new MemoryTextStore() });
-    const { app } = await buildApp(rt);
+    const { app } = await scriptedGateway(async () => answer);
     try {
       const ask = (content: string) => app.inject({ method: 'POST', url: '/v1/messages', payload: { model: 'sonnet', max_tokens: 100, messages: [{ role: 'user', content }] } });
       expect((await ask('one')).statusCode).toBe(200);
