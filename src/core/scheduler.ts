@@ -133,8 +133,16 @@ export class VirtualScheduler implements Scheduler {
 
   /** Runs events until the clock would pass `untilMs` (then sets the clock to it) or none are left. */
   run(untilMs = Infinity): void {
-    while (this.heap.length > 0 && this.keyAt[0]! <= untilMs) this.step();
+    this.runDue(untilMs);
     if (untilMs !== Infinity && untilMs > this.t) this.t = untilMs;
+  }
+
+  /**
+   * Runs the events due by `untilMs`, leaving the clock at the last one run: a caller that only paces
+   * itself by `untilMs` (the simulator's progress slices) does not stretch the run to its pace.
+   */
+  runDue(untilMs: number): void {
+    while (this.heap.length > 0 && this.keyAt[0]! <= untilMs) this.step();
   }
 
   private push(e: Event, at: number, tie: number): void {

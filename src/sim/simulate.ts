@@ -106,11 +106,11 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}): SimResult {
 
   const t0 = performance.now();
   const slice = Math.max(scenario.duration / 100, 1000);
-  // Slices only pace the progress bar. Events are stepped rather than `run(t)`, which would leave the
-  // clock at the slice's end: the run's length (drain included) and its series read up to a slice —
-  // 14.4 minutes of a 24 h run — past the last event.
+  // Slices only pace the progress bar: `runDue`, not `run(t)`, which would leave the clock at the slice's
+  // end, and the run's length (drain included) and its series up to a slice — 14.4 minutes of a 24 h
+  // run — past the last event.
   for (let t = slice; sched.pending > 0; t += slice) {
-    while (sched.pending > 0 && sched.peek() <= t) sched.step();
+    sched.runDue(t);
     opts.onProgress?.(Math.min(1, t / scenario.duration));
   }
   return { scenario, seed, recorder, workload, pool, cache: env.cache, counters: env.counters, providerModel: model, offered, simulatedMs: sched.now(), wallMs: performance.now() - t0, events: sched.executed };

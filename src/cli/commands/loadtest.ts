@@ -80,6 +80,21 @@ async function connect(url: string): Promise<Redis> {
   return redis;
 }
 
+/**
+ * The first Ctrl-C: `say` why the process goes on, and abort the returned signal (the caller stops and
+ * reports what was measured); the listener is gone after it, so a second Ctrl-C ends the process.
+ * `release` removes it when the work ended first.
+ */
+function firstCtrlC(say: () => void): { signal: AbortSignal; release(): void } {
+  const interrupt = new AbortController();
+  const onInterrupt = () => {
+    say();
+    interrupt.abort();
+  };
+  process.once('SIGINT', onInterrupt);
+  return { signal: interrupt.signal, release: () => process.off('SIGINT', onInterrupt) };
+}
+
 /** Pool names become part of a Redis key: a short word, so that a typo cannot reach another key. */
 const POOL_RE = /^[\w.-]{1,64}$/;
 
@@ -99,12 +114,7 @@ export async function loadtestAgent(io: Io, o: { redis: string; once: boolean; p
   const log = (text: string) => io.err.write(`${text}\n`);
   // Ctrl-C (at a terminal it reaches the agents --agents N started too): stop sending, report what was
   // measured to the coordinator, and take no further run; a second one ends the process.
-  const interrupt = new AbortController();
-  const onInterrupt = () => {
-    log('load-test agent interrupted: reporting what it measured (Ctrl-C again quits)');
-    interrupt.abort();
-  };
-  process.once('SIGINT', onInterrupt);
+  const interrupt = firstCtrlC(() => log('load-test agent interrupted: reporting what it measured (Ctrl-C again quits)'));
   try {
     if (o.run !== undefined) await runAgentOnce(redis, { runId: o.run }, 0, log, interrupt.signal);
     else {
@@ -114,7 +124,7 @@ export async function loadtestAgent(io: Io, o: { redis: string; once: boolean; p
       } while (!o.once && !interrupt.signal.aborted);
     }
   } finally {
-    process.off('SIGINT', onInterrupt);
+    interrupt.release();
     redis.disconnect();
   }
   return interrupt.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
@@ -208,7 +218,6 @@ function checkOptions(o: LoadtestOptions): { drainTimeoutMs: number; agentsTimeo
   return { drainTimeoutMs: durationArg(o.drainTimeout, '--drain-timeout'), agentsTimeoutMs };
 }
 
-
 export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promise<number> {
   const target = checkTarget(o.target, o.allowRemote);
   const out = await outFile(o.out);
@@ -243,12 +252,9 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
   const progress = !o.json && io.isTty ? new LiveProgress(io, o.timeScale, scenario.duration) : undefined;
   // Ctrl-C stops the replay — this process's, or the agents' through Redis — and keeps what was measured;
   // a second one (no listener left) ends the process.
-  const interrupt = new AbortController();
-  const onInterrupt = () => {
-    io.err.write(`interrupted: stopping the replay${o.agents > 1 ? ' (telling the agents through Redis)' : ''} and reporting what was measured (Ctrl-C again quits)\n`);
-    interrupt.abort();
-  };
-  process.once('SIGINT', onInterrupt);
+  const interrupt = firstCtrlC(() =>
+    io.err.write(`interrupted: stopping the replay${o.agents > 1 ? ' (telling the agents through Redis)' : ''} and reporting what was measured (Ctrl-C again quits)\n`),
+  );
   let result: ReplayResult;
   try {
     result =
@@ -268,7 +274,7 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
             ...(progress ? { onTurn: (r: TurnResult) => progress.turn(r) } : {}),
           });
   } finally {
-    process.off('SIGINT', onInterrupt);
+    interrupt.release();
     progress?.stop();
   }
   const live = buildLoadReport(scenario, seed, result, pricing);
