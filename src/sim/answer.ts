@@ -70,6 +70,22 @@ function shortWindow(s: SimResult['scenario'], meanSessionMs: number): string | 
   );
 }
 
+/**
+ * When the warm-up is shorter than a mean conversation, the simulation (which starts empty) is still
+ * filling up as the window opens, and the window's averages read low: support-agent with 40 turns
+ * (22 min conversations), 5 min of warm-up and a 30 min window said 10.7 calls in flight on average,
+ * where a 60 min warm-up says 13.9.
+ */
+function shortWarmup(s: SimResult['scenario'], meanSessionMs: number): string | undefined {
+  if (s.warmup >= meanSessionMs) return undefined;
+  const unitMs = meanSessionMs < 60_000 ? 1000 : 60_000;
+  const warmupMs = Math.ceil(meanSessionMs / unitMs) * unitMs;
+  return (
+    `The warm-up (${formatDuration(s.warmup)}) is shorter than a mean conversation (${formatDuration(meanSessionMs)}): the window opens before the conversations in flight build up, ` +
+    `so its averages read low; set warmup to at least ${formatDuration(warmupMs)}.`
+  );
+}
+
 /** "N with H× headroom", and which planning bound moved it, if one did. */
 function recommended(c: Report['capacity']): string {
   const wanted = Math.ceil(c.workersNeeded * c.headroom);
@@ -84,6 +100,8 @@ export function answer(r: SimResult, rep: Omit<Report, 'answer'>, cap?: LimitCap
   // First what makes the figures below misleading.
   const short = shortWindow(s, rep.population.meanSessionMs);
   if (short) lines.push(short);
+  const warm = shortWarmup(s, rep.population.meanSessionMs);
+  if (warm) lines.push(warm);
   const unanswered = notAnswered(rep.turns);
   if (unanswered) lines.push(unanswered);
   const peak = missedPeak(s, r.workload.plan);
