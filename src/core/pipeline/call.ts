@@ -61,18 +61,27 @@ function reservation(d: PipelineDeps, model: string, inputTokens: number, maxTok
   return { requests: 1, inputTokens, outputTokens: atMost(d.outputEstimate(model), maxTokens) };
 }
 
+class AttemptRequest implements ProviderRequest {
+  constructor(
+    readonly model: string,
+    private readonly callKey: string,
+    private readonly suffix: string,
+    readonly requestKeyHash: number,
+    readonly segments: Segment[],
+    readonly outputTokens: number,
+    readonly maxTokens: number,
+    readonly timeoutMs: number,
+  ) {}
+
+  get requestKey(): string {
+    return this.callKey + this.suffix;
+  }
+}
+
 function request(d: PipelineDeps, x: CallSpec, keyHash: number, model: string, attempt: number): ProviderRequest {
   const spec = d.scenario.models[model]!;
   const suffix = attemptSuffix(attempt);
-  return {
-    model,
-    requestKey: x.key + suffix,
-    requestKeyHash: hashString(suffix, keyHash),
-    segments: x.segments,
-    outputTokens: x.outputTokens,
-    maxTokens: atMost(spec.maxTokens, x.maxTokens),
-    timeoutMs: spec.timeout,
-  };
+  return new AttemptRequest(model, x.key, suffix, hashString(suffix, keyHash), x.segments, x.outputTokens, atMost(spec.maxTokens, x.maxTokens), spec.timeout);
 }
 
 /** The limiter held this call back for `waitMs` on its `binding` bucket. */
