@@ -35,6 +35,10 @@ workers: { count: 1000, concurrency: 1000 }
 const CORE_ONLY = 'cache: false\nbreaker: false\n';
 const TURN: TurnPlan = { index: 1, userTokens: 100, promptKey: 'p', calls: [{ index: 1, outputTokens: 200, toolLatencyAfterMs: 0, toolResultTokens: 0 }] };
 const SYSTEM_TOKENS = 1000;
+/** Session keys are `s<block>.<suffix>`: a number-to-string once per block of 1,024 passes. */
+const KEY_BLOCK_BITS = 10;
+const KEY_BLOCK_MASK = (1 << KEY_BLOCK_BITS) - 1;
+const KEY_SUFFIXES = Array.from({ length: 1 << KEY_BLOCK_BITS }, (_, i) => String(i));
 
 /** The same answer for every call, at once: 5 s, no prompt caching. */
 function fixedAnswer(req: ProviderRequest): ProviderOutcome {
@@ -81,10 +85,15 @@ export function pipelinePassRate(opts: PassOptions): number {
     if (o.status === 'ok') answered++;
   };
   let passes = 0;
+  let keyBlock = '';
   const rate = bestRate(
     (start, n) => {
       for (let i = start; i < start + n; i++) {
-        const sessionKey = `s${i}`;
+        // A fresh key per pass, built with one concatenation. Not `s${i}`: a number-to-string per pass is
+        // the harness's cost, not the pipeline's (a simulated session's key is made once, by the
+        // workload); it was about 570 of a pass's 10,800 instructions.
+        if ((i & KEY_BLOCK_MASK) === 0 || keyBlock === '') keyBlock = `s${i >>> KEY_BLOCK_BITS}.`;
+        const sessionKey = keyBlock + KEY_SUFFIXES[i & KEY_BLOCK_MASK]!;
         const conversation = new Conversation(sessionKey, SYSTEM_TOKENS, policy);
         // With the cache on, each pass has its own prompt (a miss, then a store), as a fresh session's does.
         const turn = allStages ? { ...TURN, promptKey: sessionKey } : TURN;
