@@ -64,8 +64,14 @@ export class TaskService {
   private readonly loops: Promise<void>[] = [];
   /** Wake-ups of the loops' pending sleeps, so stop() does not wait out a poll or reclaim interval. */
   private readonly sleepers = new Set<() => void>();
-  /** Tasks this instance is running. */
+  /** Tasks this instance is running, whatever their source: claimed by the dispatcher or reclaimed. */
   private readonly executing = new Set<Promise<void>>();
+  /**
+   * Room promised to a claim or a reclaim still waiting for the queue's answer. The dispatcher and the
+   * reclaim loop each await the queue between seeing room and running what it hands back; without this,
+   * both could see the same free room and together run past `concurrency`.
+   */
+  private reserved = 0;
   /** Wakes the dispatcher's idle wait (a task was submitted here, or one finished). */
   private kick: (() => void) | undefined;
 
@@ -128,6 +134,22 @@ export class TaskService {
     for (const wake of [...this.sleepers]) wake();
     await Promise.all(this.loops);
     this.loops.length = 0;
+    // Both loops start tasks; once they have ended nothing adds to `executing`.
+    await Promise.all(this.executing);
+  }
+
+  /** Tasks this instance may still start: `concurrency` less those running and those a claim or reclaim is fetching. */
+  private room(): number {
+    return this.opts.concurrency - this.executing.size - this.reserved;
+  }
+
+  /** Runs a task this instance claimed or reclaimed, counted in `executing` until it has finished. */
+  private launch(task: Task<TaskPayload>, reclaimed: boolean): void {
+    const p: Promise<void> = this.execute(task, reclaimed).finally(() => {
+      this.executing.delete(p);
+      this.kick?.();
+    });
+    this.executing.add(p);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -143,7 +165,8 @@ export class TaskService {
   }
 
   /**
-   * One dispatcher per instance claims tasks and runs up to `concurrency` at once. It sleeps while
+   * One dispatcher per instance claims tasks and runs them, up to `concurrency` at once together with
+   * the tasks the reclaim loop took over (one count, `room()`). It sleeps while
    * idle — a local submit or a finished task wakes it at once; other instances' submits (Redis) are
    * found by polling that backs off from `pollMs` to 100 ms — so an idle instance costs ten cheap
    * claims a second, and a task pushed elsewhere waits at most ~100 ms for an idle instance.
@@ -156,14 +179,21 @@ export class TaskService {
     // no new ones), instead of dropping turns it answered 202 for.
     const finishQueued = !this.rt.redis;
     while (this.running || finishQueued) {
-      if (this.executing.size >= this.opts.concurrency) {
-        await this.idleWait(1000);
+      if (this.room() <= 0) {
+        await this.idleWait(1000); // a finished task wakes it
         continue;
       }
       let task: Task<TaskPayload> | undefined;
+      let failed = false;
+      this.reserved++;
       try {
         task = await this.queue.claim(this.opts.consumer, this.queueNow());
       } catch {
+        failed = true;
+      } finally {
+        this.reserved--;
+      }
+      if (failed) {
         if (!this.running) break;
         await this.sleep(base * 10); // store trouble: back off, keep the loop alive
         continue;
@@ -175,13 +205,8 @@ export class TaskService {
         continue;
       }
       idle = 0;
-      const p: Promise<void> = this.execute(task, false).finally(() => {
-        this.executing.delete(p);
-        this.kick?.();
-      });
-      this.executing.add(p);
+      this.launch(task, false);
     }
-    await Promise.all(this.executing);
   }
 
   /** An idle wait the dispatcher can be woken from (`kick`). */
@@ -205,13 +230,23 @@ export class TaskService {
       await this.sleep(every);
       if (!this.running) break;
       try {
-        // No more than this instance has room to run: the rest stay pending for the next round or another
-        // instance, instead of being run past the worker slots and the queue and failed as queue-full.
-        const room = this.opts.concurrency - this.executing.size;
-        const taken = room > 0 ? await this.queue.reclaim(this.opts.consumer, this.opts.reclaimAfterMs, this.queueNow(), room) : [];
-        // All at once: run one after another, the later ones would sit past `reclaimAfterMs` again and be
-        // taken over (and run twice) by another instance, and recovery would take one turn per task.
-        await Promise.all(taken.map((t) => this.execute(t, true)));
+        // No more than this instance has room to run — the room the dispatcher's claims share: the rest stay
+        // pending for the next round or another instance, instead of being run past the worker slots and the
+        // queue and failed as queue-full. Reclaimed tasks count in `executing` like claimed ones, so the
+        // dispatcher claims nothing new until one of them has finished.
+        const room = this.room();
+        if (room > 0) {
+          this.reserved += room;
+          let taken: Task<TaskPayload>[];
+          try {
+            taken = await this.queue.reclaim(this.opts.consumer, this.opts.reclaimAfterMs, this.queueNow(), room);
+          } finally {
+            this.reserved -= room;
+          }
+          // All at once, and not awaited: run one after another, the later ones would sit past
+          // `reclaimAfterMs` again and be taken over (and run twice) by another instance.
+          for (const t of taken) this.launch(t, true);
+        }
         // Tasks that waited past their class deadline were dead-lettered by a claim: say so.
         for (const d of await this.queue.drainDeadLetters()) {
           const prev = await this.get(d.task.id);
