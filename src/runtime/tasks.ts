@@ -7,8 +7,12 @@
  *
  * Once a task's turn has run, it is acked whatever happens to its status: a status save that fails is
  * retried with a short backoff, and if it still fails the task is acked anyway and the failure logged.
- * Leaving it pending would have another instance run — and bill — the finished turn again; a status
- * that says `running` (until its TTL) is the lesser harm, and the log says why.
+ * Leaving it pending would have another instance run — and bill — the finished turn again. The outcome
+ * is not given up on: the instance keeps it and retries the save in the background for a bounded time
+ * (a Redis failover or restart takes seconds to minutes), and meanwhile `get` answers `unknown` with
+ * the reason — a `running` record whose task has left the queue is a finished task whose outcome was
+ * not recorded — rather than `running` until the record's TTL. An outcome still unsaved when the
+ * retries give up or the instance stops is logged and counted (`headroom_task_status_lost_total`).
  */
 import { randomUUID } from 'node:crypto';
 import { MemoryTaskQueue } from '../core/queue/index.js';
@@ -27,7 +31,11 @@ export interface TaskPayload {
 export interface TaskStatus {
   id: string;
   sessionId: string;
-  status: 'queued' | 'running' | 'done' | 'failed';
+  /**
+   * `unknown`: its turn ran, but its outcome could not be recorded (the store refused the save); the
+   * instance that ran it retries the save for a while, so `done` or `failed` may still replace it.
+   */
+  status: 'queued' | 'running' | 'done' | 'failed' | 'unknown';
   acceptedAt: string;
   finishedAt?: string;
   /** Instance that ran (or runs) it. */
@@ -41,9 +49,23 @@ const RESULT_TTL_MS = 3_600_000;
 /** Waits before the retries of a finished task's status save (and of its ack): about a second in all. */
 const AFTER_RUN_RETRY_DELAYS_MS = [50, 200, 800];
 
+/**
+ * A finished task's status the in-line retries could not save is retried in the background (the task
+ * is acked meanwhile): the first wait continues the in-line series, each next one doubles up to the
+ * cap, for BACKGROUND_SAVE_FOR_MS after the in-line retries gave up — long enough for a Redis failover
+ * or restart, well inside the record's TTL. The instance holds the outcome in memory until then: few
+ * tasks, since none is claimed while the store refuses writes.
+ */
+const BACKGROUND_SAVE_FIRST_WAIT_MS = 3_200;
+const BACKGROUND_SAVE_MAX_WAIT_MS = 30_000;
+const BACKGROUND_SAVE_FOR_MS = 600_000;
+/** A background attempt unanswered by then counts as failed: a stalled Redis must not hold the retries (or stop()). */
+const BACKGROUND_SAVE_TIMEOUT_MS = 2_000;
+
 /** Where the task service reports what it cannot tell a client (Fastify's logger in the app). */
 export interface TaskLog {
   error(obj: object, msg: string): void;
+  info?(obj: object, msg: string): void;
 }
 
 export interface TaskServiceOptions {
@@ -59,6 +81,10 @@ export interface TaskServiceOptions {
 
 export class TaskService {
   private readonly queue: TaskQueue<TaskPayload>;
+  /** The same queue when it is Redis: the store whose saves can fail, asked by `get` whether a task has left it. */
+  private readonly redisQueue: RedisTaskQueue<TaskPayload> | undefined;
+  /** Background saves of finished tasks' statuses (see the module comment); stop() waits for them. */
+  private readonly saving = new Set<Promise<void>>();
   private readonly results = new Map<string, TaskStatus>();
   private running = false;
   private readonly loops: Promise<void>[] = [];
@@ -81,7 +107,8 @@ export class TaskService {
     private readonly opts: TaskServiceOptions,
   ) {
     const config = queueConfig(rt.scenario);
-    this.queue = rt.redis ? new RedisTaskQueue<TaskPayload>(rt.redis, { prefix: `${rt.prefix}:tasks`, config }) : new MemoryTaskQueue<TaskPayload>(config);
+    this.redisQueue = rt.redis ? new RedisTaskQueue<TaskPayload>(rt.redis, { prefix: `${rt.prefix}:tasks`, config }) : undefined;
+    this.queue = this.redisQueue ?? new MemoryTaskQueue<TaskPayload>(config);
   }
 
   /**
@@ -102,10 +129,31 @@ export class TaskService {
     else this.results.set(st.id, st);
   }
 
-  async get(id: string): Promise<TaskStatus | undefined> {
+  /** The task's record as stored. */
+  private async read(id: string): Promise<TaskStatus | undefined> {
     if (!this.rt.redis) return this.results.get(id);
     const raw = await this.rt.redis.get(this.key(id));
     return raw ? (JSON.parse(raw) as TaskStatus) : undefined;
+  }
+
+  /**
+   * The task's status as a client should read it: the record, except that a `running` task no longer in
+   * the queue reads `unknown`. A task's final status is saved before it is acked, so a record still
+   * `running` once the task has left the queue is a finished task whose outcome could not be recorded.
+   * The record is read again after the queue answers: a save and ack landing between the two reads
+   * would otherwise be taken for a failed save.
+   */
+  async get(id: string): Promise<TaskStatus | undefined> {
+    const st = await this.read(id);
+    if (st?.status !== 'running' || !this.redisQueue || (await this.redisQueue.holds(id))) return st;
+    const now = await this.read(id);
+    if (now?.status !== 'running') return now;
+    const ranOn = now.consumer ? ` on ${now.consumer}` : '';
+    return {
+      ...now,
+      status: 'unknown',
+      error: `its turn ran${ranOn} but its outcome could not be recorded (the status store refused the save); that instance retries the save for up to ${BACKGROUND_SAVE_FOR_MS / 60_000} min: poll again, done or failed replaces unknown once it is saved`,
+    };
   }
 
   /** Accepts a turn for later; rejected when the queue is full. */
@@ -136,6 +184,8 @@ export class TaskService {
     this.loops.length = 0;
     // Both loops start tasks; once they have ended nothing adds to `executing`.
     await Promise.all(this.executing);
+    // Background saves: woken above for one last attempt each (those started since try at once).
+    await Promise.all(this.saving);
   }
 
   /** Tasks this instance may still start: `concurrency` less those running and those a claim or reclaim is fetching. */
@@ -249,7 +299,7 @@ export class TaskService {
         }
         // Tasks that waited past their class deadline were dead-lettered by a claim: say so.
         for (const d of await this.queue.drainDeadLetters()) {
-          const prev = await this.get(d.task.id);
+          const prev = await this.read(d.task.id);
           await this.put({ id: d.task.id, sessionId: d.task.payload.sessionId, status: 'failed', acceptedAt: prev?.acceptedAt ?? new Date().toISOString(), finishedAt: new Date().toISOString(), error: 'deadline: waited in the queue past its deadline' });
         }
       } catch {
@@ -262,7 +312,7 @@ export class TaskService {
     const { sessionId } = task.payload;
     let acceptedAt: string;
     try {
-      acceptedAt = (await this.get(task.id))?.acceptedAt ?? new Date().toISOString();
+      acceptedAt = (await this.read(task.id))?.acceptedAt ?? new Date().toISOString();
       // A reclaimed task's previous consumer is gone; its session lock would otherwise block the rerun.
       if (reclaimed) await this.rt.sessions.breakLock(sessionId);
       await this.put({ id: task.id, sessionId, status: 'running', acceptedAt, consumer: this.opts.consumer });
@@ -281,11 +331,43 @@ export class TaskService {
       // The turn ran (and was billed): from here on nothing may leave the task pending, or another instance
       // would reclaim it and run it again. Nothing here throws, so the dispatcher never sees a rejection.
       const saved = await this.afterRun(() => this.put(final));
-      if (!saved.ok) this.opts.log?.error({ err: saved.err, taskId: task.id, status: final.status }, 'async task: its turn ran but its status could not be saved; acking it anyway, so that it is not run and billed again (GET /v1/tasks/:id keeps saying running)');
+      if (!saved.ok) this.opts.log?.error({ err: saved.err, taskId: task.id, status: final.status }, `async task: its turn ran but its status could not be saved; acking it anyway, so that it is not run and billed again; the save is retried in the background for up to ${BACKGROUND_SAVE_FOR_MS / 60_000} min (GET /v1/tasks/:id says unknown meanwhile)`);
       const acked = await this.afterRun(() => this.queue.ack(this.opts.consumer, task.id));
       if (!acked.ok) this.opts.log?.error({ err: acked.err, taskId: task.id }, 'async task: its turn ran but it could not be acked; another instance may run it again after reclaimAfterMs');
+      if (!saved.ok) this.saveLater(final);
     } finally {
       stopTouching();
+    }
+  }
+
+  /** Retries saving a finished task's status in the background (see BACKGROUND_SAVE_FOR_MS); not in `executing`: it holds no task slot. */
+  private saveLater(final: TaskStatus): void {
+    const p: Promise<void> = this.retrySave(final).finally(() => this.saving.delete(p));
+    this.saving.add(p);
+  }
+
+  /** Never throws. Each wait is cut short by stop(), for one last attempt; then the outcome is given up on, logged and counted. */
+  private async retrySave(final: TaskStatus): Promise<void> {
+    const m = this.rt.metrics;
+    m.taskStatusUnsaved.inc();
+    const giveUpAt = Date.now() + BACKGROUND_SAVE_FOR_MS;
+    try {
+      for (let waitMs = BACKGROUND_SAVE_FIRST_WAIT_MS; ; waitMs = Math.min(2 * waitMs, BACKGROUND_SAVE_MAX_WAIT_MS)) {
+        if (this.running) await this.sleep(Math.max(0, Math.min(waitMs, giveUpAt - Date.now())));
+        try {
+          await withTimeout(this.put(final), BACKGROUND_SAVE_TIMEOUT_MS);
+          this.opts.log?.info?.({ taskId: final.id, status: final.status }, 'async task: its status was saved after all (background retry)');
+          return;
+        } catch (err) {
+          if (this.running && Date.now() < giveUpAt) continue;
+          m.taskStatusLost.inc();
+          const why = this.running ? `background retries gave up after ${BACKGROUND_SAVE_FOR_MS / 60_000} min` : 'the instance stopped before a save got through';
+          this.opts.log?.error({ err, taskId: final.id, status: final.status }, `async task: its turn ran but its outcome was never recorded (${why}); GET /v1/tasks/:id says unknown until the record expires`);
+          return;
+        }
+      }
+    } finally {
+      m.taskStatusUnsaved.dec();
     }
   }
 
@@ -321,4 +403,13 @@ export class TaskService {
       }
     }
   }
+}
+
+/** `p`, or a rejection once `ms` have passed without an answer. */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref();
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

@@ -278,6 +278,15 @@ export class RedisTaskQueue<T> implements TaskQueue<T> {
     return (await this.run('hrqTouch', [this.k.idx, ...this.streams], [this.group, id, consumer, ...this.names])) === 1;
   }
 
+  /**
+   * Whether task `id` is still in the queue: waiting or pending (accepted, neither acked nor dead-lettered).
+   * Not part of `TaskQueue`: the task service asks it to tell a finished task whose status could not be
+   * recorded from one that still runs, which only a shared store can fail to record.
+   */
+  async holds(id: string): Promise<boolean> {
+    return (await this.calls.call('holds', this.redis.hexists(this.k.idx, id))) === 1;
+  }
+
   async depth(): Promise<QueueDepth> {
     const vals = await this.calls.call('depth', this.redis.hmget(this.k.depth, ...this.names));
     const byClass: Record<string, number> = {};
