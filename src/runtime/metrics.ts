@@ -37,6 +37,7 @@ export class RuntimeMetrics {
   readonly queueDepth = new Gauge({ name: 'headroom_queue_depth', help: 'Turns waiting for a worker slot', registers: [this.registry] });
   readonly busySlots = new Gauge({ name: 'headroom_busy_slots', help: 'Worker slots in use', registers: [this.registry] });
   readonly breaker = new Gauge({ name: 'headroom_breaker_state', help: 'Circuit breaker per model: 0 closed, 1 half-open, 2 open', labelNames: ['model'] as const, registers: [this.registry] });
+  readonly sessionLocksLost = new Counter({ name: 'headroom_session_locks_lost_total', help: 'Turns stopped because their session lock was lost while they ran (renewals failed past its expiry, or another holder had it)', registers: [this.registry] });
   readonly taskStatusUnsaved = new Gauge({ name: 'headroom_task_status_unsaved', help: 'Async tasks whose turn ran here but whose final status could not be saved yet: retried in the background, GET /v1/tasks/:id says unknown meanwhile', registers: [this.registry] });
   readonly taskStatusLost = new Counter({ name: 'headroom_task_status_lost_total', help: 'Async tasks whose turn ran here but whose final status was never saved (background retries given up, or the instance stopped)', registers: [this.registry] });
   readonly ingressRejected = new Counter({ name: 'headroom_ingress_rejected_total', help: 'Requests refused at the door, by reason', labelNames: ['reason'] as const, registers: [this.registry] });

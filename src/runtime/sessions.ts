@@ -6,6 +6,9 @@
  * A lock is held by a token, so that only its holder releases or renews it: in Redis it expires (a
  * crashed instance's lock lapses), the holder renews it while its turn runs (a turn may outlast the
  * expiry), and a holder whose lock lapsed and was taken by another turn cannot release that turn's.
+ * Saving and deleting a session take the token too and do nothing unless it still holds the lock
+ * (atomically, in Redis): a turn that lost its lock cannot write over the turn that took it (the lock
+ * token is the fencing token). The turn itself stops once it knows its lock is lost (lock-watch.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -19,6 +22,20 @@ export interface SessionRecord {
   holdingSlot: boolean;
 }
 
+/**
+ * A turn's session lock was lost while the turn ran — it lapsed (renewals failed for longer than its
+ * expiry) or another holder has it — so the turn stopped before its next step, and saved nothing.
+ */
+export class SessionLockLostError extends Error {
+  constructor(
+    readonly sessionId: string,
+    why: string,
+  ) {
+    super(`session ${sessionId}: its lock ${why}; the turn stopped before its next step and saved nothing, so that two turns of the session never run at once (provider calls it had made were billed)`);
+    this.name = 'SessionLockLostError';
+  }
+}
+
 export interface SessionStore {
   /** Takes the session's lock: its token, or undefined if a turn of it is already running. */
   lock(id: string): Promise<string | undefined>;
@@ -30,9 +47,13 @@ export interface SessionStore {
   breakLock(id: string): Promise<void>;
   /** How often a holder must renew (ms); undefined: locks do not lapse. */
   readonly renewEveryMs: number | undefined;
+  /** How long a lock outlives its last take or renewal (ms); undefined: locks do not lapse. */
+  readonly lockTtlMs: number | undefined;
   load(id: string): Promise<SessionRecord | undefined>;
-  save(id: string, rec: SessionRecord): Promise<void>;
-  delete(id: string): Promise<void>;
+  /** Saves the session if `token` holds its lock; false (nothing saved) if it does not. */
+  save(id: string, rec: SessionRecord, token: string): Promise<boolean>;
+  /** Forgets the session if `token` holds its lock; false (nothing deleted) if it does not. */
+  delete(id: string, token: string): Promise<boolean>;
 }
 
 /** Sessions idle longer than this are forgotten. */
@@ -42,6 +63,7 @@ export class MemorySessionStore implements SessionStore {
   private readonly records = new Map<string, { rec: SessionRecord; touchedAt: number }>();
   private readonly locks = new Map<string, string>();
   readonly renewEveryMs = undefined;
+  readonly lockTtlMs = undefined;
 
   async lock(id: string): Promise<string | undefined> {
     if (this.locks.has(id)) return undefined;
@@ -72,13 +94,17 @@ export class MemorySessionStore implements SessionStore {
     return r.rec;
   }
 
-  async save(id: string, rec: SessionRecord): Promise<void> {
+  async save(id: string, rec: SessionRecord, token: string): Promise<boolean> {
+    if (this.locks.get(id) !== token) return false;
     this.records.set(id, { rec, touchedAt: Date.now() });
     if (this.records.size > 100_000) this.evictIdle();
+    return true;
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(id: string, token: string): Promise<boolean> {
+    if (this.locks.get(id) !== token) return false;
     this.records.delete(id);
+    return true;
   }
 
   get size(): number {
@@ -95,6 +121,10 @@ export class MemorySessionStore implements SessionStore {
 const UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
 /** Sets KEYS[1]'s expiry to ARGV[2] ms if it holds ARGV[1]. */
 const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
+/** Sets KEYS[2] to ARGV[2] for ARGV[3] ms if the lock KEYS[1] holds ARGV[1]. */
+const SAVE = "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[2], ARGV[2], 'PX', ARGV[3]) return 1 end return 0";
+/** Deletes KEYS[2] if the lock KEYS[1] holds ARGV[1]. */
+const DELETE = "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[2]) return 1 end return 0";
 
 export class RedisSessionStore implements SessionStore {
   readonly renewEveryMs: number;
@@ -103,7 +133,7 @@ export class RedisSessionStore implements SessionStore {
     private readonly redis: Redis,
     private readonly prefix: string,
     /** A lock outlives a crashed instance by at most this long. */
-    private readonly lockTtlMs = 120_000,
+    readonly lockTtlMs = 120_000,
   ) {
     this.renewEveryMs = Math.max(1, Math.floor(lockTtlMs / 3));
   }
@@ -134,11 +164,12 @@ export class RedisSessionStore implements SessionStore {
     return raw ? (JSON.parse(raw) as SessionRecord) : undefined;
   }
 
-  async save(id: string, rec: SessionRecord): Promise<void> {
-    await this.redis.set(this.key(id, 'state'), JSON.stringify(rec), 'PX', SESSION_TTL_MS);
+  // The lock and the state share the session's hash tag, so one script may check the one and write the other (Cluster too).
+  async save(id: string, rec: SessionRecord, token: string): Promise<boolean> {
+    return (await this.redis.eval(SAVE, 2, this.key(id, 'lock'), this.key(id, 'state'), token, JSON.stringify(rec), SESSION_TTL_MS)) === 1;
   }
 
-  async delete(id: string): Promise<void> {
-    await this.redis.del(this.key(id, 'state'));
+  async delete(id: string, token: string): Promise<boolean> {
+    return (await this.redis.eval(DELETE, 2, this.key(id, 'lock'), this.key(id, 'state'), token)) === 1;
   }
 }

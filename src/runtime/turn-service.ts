@@ -14,8 +14,8 @@ import type { Usage } from '../core/types.js';
 import { compileSampler } from '../scenario/distributions.js';
 import { hashString, Rng } from '../scenario/rng.js';
 import { countTokens, textFor } from '../workload/text.js';
+import { watchLock } from './lock-watch.js';
 import type { Runtime } from './runtime.js';
-import { heartbeat } from './heartbeat.js';
 
 
 export interface PlannedCall {
@@ -92,11 +92,13 @@ export class TurnService {
   async run(sessionId: string, body: TurnBody, hooks: TurnHooks = {}): Promise<TurnResponse> {
     const rt = this.rt;
     const s = rt.scenario;
+    const lockedAt = performance.now();
     const token = await rt.sessions.lock(sessionId);
     if (token === undefined) throw new SessionBusyError(`session ${sessionId} has a turn in progress`);
     // A turn may outlast the lock's expiry: renewed while it runs (a crashed instance's lock still lapses).
-    const sessions = rt.sessions;
-    const stopRenewing = sessions.renewEveryMs === undefined ? undefined : heartbeat(sessions.renewEveryMs, () => sessions.renew(sessionId, token));
+    // Once the lock is known lost the turn stops before its next step (SessionLockLostError), and the
+    // store refuses its save: another instance may be running a turn of this session by then.
+    const lock = watchLock(rt.sessions, sessionId, token, lockedAt, () => rt.metrics.sessionLocksLost.inc());
     rt.metrics.inFlight.inc();
     try {
       const sessionKey = sessionKeyOf(sessionId);
@@ -107,10 +109,15 @@ export class TurnService {
       if (body.message !== undefined) rt.texts.set(`${sessionKey}/t${turnIndex}/u`, body.message);
       const priority = body.priority ?? Object.keys(s.users.priorityMix)[0] ?? 'standard';
       const env = hooks.onFirstToken ? { ...rt.env, provider: withFirstToken(rt.env.provider, hooks.onFirstToken) } : rt.env;
-      const o = await runRealtime(env, turnPipeline(rt.deps, { sessionKey, priority, turn, lastTurn: body.end === true, conversation: conv, holdingSlot: rec?.holdingSlot ?? false }));
+      const o = await runRealtime(env, turnPipeline(rt.deps, { sessionKey, priority, turn, lastTurn: body.end === true, conversation: conv, holdingSlot: rec?.holdingSlot ?? false }), lock.signal);
+      lock.check();
       const answered = o.status === 'ok' || o.status === 'cache-hit';
-      if (answered && body.end !== true) await rt.sessions.save(sessionId, { turns: turnIndex, conversation: conv.toState(), holdingSlot: o.holdingSlot });
-      else if (body.end === true) await rt.sessions.delete(sessionId);
+      // Fenced by the lock's token: false when another holder has it (the watch had not seen it yet).
+      let written = true;
+      if (answered && body.end !== true) written = await rt.sessions.save(sessionId, { turns: turnIndex, conversation: conv.toState(), holdingSlot: o.holdingSlot }, token);
+      else if (body.end === true) written = await rt.sessions.delete(sessionId, token);
+      if (!written) lock.lose('was found with another holder when the turn saved the conversation');
+      lock.check();
       rt.metrics.observeTurn(o, s.cache !== false && turnIndex === 1);
       this.gauges();
       const last = turn.calls[turn.calls.length - 1]!;
@@ -146,7 +153,7 @@ export class TurnService {
         route: [...o.routes],
       };
     } finally {
-      stopRenewing?.();
+      lock.stop();
       rt.metrics.inFlight.dec();
       await rt.sessions.unlock(sessionId, token);
     }
@@ -159,7 +166,7 @@ export class TurnService {
     const token = await sessions.lock(sessionId);
     if (token === undefined) throw new SessionBusyError(`session ${sessionId} has a turn in progress`);
     try {
-      await sessions.delete(sessionId);
+      await sessions.delete(sessionId, token); // just taken: a lock of the default expiry does not lapse in one call
     } finally {
       await sessions.unlock(sessionId, token);
     }

@@ -2,7 +2,9 @@
  * Exclusive work on the real Redis, for turns that outlast an expiry:
  * - session locks: a lock is its holder's (a token), a turn that outlasts the lock's expiry keeps it by
  *   renewing, a holder whose lock lapsed cannot release another turn's, and a session cannot be
- *   deleted under a running turn;
+ *   deleted under a running turn; a turn whose lock is lost (renewals failing past its expiry, or another
+ *   holder found by a renewal) stops before its next step and does not save over the session, and the
+ *   store refuses a save or delete by a token that no longer holds the lock (fencing);
  * - async tasks: a task that runs longer than `reclaimAfterMs` on a live instance is not taken over by
  *   another, so the turn runs (and is billed) once; nor is one whose status could not be saved after
  *   its turn ran (retried, then acked anyway and logged); one that could not be started stays pending
@@ -15,11 +17,12 @@ import { createRuntime } from '../../src/runtime/runtime.js';
 import { RedisTaskQueue } from '../../src/runtime/stores/redis-queue.js';
 import { queueConfig } from '../../src/core/pipeline/build.js';
 import { MemoryTextStore } from '../../src/runtime/providers/text-store.js';
-import { RedisSessionStore } from '../../src/runtime/sessions.js';
+import { RedisSessionStore, SessionLockLostError, type SessionRecord } from '../../src/runtime/sessions.js';
 import { TaskService, type TaskLog } from '../../src/runtime/tasks.js';
 import { SessionBusyError, TurnService } from '../../src/runtime/turn-service.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { deleteKeys, redisPair, testPrefix } from '../helpers/redis.js';
+import { metricValue, postTurn, request, startRuntime, waitFor } from '../helpers/runtime.js';
 
 const { redis, other } = redisPair();
 const prefix = testPrefix();
@@ -52,6 +55,23 @@ describe('RedisSessionStore locks', () => {
       expect(await a.renew('renewed', token)).toBe(true);
     }
     expect(await new RedisSessionStore(other, prefix, 200).lock('renewed')).toBeUndefined(); // 360 ms > 200 ms
+  });
+
+  it('refuses a save or a delete by a token that no longer holds the lock (fencing)', async () => {
+    const a = new RedisSessionStore(redis, prefix, 200);
+    const b = new RedisSessionStore(other, prefix, 200);
+    const rec: SessionRecord = { turns: 1, conversation: { history: [[{ key: 'k', tokens: 3 }]], summaries: 0 }, holdingSlot: false };
+    const tokenA = (await a.lock('fenced'))!;
+    await b.breakLock('fenced'); // A's task was taken over: its lock broken, and taken by B
+    const tokenB = (await b.lock('fenced'))!;
+    expect(await a.save('fenced', rec, tokenA)).toBe(false);
+    expect(await b.load('fenced')).toBeUndefined();
+    expect(await b.save('fenced', rec, tokenB)).toBe(true);
+    expect(await a.delete('fenced', tokenA)).toBe(false);
+    expect(await b.load('fenced')).toEqual(rec);
+    expect(await b.delete('fenced', tokenB)).toBe(true);
+    expect(await b.load('fenced')).toBeUndefined();
+    await b.unlock('fenced', tokenB);
   });
 });
 
@@ -102,6 +122,89 @@ describe('TurnService on Redis sessions', () => {
     expect((await running).status).toBe('ok');
     await turns.end('busy');
     expect((await turns.run('busy', { message: 'again' })).turn).toBe(1); // forgotten: a new conversation
+  });
+});
+
+describe('TurnService: a session lock lost while its turn runs', () => {
+  /** A provider that answers after `ms` real ms, noting when each call started. */
+  function timed(ms: number) {
+    const p = { starts: [] as number[], call: async (): Promise<ProviderResult> => (p.starts.push(performance.now()), await sleep(ms), { ok: true, usage, ttftMs: ms, stopReason: 'end_turn' }) };
+    return p;
+  }
+  const calls = (n: number) => Array.from({ length: n }, () => ({ outputTokens: 10 }));
+  const lost = (rt: ReturnType<typeof runtimeOn>) => rt.metrics.registry.metrics().then((m) => metricValue(m, 'headroom_session_locks_lost_total'));
+
+  it('stops before its next step once renewals have failed for the lock expiry: no provider call after another took the lock, no save, a clear error and a metric', async () => {
+    const provider = timed(150);
+    const rt = runtimeOn(redis, provider);
+    const store = new RedisSessionStore(redis, prefix, 300);
+    store.renew = async () => {
+      throw new Error('injected: renewal failed');
+    };
+    rt.sessions = store;
+    // An agent turn of four provider calls (~600 ms), twice the lock's expiry.
+    const first = new TurnService(rt).run('lapsing', { message: 'lapsing lock: four calls', plan: { calls: calls(4) } }).then((r) => r, (e: unknown) => e);
+    const b = new RedisSessionStore(other, prefix, 120_000);
+    const tokenB = await waitFor(() => b.lock('lapsing'), 'the lock to lapse', 2_000, 5);
+    const takenAt = performance.now();
+    const outcome = await first;
+    expect(outcome).toBeInstanceOf(SessionLockLostError);
+    expect((outcome as Error).message).toMatch(/session lapsing: its lock/);
+    expect(provider.starts.filter((t) => t >= takenAt), 'calls started after another instance took the lock').toEqual([]);
+    expect(provider.starts.length).toBeLessThan(4);
+    expect(await b.load('lapsing')).toBeUndefined(); // the lost turn saved nothing
+    expect(await lost(rt)).toBe(1);
+    expect(await b.renew('lapsing', tokenB)).toBe(true); // the lost turn did not release the new holder's lock
+    await b.unlock('lapsing', tokenB);
+  });
+
+  it('stops at once when a renewal finds another holder (its lock broken for a task taken over), and saves nothing over that turn', async () => {
+    const provider = timed(250);
+    const rt = runtimeOn(redis, provider);
+    rt.sessions = new RedisSessionStore(redis, prefix, 300); // renewed every 100 ms
+    const first = new TurnService(rt).run('broken', { message: 'broken lock: three calls', plan: { calls: calls(3) } }).then((r) => r, (e: unknown) => e);
+    await sleep(120);
+    const b = new RedisSessionStore(other, prefix, 120_000);
+    await b.breakLock('broken');
+    const tokenB = (await b.lock('broken'))!;
+    expect(tokenB).toBeDefined();
+    const outcome = await first;
+    expect(outcome).toBeInstanceOf(SessionLockLostError);
+    expect((outcome as Error).message).toMatch(/another holder/);
+    expect(provider.starts).toHaveLength(1); // found at the 200 ms renewal, before the second call (250 ms)
+    expect(await b.load('broken')).toBeUndefined();
+    expect(await lost(rt)).toBe(1);
+    await b.unlock('broken', tokenB);
+  });
+});
+
+describe('HTTP: a turn whose session lock is lost', () => {
+  it('is answered 503 session_lock_lost (sync), and its async task fails with the reason', async () => {
+    const h = await startRuntime({ yaml: YAML, redis: true });
+    try {
+      const store = new RedisSessionStore(h.runtime.redis!, h.prefix, 300);
+      store.renew = async () => {
+        throw new Error('injected: renewal failed');
+      };
+      h.runtime.sessions = store;
+      // A tool that runs 60 s of scenario time (600 ms real at the harness's time scale 100) between two calls.
+      const plan = { calls: [{ outputTokens: 10, toolLatencyMs: 60_000 }, { outputTokens: 10 }] };
+      const sync = await postTurn(h.url, 'http-lost', { message: 'lock lost over HTTP', plan });
+      expect(sync.status).toBe(503);
+      expect(sync.headers.get('retry-after')).toBe('1');
+      expect(sync.body.error).toMatchObject({ type: 'session_lock_lost' });
+      expect(sync.body.error.message).toMatch(/session http-lost: its lock could not be renewed/);
+      const sub = await postTurn(h.url, 'task-lost', { message: 'lock lost in a task', plan, async: true });
+      const task = await waitFor(async () => {
+        const r = await request(`${h.url}/v1/tasks/${sub.body.taskId}`);
+        return r.body.status === 'queued' || r.body.status === 'running' ? undefined : r.body;
+      }, 'the task to finish', 5_000, 50);
+      expect(task).toMatchObject({ status: 'failed' });
+      expect(task.error).toMatch(/session task-lost: its lock could not be renewed/);
+      expect(metricValue((await request(`${h.url}/metrics`)).body as string, 'headroom_session_locks_lost_total')).toBe(2);
+    } finally {
+      await h.close();
+    }
   });
 });
 

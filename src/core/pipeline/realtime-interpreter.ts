@@ -37,13 +37,20 @@ function limit(env: RealtimeEnv, model: string, cost: LimitCost): Promise<LineAn
   return new Promise((admitted, failed) => env.limiter.join(model, cost, { admitted, failed }, env.scheduler.now()));
 }
 
+/** Effects that act — take a worker slot, limiter budget, or call the provider — rather than wait or bookkeep. */
+const acts = (e: Effect) => e.t === 'slot' || e.t === 'limit' || e.t === 'call';
+
 /**
  * Runs `gen` to its result. An effect that fails (a store that rejects: Redis down) ends the run with
  * its error; a worker slot this run was granted goes back to the pool first (the pipeline releases its
  * slot only on its way out, which a failed run never reaches). A slot a per-session conversation held
  * before this turn stays with it, as its record says.
+ *
+ * `signal` stops the run the same way, with its reason, before the next effect that acts once it is
+ * aborted (the runtime's session lock was lost: another instance may be running a turn of the session).
+ * Waits and store bookkeeping still run, so a provider call already answered is accounted for.
  */
-export async function runRealtime<R>(env: RealtimeEnv, gen: Pipeline<R>): Promise<R> {
+export async function runRealtime<R>(env: RealtimeEnv, gen: Pipeline<R>, signal?: AbortSignal): Promise<R> {
   let value: unknown;
   let granted = false;
   try {
@@ -51,6 +58,7 @@ export async function runRealtime<R>(env: RealtimeEnv, gen: Pipeline<R>): Promis
       const step = gen.next(value); // a store that throws at once (rather than rejecting) throws here
       if (step.done) return step.value;
       const e = step.value;
+      if (signal?.aborted && acts(e)) throw signal.reason;
       value = await perform(env, e);
       if (e.t === 'slot' && (value as SlotResult).ok) granted = true;
     }

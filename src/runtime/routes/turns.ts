@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorBody, providerRefusal } from '../http-errors.js';
 import { ProviderRequestError } from '../providers/errors.js';
 import type { Runtime } from '../runtime.js';
+import { SessionLockLostError } from '../sessions.js';
 import type { TaskService } from '../tasks.js';
 import { SessionBusyError, type TurnBody, type TurnResponse, type TurnService } from '../turn-service.js';
 
@@ -105,6 +106,8 @@ export function registerTurnRoutes(app: FastifyInstance, rt: Runtime, turns: Tur
         return reply.code(f.code).send({ ...errorBody(f.type, f.message, { ...(r.reason ? { reason: r.reason } : {}) }), result: r });
       } catch (e) {
         if (e instanceof SessionBusyError) return reply.code(409).send(errorBody('conflict', e.message));
+        // The turn stopped half-way (its session lock lapsed or was taken): nothing was saved; retrying is safe.
+        if (e instanceof SessionLockLostError) return reply.code(503).header('retry-after', '1').send(errorBody('session_lock_lost', e.message));
         throw e;
       }
     },
@@ -148,7 +151,9 @@ async function streamTurn(reply: FastifyReply, turns: TurnService, id: string, b
     else send('error', { ...errorBody(failureStatus(r).type, failureStatus(r).message, r.reason ? { reason: r.reason } : {}), result: r });
   } catch (e) {
     if (e instanceof ProviderRequestError) send('error', providerRefusal(e));
-    else send('error', errorBody(e instanceof SessionBusyError ? 'conflict' : 'internal_error', e instanceof SessionBusyError ? e.message : 'internal error'));
+    else if (e instanceof SessionBusyError) send('error', errorBody('conflict', e.message));
+    else if (e instanceof SessionLockLostError) send('error', errorBody('session_lock_lost', e.message));
+    else send('error', errorBody('internal_error', 'internal error'));
   }
   res.end();
 }
