@@ -11,8 +11,9 @@
  *     (real time, time scale 1; 10 s ≈ a support agent's 30 s at time scale 3) arrive at N ÷ think
  *     per second, so arrivals are spread over one think time, all N sessions are open together for
  *     the next one, and the steady rate is N ÷ think turns/s (2,000/s at 20,000). The scheduling lag
- *     of a turn is when it left minus when the workload meant it to leave (`onTurn`: (sentAtMs −
- *     intendedAtMs) ÷ time scale); lag is over every turn of the step, ramp included. The answer is
+ *     of a turn is when it left (a wait for one of the 128 connections included) minus when the
+ *     workload meant it to leave (`onTurn`: (sentAtMs − intendedAtMs) ÷ time scale); lag is over
+ *     every turn of the step, ramp included. The answer is
  *     the largest N whose lag p99 stays under 5 ms; steps stop after the first that misses.
  * (b) Raw turns/s: `--raw-sessions` sessions with think time 0 arriving at once, each a closed loop
  *     of turns, `--raw-turns` turns in all, over as many HTTP connections as sessions.

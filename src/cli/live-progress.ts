@@ -26,7 +26,7 @@ export class LiveProgress {
   turn(r: TurnResult): void {
     this.done++;
     if (r.status !== 'ok' && r.status !== 'cache-hit') this.errors++;
-    else this.latencies.push(r.endedAtMs - r.intendedAtMs);
+    else this.latencies.push(r.endedAtMs - r.sentAtMs); // the target's latency, as in the report
     const now = Date.now();
     this.recent.push(now);
     if (now - this.lastDraw > 500) this.draw(now);

@@ -164,7 +164,7 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           .option('compare-sim', { global: false, type: 'boolean', default: false, describe: 'Also simulate and print predicted vs measured' })
           .option('allow-remote', { global: false, type: 'boolean', default: false, describe: 'Allow a non-loopback target' })
           .option('api-key', { global: false, type: 'string', describe: 'Bearer key for the target' })
-          .option('connections', { global: false, type: 'number', default: 128, describe: 'HTTP connections to the target' })
+          .option('connections', { global: false, type: 'number', default: 128, describe: 'HTTP connections to the target, one turn request on each; a turn that finds none free waits, reported apart from the latency' })
           .option('max-late-share', { global: false, type: 'number', default: 0.01, describe: 'Share of late sends above which the run is invalid (exit 1)' })
           .option('agents', { global: false, type: 'number', default: 1, describe: 'Load-generator processes sharing the sessions through Redis' })
           .option('redis', { global: false, type: 'string', default: 'redis://127.0.0.1:6379', describe: 'Redis for --agents and for `loadtest agent`' })

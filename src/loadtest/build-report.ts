@@ -10,7 +10,7 @@ import type { Pricing } from '../core/pricing.js';
 import type { Scenario } from '../scenario/schema.js';
 import { formatDuration } from '../scenario/units.js';
 import { planArrivals } from '../workload/arrivals.js';
-import type { ReplayResult } from './replay.js';
+import { DEFAULT_LAG_THRESHOLD_MS, type ReplayResult } from './replay.js';
 
 export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pricing: Pricing): Report {
   const m = r.measurements;
@@ -32,6 +32,15 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
   const L = inflight.mean;
   const limiterWaits = m.limiterWaits;
   const lookups = s.cache === false ? 0 : m.cacheLookups;
+  const generator = {
+    connections: r.connections ?? 0,
+    sends: m.sends,
+    lagThresholdMs: r.lagThresholdMs ?? DEFAULT_LAG_THRESHOLD_MS,
+    lateSends: m.lateSends,
+    lateForConnection: m.lateForConnection,
+    maxLagMs: Math.round(m.maxLagMs * 1000) / 1000,
+    connectionWait: summarise(m.connectionWait),
+  };
   const base: Omit<Report, 'slo' | 'answer'> = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     kind: 'loadtest',
@@ -42,6 +51,7 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
       events: m.turns.arrived,
       eventsPerSecond: Math.round((m.turns.arrived / Math.max(r.wallMs, 1)) * 1000),
       ...(r.drainTimeoutMs !== undefined ? { drain: { timeoutMs: r.drainTimeoutMs, cutOffTurns: m.cutOffAtDrain, cutOffSessions: m.sessionsCutOffAtDrain } } : {}),
+      generator,
     },
     population: { targetConcurrency: plan.targetConcurrency, meanSessionMs: plan.meanSessionMs, arrivalRatePerS: plan.baseRatePerS, sessionsStarted: m.sessionsStarted, sessionsCompleted: m.sessionsCompleted, conversationsPerDay: cpd, meanActiveSessions: m.activeSessions.mean },
     turns: m.turns,
@@ -70,6 +80,25 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
     (m.sessionsCutOffAtDrain > 0
       ? ` Incomplete: the drain was cut off after ${formatDuration(r.drainTimeoutMs ?? 0)} with ${m.cutOffAtDrain.toLocaleString('en-US')} turns in flight (in no figure) and ${m.sessionsCutOffAtDrain.toLocaleString('en-US')} conversations unfinished.`
       : '') +
-    (m.lateSends > 0 ? ` Warning: ${m.lateSends} sends left late (max lag ${Math.round(m.maxLagMs)} ms real).` : '');
+    generatorWarning(generator);
   return { ...withSlo, answer };
+}
+
+type Generator = NonNullable<Report['run']['generator']>;
+
+const count = (n: number, what: string) => `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : 's'}`;
+
+/**
+ * What the load generator itself did to the run, for the answer: sends it let leave late, and turns that
+ * waited for one of its connections (the cause named, since it calls for another remedy than lag).
+ */
+export function generatorWarning(g: Generator): string {
+  const w = g.connectionWait;
+  if (g.lateSends === 0 && w.count === 0) return '';
+  const late = g.lateSends > 0 ? ` ${count(g.lateSends, 'send')} of ${g.sends.toLocaleString('en-US')} left more than ${g.lagThresholdMs} ms late (max lag ${Math.round(g.maxLagMs)} ms real).` : '';
+  const waited =
+    w.count > 0
+      ? ` ${count(w.count, 'turn')} waited for one of the load generator's ${count(g.connections, 'connection')} (--connections; mean ${formatDuration(w.mean)}, p99 ${formatDuration(w.p99)} real), which is not in the latency figures.`
+      : '';
+  return ` Warning:${late}${waited}`;
 }

@@ -3,6 +3,10 @@
  * compared field by field. Client-side latencies are measured in real ms and stored in scenario ms
  * (× time scale) next to the real figures; the runtime's own breakdown (queue, limiter, provider,
  * tool, retry) comes back in each response, already in scenario ms.
+ *
+ * The target's latency runs from the actual send; what the load generator itself added before it (its
+ * lag behind the intended send time, and within that the wait for one of its connections) is kept apart,
+ * in real ms, as a property of the generator and not of the target.
  */
 import { LATENCY_METRICS, type LatencyMetric } from '../core/metrics/report.js';
 import { decodeHistogram, encodeHistogram, mergeInto, newHistogram, recordMs, type Histogram } from '../core/metrics/histogram.js';
@@ -55,7 +59,10 @@ export interface TurnResult {
   turn: number;
   /** Scenario ms from the start of the run. */
   intendedAtMs: number;
+  /** When the request went on the wire (it had a connection): the target's latency runs from here. */
   sentAtMs: number;
+  /** Real ms the turn waited for one of the generator's connections before that (part of its lag behind `intendedAtMs`). */
+  connectionWaitMs?: number;
   endedAtMs: number;
   /** HTTP status, or 0 when no answer came (timeout, connection). */
   httpStatus: number;
@@ -85,8 +92,9 @@ function addCounts(into: Record<string, number>, from: Partial<Record<string, nu
 /** Measurements as JSON, for merging across load-generator processes. */
 export interface MeasurementsJSON {
   latency: Record<LatencyMetric, string>;
-  uncorrected: string;
+  fromIntended: string;
   realTurn: string;
+  connectionWait: string;
   sessionCost: string;
   turns: Measurements['turns'];
   errors: Record<string, number>;
@@ -95,7 +103,7 @@ export interface MeasurementsJSON {
   byModel: [string, ModelUsage][];
   costByClass: [string, ClassCost][];
   window: WindowCountsJSON;
-  counters: { costNanos: number; attempts: number; retries: number; fallbacks: number; breakerRejections: number; cacheLookups: number; sends: number; responses: number; lateSends: number; maxLagMs: number; sessionsStarted: number; sessionsCompleted: number; sojournMs: number; cutOffAtDrain: number; sessionsCutOffAtDrain: number };
+  counters: { costNanos: number; attempts: number; retries: number; fallbacks: number; breakerRejections: number; cacheLookups: number; sends: number; responses: number; lateSends: number; lateForConnection: number; maxLagMs: number; sessionsStarted: number; sessionsCompleted: number; sojournMs: number; cutOffAtDrain: number; sessionsCutOffAtDrain: number };
   inFlightAt: number[];
   activeAt: number[];
   cohort: Cohort;
@@ -104,10 +112,18 @@ export interface MeasurementsJSON {
 export class Measurements {
   /** Scenario-time latency histograms (same names as the simulator's). */
   readonly latency = Object.fromEntries(LATENCY_METRICS.map((m) => [m, newHistogram()])) as Record<LatencyMetric, Histogram>;
-  /** Latency from the actual send (not corrected for coordinated omission), scenario ms. */
-  readonly uncorrected = newHistogram();
-  /** Client-side turn latency in real ms (what the machine running the test saw). */
+  /**
+   * Latency from the intended send time, scenario ms: the target's latency plus the generator's own lag
+   * (what a user would have waited had the generator's delays been theirs). Not the target's figure.
+   */
+  readonly fromIntended = newHistogram();
+  /** The target's turn latency in real ms (what the machine running the test saw). */
   readonly realTurn = newHistogram();
+  /**
+   * Real ms sends waited for one of the generator's connections, over the sends that waited at all
+   * (warm-up and drain included, as the late sends): the generator's own delay, in no latency figure.
+   */
+  readonly connectionWait = newHistogram();
   /** The window's turns by outcome; `cutOffAtDrain`: still in flight when the drain bound was hit. */
   readonly turns = { arrived: 0, completed: 0, cacheHits: 0, rejected: 0, deadLettered: 0, failed: 0, cutOffAtDrain: 0, byReason: {} as Record<string, number> };
   readonly errors: Record<string, number> = {};
@@ -131,8 +147,10 @@ export class Measurements {
   sends = 0;
   /** Sends that got an HTTP response, any status (none: nothing answered at the target). */
   responses = 0;
-  /** Sends that left later than intended by more than the lag threshold. */
+  /** Sends that left later than intended by more than the lag threshold, whatever held them. */
   lateSends = 0;
+  /** Of those, sends held mostly (at least half their lag) by the wait for a connection. */
+  lateForConnection = 0;
   maxLagMs = 0;
   /**
    * Sends still in flight when the drain bound was hit, whenever they were sent (the window's are also
@@ -171,11 +189,16 @@ export class Measurements {
     this.window = new WindowCounts(warmupMs, endMs);
   }
 
-  /** A turn request left `lagMs` (real) after its intended time; `late` when over the lag threshold. */
-  sent(lagMs: number, late: boolean): void {
+  /**
+   * A turn request left `lagMs` (real) after its intended time, `connectionWaitMs` of which it waited for a
+   * connection; `late` when over the lag threshold.
+   */
+  sent(lagMs: number, late: boolean, connectionWaitMs = 0): void {
     this.sends++;
     if (late) this.lateSends++;
+    if (late && connectionWaitMs * 2 >= lagMs) this.lateForConnection++;
     if (lagMs > this.maxLagMs) this.maxLagMs = lagMs;
+    if (connectionWaitMs > 0) recordMs(this.connectionWait, connectionWaitMs);
   }
 
   /**
@@ -226,11 +249,12 @@ export class Measurements {
     addCounts(this.providerFailures, r.failures);
     addCounts(this.limiterWaits, r.limiterWaitsBy);
     this.costNanos += r.costNanos;
-    this.sojournMs += r.endedAtMs - r.intendedAtMs;
+    // At the target, from the send: L (the sampled in-flight turns) counts the same span.
+    this.sojournMs += r.endedAtMs - r.sentAtMs;
     if (r.status === 'ok' || r.status === 'cache-hit') {
-      recordMs(this.latency.turn, r.endedAtMs - r.intendedAtMs);
-      recordMs(this.uncorrected, r.endedAtMs - r.sentAtMs);
-      recordMs(this.realTurn, (r.endedAtMs - r.intendedAtMs) / this.timeScale);
+      recordMs(this.latency.turn, r.endedAtMs - r.sentAtMs);
+      recordMs(this.fromIntended, r.endedAtMs - r.intendedAtMs);
+      recordMs(this.realTurn, (r.endedAtMs - r.sentAtMs) / this.timeScale);
       const tm = r.timings;
       if (tm) {
         // Each stage over the turns that had it (core/metrics/stages.ts), as the simulator records them.
@@ -260,7 +284,7 @@ export class Measurements {
     if (!this.inWindow(r.intendedAtMs)) return;
     this.turns.arrived++;
     this.turns.cutOffAtDrain++;
-    this.sojournMs += r.endedAtMs - r.intendedAtMs;
+    this.sojournMs += r.endedAtMs - r.sentAtMs;
   }
 
   /** Provider usage per model in the window, for every turn (limits per minute and served throughput). */
@@ -272,8 +296,9 @@ export class Measurements {
   toJSON(): MeasurementsJSON {
     return {
       latency: Object.fromEntries(LATENCY_METRICS.map((k) => [k, encodeHistogram(this.latency[k])])) as Record<LatencyMetric, string>,
-      uncorrected: encodeHistogram(this.uncorrected),
+      fromIntended: encodeHistogram(this.fromIntended),
       realTurn: encodeHistogram(this.realTurn),
+      connectionWait: encodeHistogram(this.connectionWait),
       sessionCost: encodeHistogram(this.sessionCost),
       turns: this.turns,
       errors: this.errors,
@@ -282,7 +307,7 @@ export class Measurements {
       byModel: [...this.byModel],
       costByClass: [...this.costByClass],
       window: this.window.toJSON(),
-      counters: { costNanos: this.costNanos, attempts: this.attempts, retries: this.retries, fallbacks: this.fallbacks, breakerRejections: this.breakerRejections, cacheLookups: this.cacheLookups, sends: this.sends, responses: this.responses, lateSends: this.lateSends, maxLagMs: this.maxLagMs, sessionsStarted: this.sessionsStarted, sessionsCompleted: this.sessionsCompleted, sojournMs: this.sojournMs, cutOffAtDrain: this.cutOffAtDrain, sessionsCutOffAtDrain: this.sessionsCutOffAtDrain },
+      counters: { costNanos: this.costNanos, attempts: this.attempts, retries: this.retries, fallbacks: this.fallbacks, breakerRejections: this.breakerRejections, cacheLookups: this.cacheLookups, sends: this.sends, responses: this.responses, lateSends: this.lateSends, lateForConnection: this.lateForConnection, maxLagMs: this.maxLagMs, sessionsStarted: this.sessionsStarted, sessionsCompleted: this.sessionsCompleted, sojournMs: this.sojournMs, cutOffAtDrain: this.cutOffAtDrain, sessionsCutOffAtDrain: this.sessionsCutOffAtDrain },
       inFlightAt: Array.from(this.inFlightAt, (v) => v ?? 0),
       activeAt: Array.from(this.activeAt, (v) => v ?? 0),
       cohort: this.cohort.report(),
@@ -292,8 +317,9 @@ export class Measurements {
   /** Merges another load-generator process's measurements into these. */
   mergeFrom(o: MeasurementsJSON): void {
     for (const k of LATENCY_METRICS) mergeInto(this.latency[k], decodeHistogram(o.latency[k]));
-    mergeInto(this.uncorrected, decodeHistogram(o.uncorrected));
+    mergeInto(this.fromIntended, decodeHistogram(o.fromIntended));
     mergeInto(this.realTurn, decodeHistogram(o.realTurn));
+    mergeInto(this.connectionWait, decodeHistogram(o.connectionWait));
     mergeInto(this.sessionCost, decodeHistogram(o.sessionCost));
     const t = this.turns;
     t.arrived += o.turns.arrived;
@@ -328,6 +354,7 @@ export class Measurements {
     this.sends += c.sends;
     this.responses += c.responses;
     this.lateSends += c.lateSends;
+    this.lateForConnection += c.lateForConnection;
     this.maxLagMs = Math.max(this.maxLagMs, c.maxLagMs);
     this.sessionsStarted += c.sessionsStarted;
     this.sessionsCompleted += c.sessionsCompleted;

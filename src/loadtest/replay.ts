@@ -4,9 +4,14 @@
  *
  * - Sessions start at their scheduled times (compressed by the time scale) whether or not earlier ones
  *   finished; within a session a turn is sent after the previous answer plus its think time.
- * - Latency is measured from the *intended* send time (corrected for coordinated omission) and from
- *   the actual send; sends that leave later than `lagThresholdMs` are counted, because a generator
- *   that falls behind produces flattering figures.
+ * - The target's latency is measured from the actual send: when the request got one of the generator's
+ *   `connections` and went on the wire, as k6 (`http_req_duration`), Locust and GuideLLM measure it.
+ *   What the generator itself added before that is measured apart: the lag of each send behind its
+ *   intended time, and within it the wait for a connection (connection-slots.ts). Sends that leave
+ *   later than `lagThresholdMs`, whatever held them, are counted as late, because a generator that
+ *   falls behind gives the target less load than planned, and flattering figures. Before, the wait for
+ *   a connection was counted as the target's latency and never as a late send (`--connections 1`
+ *   against a target holding each turn 1 s: turn p95 7.7 s, "All SLOs met", exit 0).
  * - Every run is bounded: by the scenario duration (or `durationMs`), `maxSessions`, and a request
  *   timeout; targets outside loopback are refused unless allowed (see target.ts).
  * - An aborted `signal` (Ctrl-C) ends the run early: no session starts and no turn is sent after it,
@@ -25,6 +30,7 @@ import { Workload } from '../workload/stream.js';
 import type { Session, Turn } from '../workload/types.js';
 import { Pricing } from '../core/pricing.js';
 import { formatDuration } from '../scenario/units.js';
+import { ConnectionSlots } from './connection-slots.js';
 import { Measurements, type TurnResult } from './measure.js';
 
 export interface ReplayOptions {
@@ -40,6 +46,7 @@ export interface ReplayOptions {
   apiKey?: string;
   /** Stream turns (SSE) and measure TTFT at the client. */
   stream?: boolean;
+  /** Turn requests on the wire at once (one per HTTP connection); the others wait, and the wait is measured. */
   connections?: number;
   /** Real ms before a turn request is abandoned. */
   requestTimeoutMs?: number;
@@ -70,6 +77,12 @@ export const drainLine = (d: DrainStart): string =>
 
 const plural = (n: number, what: string) => `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : 's'}`;
 
+/** A send that leaves more than this many real ms after its intended time is late. */
+export const DEFAULT_LAG_THRESHOLD_MS = 50;
+
+/** HTTP connections to the target when the caller gives none (`--connections`). */
+export const DEFAULT_CONNECTIONS = 128;
+
 /** Real ms of drain when the caller gives none (k6's gracefulStop is 30 s; an agent's turns run longer than most HTTP iterations). */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 60_000;
 
@@ -84,6 +97,9 @@ export interface ReplayResult {
   interrupted?: boolean;
   /** The drain bound the run had (real ms); whether it was hit is in `measurements.cutOffAtDrain`. */
   drainTimeoutMs?: number;
+  /** HTTP connections the generator had to the target (all agents'), and the lag that made a send late (real ms). */
+  connections?: number;
+  lagThresholdMs?: number;
 }
 
 interface RuntimeAnswer {
@@ -104,9 +120,12 @@ interface RuntimeAnswer {
 export async function replay(scenario: Scenario, o: ReplayOptions): Promise<ReplayResult> {
   const K = o.timeScale;
   const untilMs = o.durationMs ?? scenario.duration;
-  const lagThreshold = o.lagThresholdMs ?? 50;
+  const lagThreshold = o.lagThresholdMs ?? DEFAULT_LAG_THRESHOLD_MS;
   const m = new Measurements(K, scenario.warmup, untilMs, scenario.report.step, new Pricing(scenario), scenario.workers.mode === 'perSession');
-  const pool = new Pool(o.target, { connections: o.connections ?? 128, pipelining: 1, keepAliveTimeout: 30_000 });
+  const connections = o.connections ?? DEFAULT_CONNECTIONS;
+  // A request is handed to the pool only with a slot, so the pool always has a connection free for it.
+  const slots = new ConnectionSlots(connections);
+  const pool = new Pool(o.target, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;
   const workload = new Workload(scenario, o.seed);
@@ -154,10 +173,32 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
     for (const t = now(); nextSampleS * 1000 <= t && m.inWindow(nextSampleS * 1000); nextSampleS++) m.sample(nextSampleS - firstSampleS, inFlight, running.size);
   }, Math.max(10, 1000 / K));
 
-  const sendTurn = async (s: Session, turn: Turn, intendedAtMs: number): Promise<TurnResult> => {
+  /**
+   * Sends a turn once it has a connection; undefined when the run was stopped while it waited for one
+   * (never sent, like a turn whose time had not come).
+   */
+  const sendTurn = async (s: Session, turn: Turn, intendedAtMs: number): Promise<TurnResult | undefined> => {
+    // Timed only when it has to wait: a free slot is taken synchronously, with no wait to count.
+    let connectionWaitMs = 0;
+    if (!slots.take()) {
+      const readyAtMs = now();
+      if (!(await slots.wait(signal))) return undefined;
+      connectionWaitMs = (now() - readyAtMs) / K;
+    }
+    inFlight++;
+    try {
+      return await sendOnConnection(s, turn, intendedAtMs, connectionWaitMs);
+    } finally {
+      inFlight--;
+      slots.release();
+    }
+  };
+
+  /** The request itself, on a connection of its own, after waiting `connectionWaitMs` (real) for it. */
+  const sendOnConnection = async (s: Session, turn: Turn, intendedAtMs: number, connectionWaitMs: number): Promise<TurnResult> => {
     const sentAtMs = now();
     const lag = (sentAtMs - intendedAtMs) / K;
-    m.sent(lag, lag > lagThreshold);
+    m.sent(lag, lag > lagThreshold, connectionWaitMs);
     const body = {
       message: textFor(`s${s.id}/t${turn.index}/u`, turn.userTokens),
       priority: s.priority,
@@ -170,7 +211,7 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
         calls: turn.calls.map((c) => ({ outputTokens: c.outputTokens, toolLatencyMs: c.toolLatencyAfterMs, toolResultTokens: c.toolResultTokens })),
       },
     };
-    const base: TurnResult = { sessionId: s.id, turn: turn.index, intendedAtMs, sentAtMs, endedAtMs: sentAtMs, httpStatus: 0, status: 'failed', charges: [], costNanos: 0 };
+    const base: TurnResult = { sessionId: s.id, turn: turn.index, intendedAtMs, sentAtMs, connectionWaitMs, endedAtMs: sentAtMs, httpStatus: 0, status: 'failed', charges: [], costNanos: 0 };
     try {
       const res = await pool.request({ path: `/v1/sessions/${s.id}/turns`, method: 'POST', headers, body: JSON.stringify(body), headersTimeout: o.requestTimeoutMs ?? 120_000, bodyTimeout: o.requestTimeoutMs ?? 120_000, signal });
       let answer: RuntimeAnswer = {};
@@ -186,7 +227,7 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
             buf = buf.slice(i + 2);
             const ev = /^event: (.*)$/m.exec(frame)?.[1];
             const data = /^data: (.*)$/m.exec(frame)?.[1];
-            if (ev === 'first_token' && ttftMs === undefined) ttftMs = now() - intendedAtMs;
+            if (ev === 'first_token' && ttftMs === undefined) ttftMs = now() - sentAtMs;
             if ((ev === 'turn_end' || ev === 'error') && data) answer = JSON.parse(data) as RuntimeAnswer;
           }
         }
@@ -238,9 +279,12 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
         if (drainCut) m.sessionsCutOffAtDrain++;
         return;
       }
-      inFlight++;
       const r = await sendTurn(s, turn, intended);
-      inFlight--;
+      if (r === undefined) {
+        // Stopped while it waited for a connection: never sent, as a turn whose time had not come.
+        if (drainCut) m.sessionsCutOffAtDrain++;
+        return;
+      }
       if (signal.aborted && r.httpStatus === 0) {
         // Abandoned: by an interruption, uncounted (no outcome); by the drain bound, counted as cut off.
         if (drainCut) {
@@ -286,5 +330,5 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
   clearInterval(sampler);
   await pool.close();
   const wallMs = performance.now() - t0;
-  return { measurements: m, sessions, wallMs, realDurationMs: wallMs, scenarioDurationMs: wallMs * K, drainTimeoutMs, ...(o.signal?.aborted ? { interrupted: true } : {}) };
+  return { measurements: m, sessions, wallMs, realDurationMs: wallMs, scenarioDurationMs: wallMs * K, drainTimeoutMs, connections, lagThresholdMs: lagThreshold, ...(o.signal?.aborted ? { interrupted: true } : {}) };
 }

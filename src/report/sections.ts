@@ -66,6 +66,31 @@ function latency(r: Report): Section {
   };
 }
 
+/**
+ * Load tests: what the load generator itself added before its sends — lag behind the intended send time,
+ * and the wait for one of its connections — which the target's latency above leaves out.
+ */
+function generator(r: Report): Section | undefined {
+  const g = r.run.generator;
+  if (!g) return undefined;
+  const w = g.connectionWait;
+  const waits: Cell[] = w.count === 0 ? Array<Cell>(3).fill(tone('–', 'dim')) : [duration(w.mean), duration(w.p99), duration(w.max)];
+  const late = g.sends === 0 ? 0 : g.lateSends / g.sends;
+  return {
+    title: 'Load generator',
+    table: { head: ['real time', 'sends', 'mean', 'p99', 'max'], align: right(4), rows: [['connection wait', w.count > 0 ? tone(int(w.count), 'warn') : '0', ...waits]] },
+    notes: [
+      [
+        `${int(g.sends)} sends over ${int(g.connections)} connection${g.connections === 1 ? '' : 's'} (--connections)`,
+        g.lateSends > 0 ? tone(`${int(g.lateSends)} (${pct(late)}) left over ${duration(g.lagThresholdMs)} late`, 'bad') : `none left over ${duration(g.lagThresholdMs)} late`,
+        `max lag ${duration(g.maxLagMs)}`,
+        ...(g.lateForConnection > 0 ? [tone(`${int(g.lateForConnection)} late for want of a connection`, 'bad')] : []),
+      ],
+      ["connection wait: sends that waited for one of the generator's own connections; not in the target's latency above"],
+    ],
+  };
+}
+
 /** Queue wait and losses per queue class, when more than one class had turns (pooled figures hide priorities). */
 function queueByClass(r: Report): Section | undefined {
   const classes = Object.entries(r.capacity.queueByClass ?? {});
@@ -242,7 +267,7 @@ export function reportView(r: Report): ReportView {
     context:
       `${s.name} · seed ${s.seed} · ${num(p.targetConcurrency)} concurrent conversations, ${int(p.conversationsPerDay)}/day · ` +
       `${span(s.durationMs - s.warmupMs)} window after ${span(s.warmupMs)} warm-up`,
-    sections: [latency(r), capacity(r), queueByClass(r), limits(r), outcomes(r), cost(r), slos(r)].filter((x): x is Section => x !== undefined),
+    sections: [latency(r), generator(r), capacity(r), queueByClass(r), limits(r), outcomes(r), cost(r), slos(r)].filter((x): x is Section => x !== undefined),
     footer:
       `${r.kind === 'simulation' ? 'simulated' : 'ran'} ${span(run.simulatedMs)} (drain included) · ${int(run.events)} events in ${duration(run.wallMs)} ` +
       `(${int(run.eventsPerSecond)}/s) · Little's law error ${pct(r.littlesLaw.relativeError)}`,

@@ -49,7 +49,9 @@ export type LatencySummary = z.infer<typeof LatencySummarySchema>;
 
 const LatencySchema = z
   .strictObject({
-    turn: LatencySummarySchema.describe('Turn latency: user message arrives → answer complete (includes queue, limiter, provider, tools, retries)'),
+    turn: LatencySummarySchema.describe(
+      "Turn latency: user message arrives → answer complete (includes queue, limiter, provider, tools, retries); in a load test the message arrives when the request is sent, so the load generator's own delays (`run.generator`) are not in it",
+    ),
     queueWait: LatencySummarySchema.describe('Time a turn waited in the queue for a worker slot, over turns that took one (a cache hit takes none unless slots are per session)'),
     limiterWait: LatencySummarySchema.describe('Time calls were held back by our own rate limiter, per turn, over turns answered by the provider'),
     provider: LatencySummarySchema.describe('Time spent in provider calls, per turn (all LLM calls of the agent loop), over turns answered by the provider'),
@@ -219,10 +221,26 @@ export const ReportSchema = z
           .strictObject({
             timeoutMs: ms('Wall time the conversations still running after the last arrival were given to finish (--drain-timeout)'),
             cutOffTurns: count('Turns still in flight when that bound was hit, whenever they were sent: every turn sent was answered, failed or is counted here'),
-            cutOffSessions: count('Conversations still running then (a turn in flight, or thinking): their later turns were never sent'),
+            cutOffSessions: count('Conversations still running then (a turn in flight, waiting for a connection of the load generator, or thinking): their later turns were never sent'),
           })
           .optional()
           .describe('Load tests: the bounded drain after the window (a simulation drains completely); anything cut off makes the run incomplete (exit 1)'),
+        generator: z
+          .strictObject({
+            connections: count("HTTP connections the load generator had to the target (--connections, split among the agents): turn requests on the wire at once"),
+            sends: count('Turn requests sent, warm-up and drain included'),
+            lagThresholdMs: ms('A send that leaves more than this after its intended time is late (real)'),
+            lateSends: count('Sends that left more than lagThresholdMs after their intended time, whatever held them: the generator\'s timers, or the wait for a connection'),
+            lateForConnection: count('Of those, sends held mostly (at least half their lag) by the wait for a connection'),
+            maxLagMs: ms('Largest lag of a send behind its intended time (real)'),
+            connectionWait: LatencySummarySchema.describe(
+              "Real ms sends waited for one of the generator's connections, over the sends that waited (`count` of them); part of their lag, in no latency figure (k6's http_req_blocked)",
+            ),
+          })
+          .optional()
+          .describe(
+            "Load tests: what the load generator itself added before each send, apart from the target's latency (which runs from the send); more than --max-late-share of the sends late means the target got less load than planned and the run cannot be trusted (exit 1)",
+          ),
       })
       .describe('How the run itself went'),
     population: z
