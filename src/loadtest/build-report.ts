@@ -52,6 +52,7 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
       eventsPerSecond: Math.round((m.turns.arrived / Math.max(r.wallMs, 1)) * 1000),
       ...(r.drainTimeoutMs !== undefined ? { drain: { timeoutMs: r.drainTimeoutMs, cutOffTurns: m.cutOffAtDrain, cutOffSessions: m.sessionsCutOffAtDrain } } : {}),
       generator,
+      ...(r.agents ? { agents: r.agents } : {}),
     },
     population: { targetConcurrency: plan.targetConcurrency, meanSessionMs: plan.meanSessionMs, arrivalRatePerS: plan.baseRatePerS, sessionsStarted: m.sessionsStarted, sessionsCompleted: m.sessionsCompleted, conversationsPerDay: cpd, meanActiveSessions: m.activeSessions.mean },
     turns: m.turns,
@@ -80,6 +81,7 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
     (m.sessionsCutOffAtDrain > 0
       ? ` Incomplete: the drain was cut off after ${formatDuration(r.drainTimeoutMs ?? 0)} with ${m.cutOffAtDrain.toLocaleString('en-US')} turns in flight (in no figure) and ${m.sessionsCutOffAtDrain.toLocaleString('en-US')} conversations unfinished.`
       : '') +
+    lostAgents(r.agents) +
     generatorWarning(generator);
   return { ...withSlo, answer };
 }
@@ -88,11 +90,20 @@ type Generator = NonNullable<Report['run']['generator']>;
 
 const count = (n: number, what: string) => `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : 's'}`;
 
+/** Agents that died mid-run, for the answer: the run lacks their share. */
+function lostAgents(a: ReplayResult['agents']): string {
+  if (!a || a.lost.length === 0) return '';
+  const who = a.lost.map((l) => `load-test agent ${l.agent} of ${a.count} (${l.pid !== undefined ? `pid ${l.pid} on ${l.host ?? '?'}` : 'never heard from'})`).join(', ');
+  const did = a.lost.map((l) => `${count(l.sends, 'turn')} sent (${l.answered.toLocaleString('en-US')} answered) in ${count(l.sessions, 'conversation')}`).join('; ');
+  const others = a.lost.length < a.count ? ' and the other agents were stopped' : '';
+  return ` Incomplete: ${who} died mid-run after ${did}; ${a.lost.length === 1 ? 'its' : 'their'} share of the sessions is missing${others}.`;
+}
+
 /**
  * What the load generator itself did to the run, for the answer: sends it let leave late, and turns that
  * waited for one of its connections (the cause named, since it calls for another remedy than lag).
  */
-export function generatorWarning(g: Generator): string {
+function generatorWarning(g: Generator): string {
   const w = g.connectionWait;
   if (g.lateSends === 0 && w.count === 0) return '';
   const late = g.lateSends > 0 ? ` ${count(g.lateSends, 'send')} of ${g.sends.toLocaleString('en-US')} left more than ${g.lagThresholdMs} ms late (max lag ${Math.round(g.maxLagMs)} ms real).` : '';

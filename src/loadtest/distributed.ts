@@ -20,8 +20,15 @@
  *    and report what they measured, which is merged as the single-process replay keeps its own.
  *    `cancelRun` / `removeRun`: tell agents to stop and delete what is left, including the run's entries
  *    on its pool's list.
+ * 5. Liveness (agent-liveness.ts): from its claim until its result is pushed, an agent keeps a heartbeat
+ *    in Redis; while it waits for results the coordinator watches the heartbeats, and an agent whose
+ *    heartbeat lapsed without a result died (killed, crashed, its machine or network gone): the
+ *    coordinator names it and what it had done, stops the others and merges what they measured into a
+ *    report marked incomplete. Before, a dead agent was noticed only when the wait for results ran out
+ *    (start + window + drain + 30 s), with no report at all.
  *
- * Keys: `hr:lt:pool:<name>` (run ids), `hr:lt:run:<id>:{job,index,start,stop,results}`.
+ * Keys: `hr:lt:pool:<name>` (run ids), `hr:lt:run:<id>:{job,index,start,stop,results}`, and the
+ * heartbeats' `hr:lt:run:<id>:{agents,alive:<index>}`.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -29,6 +36,7 @@ import { parseScenario } from '../scenario/load.js';
 import { formatDuration } from '../scenario/units.js';
 import { ErrorCode, HeadroomError } from '../errors.js';
 import { Pricing } from '../core/pricing.js';
+import { Heartbeat, HeartbeatWatch, livenessKeys, type AgentsOutcome, type LostAgent } from './agent-liveness.js';
 import { Measurements, type MeasurementsJSON } from './measure.js';
 import { drainLine, replay, type ReplayResult } from './replay.js';
 
@@ -141,49 +149,90 @@ export interface Collected {
   measurements: Measurements;
   wallMs: number;
   sessions: number;
-  /** The run was stopped before its end: by `signal`, or because an agent was interrupted. */
+  /** The run was stopped before its end by `signal`, or because an agent was interrupted. */
   interrupted: boolean;
-  /** Agents that had not reported when the wait after a stop ran out. */
+  /** Agents that had not reported when the wait after a stop ran out (alive, as far as their heartbeat said). */
   missing: number;
+  agents: AgentsOutcome;
 }
 
 /**
  * Waits for every agent's measurements and merges them. When `signal` is aborted (Ctrl-C) or an agent
  * reports that it was interrupted, it sets the run's stop flag and waits for the others' partial
- * measurements, briefly: the run is then reported as interrupted, with what came.
+ * measurements, briefly: the run is then reported as interrupted, with what came. An agent whose
+ * heartbeat lapsed without a result is dead: `onLost` hears of it at once, the others are stopped the
+ * same way, and what they measured is merged (`agents.lost` says what is missing).
  */
-export async function collectRun(redis: Redis, spec: RunSpec, timeoutMs: number, signal?: AbortSignal): Promise<Collected> {
+export async function collectRun(redis: Redis, spec: RunSpec, timeoutMs: number, signal?: AbortSignal, onLost?: (a: LostAgent) => void): Promise<Collected> {
   const merged = emptyMeasurements(spec);
+  const results = key(spec.runId, 'results');
   let wallMs = 0;
   let sessions = 0;
-  let got = 0;
+  const reported = new Set<number>();
+  const lost: LostAgent[] = [];
   let stopped = false;
+  let interrupted = false;
   let deadline = Date.now() + timeoutMs;
   const stop = async () => {
     stopped = true;
     await redis.set(key(spec.runId, 'stop'), '1', 'EX', STOP_TTL_S);
     deadline = Math.min(deadline, Date.now() + STOP_GRACE_MS);
   };
-  while (got < spec.agents) {
-    if (signal?.aborted && !stopped) await stop();
-    if (Date.now() >= deadline) {
-      if (stopped) break;
-      throw new HeadroomError(ErrorCode.agentsUnavailable, `distributed load test: only ${got} of ${spec.agents} agents of run ${spec.runId} reported within ${formatDuration(timeoutMs)}`, {
-        hint: 'an agent died during the run: see its errors above, or on the machine it ran on',
-      });
-    }
-    // One-second slices (BLPOP's whole-second timeout on older Redis), so an interruption is acted on at once.
-    const item = await redis.blpop(key(spec.runId, 'results'), 1);
-    if (!item) continue;
-    const r = JSON.parse(item[1]) as AgentResult;
+  const take = async (raw: string) => {
+    const r = JSON.parse(raw) as AgentResult;
     merged.mergeFrom(r.measurements);
     wallMs = Math.max(wallMs, r.wallMs);
     sessions += r.sessions;
-    got++;
+    reported.add(r.index);
     // An agent stopped by its own Ctrl-C leaves a hole in the run: the others stop too.
-    if (r.interrupted && !stopped) await stop();
+    if (r.interrupted && !stopped) {
+      interrupted = true;
+      await stop();
+    }
+  };
+  const watch = new HeartbeatWatch(redis, spec.runId);
+  /** Agents neither reported nor lost. */
+  const waiting = () => Array.from({ length: spec.agents }, (_, i) => i).filter((i) => !reported.has(i) && !lost.some((a) => a.agent === i + 1));
+  while (reported.size + lost.length < spec.agents) {
+    if (signal?.aborted && !stopped) {
+      interrupted = true;
+      await stop();
+    }
+    if (Date.now() >= deadline) {
+      if (stopped) break;
+      throw new HeadroomError(ErrorCode.agentsUnavailable, `distributed load test: only ${reported.size} of ${spec.agents} agents of run ${spec.runId} reported within ${formatDuration(timeoutMs)}`, {
+        hint: 'an agent is still alive (its heartbeat goes on) but did not finish: see its errors above, or on the machine it ran on',
+      });
+    }
+    // One-second slices (BLPOP's whole-second timeout on older Redis), so an interruption is acted on at once.
+    const item = await redis.blpop(results, 1);
+    if (item) {
+      await take(item[1]);
+      continue;
+    }
+    const quiet = await watch.silent(waiting());
+    if (quiet.length === 0) continue;
+    // An agent pushes its result before its heartbeat ends: take what came meanwhile, so that an agent that
+    // reported and left is not taken for dead.
+    for (let raw = await redis.lpop(results); raw !== null; raw = await redis.lpop(results)) await take(raw);
+    const dead = quiet.filter((i) => !reported.has(i));
+    if (dead.length === 0) continue;
+    for (const a of await watch.lastHeard(dead)) {
+      lost.push(a);
+      onLost?.(a);
+    }
+    // The run has a hole the others cannot fill: what they measured from here on is not the planned load.
+    if (!stopped) await stop();
   }
-  return { measurements: merged, wallMs, sessions, interrupted: stopped, missing: spec.agents - got };
+  lost.sort((a, b) => a.agent - b.agent);
+  return {
+    measurements: merged,
+    wallMs,
+    sessions,
+    interrupted,
+    missing: spec.agents - reported.size - lost.length,
+    agents: { count: spec.agents, reported: reported.size, lost },
+  };
 }
 
 /** Tells the run's agents to stop (waiting for the start or replaying), and removes the run. */
@@ -195,7 +244,7 @@ export async function cancelRun(redis: Redis, spec: RunSpec): Promise<void> {
 /** Deletes the run's keys and its entries on its pool's list (those no agent took). */
 export async function removeRun(redis: Redis, spec: RunSpec): Promise<void> {
   if (spec.pool !== undefined) await redis.lrem(poolKey(spec.pool), 0, spec.runId);
-  await redis.del(key(spec.runId, 'job'), key(spec.runId, 'index'), key(spec.runId, 'start'), key(spec.runId, 'results'));
+  await redis.del(key(spec.runId, 'job'), key(spec.runId, 'index'), key(spec.runId, 'start'), key(spec.runId, 'results'), ...livenessKeys(spec.runId, spec.agents));
 }
 
 /** Which run an agent takes: the one it was started for, or the next on a pool's list. */
@@ -217,12 +266,12 @@ async function startOf(redis: Redis, spec: RunSpec, signal?: AbortSignal): Promi
 }
 
 /**
- * Claims run `runId` and waits for its start: the spec, this agent's index and the start instant, or
- * undefined (with the reason logged) when there is nothing to replay — the run is gone (cancelled,
- * finished, or its coordinator died before the start), has its agents already, or was cancelled before
- * it started.
+ * Claims run `runId` and waits for its start: the spec, this agent's index, the start instant and its
+ * heartbeat (beating from the claim on), or undefined (with the reason logged) when there is nothing to
+ * replay — the run is gone (cancelled, finished, or its coordinator died before the start), has its
+ * agents already, or was cancelled before it started.
  */
-async function join(redis: Redis, runId: string, log: (line: string) => void, signal?: AbortSignal): Promise<{ spec: RunSpec; index: number; startAtEpochMs: number } | undefined> {
+async function join(redis: Redis, runId: string, log: (line: string) => void, signal?: AbortSignal): Promise<{ spec: RunSpec; index: number; startAtEpochMs: number; heartbeat: Heartbeat } | undefined> {
   const raw = await redis.get(key(runId, 'job'));
   const index = raw ? Number(await redis.eval(CLAIM, 2, key(runId, 'job'), key(runId, 'index'), RUN_TTL_S)) - 1 : -1;
   if (!raw || index < 0) {
@@ -231,9 +280,13 @@ async function join(redis: Redis, runId: string, log: (line: string) => void, si
   }
   const spec = JSON.parse(raw) as RunSpec;
   if (index >= spec.agents) return undefined; // the run has its agents already
+  const heartbeat = new Heartbeat(redis, runId, index, RUN_TTL_S);
+  await heartbeat.start();
   const startAtEpochMs = await startOf(redis, spec, signal);
-  if (startAtEpochMs === undefined) log(`run ${runId}: ${signal?.aborted ? 'interrupted' : 'cancelled'} before it started: skipped`);
-  return startAtEpochMs === undefined ? undefined : { spec, index, startAtEpochMs };
+  if (startAtEpochMs !== undefined) return { spec, index, startAtEpochMs, heartbeat };
+  await heartbeat.end();
+  log(`run ${runId}: ${signal?.aborted ? 'interrupted' : 'cancelled'} before it started: skipped`);
+  return undefined;
 }
 
 /** How often a replaying agent looks at its run's stop flag. */
@@ -261,7 +314,7 @@ export async function runAgentOnce(redis: Redis, from: AgentSource, waitMs: numb
     }
   }
   if (!joined) return true;
-  const { spec, index, startAtEpochMs } = joined;
+  const { spec, index, startAtEpochMs, heartbeat } = joined;
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -274,6 +327,7 @@ export async function runAgentOnce(redis: Redis, from: AgentSource, waitMs: numb
   let r: ReplayResult;
   try {
     r = await replay(scenarioOf(spec), {
+      progress: heartbeat.progress,
       target: spec.target,
       timeScale: spec.timeScale,
       seed: spec.seed,
@@ -286,12 +340,17 @@ export async function runAgentOnce(redis: Redis, from: AgentSource, waitMs: numb
       onDrain: (d) => log(`agent ${index + 1}/${spec.agents}: ${drainLine(d)}`),
       ...(spec.apiKey ? { apiKey: spec.apiKey } : {}),
     });
+    const result: AgentResult = { measurements: r.measurements.toJSON(), wallMs: r.wallMs, sessions: r.sessions, index, interrupted: r.interrupted ?? false };
+    // Pushed before the heartbeat ends: a coordinator that finds the heartbeat gone finds the result.
+    await redis.rpush(key(spec.runId, 'results'), JSON.stringify(result));
+    await redis.expire(key(spec.runId, 'results'), RUN_TTL_S);
+  } catch (e) {
+    heartbeat.abandon();
+    throw e;
   } finally {
     clearInterval(poll);
     signal?.removeEventListener('abort', onAbort);
   }
-  const result: AgentResult = { measurements: r.measurements.toJSON(), wallMs: r.wallMs, sessions: r.sessions, index, interrupted: r.interrupted ?? false };
-  await redis.rpush(key(spec.runId, 'results'), JSON.stringify(result));
-  await redis.expire(key(spec.runId, 'results'), RUN_TTL_S);
+  await heartbeat.end();
   return true;
 }

@@ -25,6 +25,7 @@
 import { setMaxListeners } from 'node:events';
 import { Pool } from 'undici';
 import type { Scenario } from '../scenario/schema.js';
+import type { Report } from '../core/metrics/report.js';
 import { textFor } from '../workload/text.js';
 import { Workload } from '../workload/stream.js';
 import type { Session, Turn } from '../workload/types.js';
@@ -61,6 +62,18 @@ export interface ReplayOptions {
   drainTimeoutMs?: number;
   /** Called once when the drain begins, if anything is still running. */
   onDrain?: (d: DrainStart) => void;
+  /** Counted as the run goes, for a caller to read meanwhile (a distributed agent's heartbeat reports it). */
+  progress?: ReplayProgress;
+}
+
+/** What a replay has done so far, warm-up and drain included. */
+export interface ReplayProgress {
+  /** Conversations started. */
+  sessions: number;
+  /** Turn requests sent. */
+  sends: number;
+  /** Of those, answered (by the provider or the cache). */
+  answered: number;
 }
 
 /** What is still running when the drain begins. */
@@ -100,6 +113,8 @@ export interface ReplayResult {
   /** HTTP connections the generator had to the target (all agents'), and the lag that made a send late (real ms). */
   connections?: number;
   lagThresholdMs?: number;
+  /** Distributed runs: the agents, and those lost mid-run (their share missing). */
+  agents?: NonNullable<Report['run']['agents']>;
 }
 
 interface RuntimeAnswer {
@@ -199,6 +214,7 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
     const sentAtMs = now();
     const lag = (sentAtMs - intendedAtMs) / K;
     m.sent(lag, lag > lagThreshold, connectionWaitMs);
+    if (o.progress) o.progress.sends++;
     const body = {
       message: textFor(`s${s.id}/t${turn.index}/u`, turn.userTokens),
       priority: s.priority,
@@ -294,6 +310,7 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
         return;
       }
       m.record(r);
+      if (o.progress && (r.status === 'ok' || r.status === 'cache-hit')) o.progress.answered++;
       if (inCohort) m.cohort.turn(r.status, r.charges);
       o.onTurn?.(r);
       cost += r.costNanos;
@@ -309,6 +326,7 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
     if (s.startAtMs > now()) await sleepUntil(s.startAtMs);
     if (signal.aborted) break;
     sessions++;
+    if (o.progress) o.progress.sessions++;
     const p = runSession(s).finally(() => running.delete(p));
     running.add(p);
   }

@@ -87,8 +87,15 @@ function generator(r: Report): Section | undefined {
         ...(g.lateForConnection > 0 ? [tone(`${int(g.lateForConnection)} late for want of a connection`, 'bad')] : []),
       ],
       ["connection wait: sends that waited for one of the generator's own connections; not in the target's latency above"],
+      ...(r.run.agents ? [agents(r.run.agents)] : []),
     ],
   };
+}
+
+/** Distributed load tests: the agents, and those that died mid-run (their share of the sessions missing). */
+function agents(a: NonNullable<Report['run']['agents']>): Cell[] {
+  const lost = a.lost.map((l) => tone(`agent ${l.agent} lost${l.pid !== undefined ? ` (pid ${l.pid} on ${l.host ?? '?'})` : ''} after ${int(l.sends)} sends: its sessions are missing`, 'bad'));
+  return [`${int(a.count)} agents, ${int(a.reported)} reported`, ...lost];
 }
 
 /** Queue wait and losses per queue class, when more than one class had turns (pooled figures hide priorities). */

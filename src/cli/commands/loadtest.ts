@@ -12,6 +12,7 @@ import type { Report } from '../../core/metrics/report.js';
 import { Pricing } from '../../core/pricing.js';
 import { buildLoadReport } from '../../loadtest/build-report.js';
 import { compareReports, type CompareRow } from '../../loadtest/compare.js';
+import { agentDid, agentName, HEARTBEAT_TTL_MS, type AgentsOutcome, type LostAgent } from '../../loadtest/agent-liveness.js';
 import { awaitAgents, cancelRun, collectRun, emptyMeasurements, postRun, removeRun, runAgentOnce, startRun } from '../../loadtest/distributed.js';
 import type { TurnResult } from '../../loadtest/measure.js';
 import { drainLine, replay, type ReplayResult } from '../../loadtest/replay.js';
@@ -155,7 +156,7 @@ async function distributedReplay(io: Io, file: string, o: LoadtestOptions, overr
     ...(o.apiKey ? { apiKey: o.apiKey } : {}),
   });
   let done = false;
-  const result = (r: { measurements: ReplayResult['measurements']; sessions: number; wallMs: number; interrupted: boolean }): ReplayResult => ({
+  const result = (r: { measurements: ReplayResult['measurements']; sessions: number; wallMs: number; interrupted: boolean; agents?: AgentsOutcome }): ReplayResult => ({
     measurements: r.measurements,
     sessions: r.sessions,
     wallMs: r.wallMs,
@@ -163,6 +164,7 @@ async function distributedReplay(io: Io, file: string, o: LoadtestOptions, overr
     scenarioDurationMs: r.wallMs * o.timeScale,
     drainTimeoutMs: limits.drainTimeoutMs,
     connections: spec.connections * spec.agents,
+    ...(r.agents ? { agents: r.agents } : {}),
     ...(r.interrupted ? { interrupted: true } : {}),
   });
   try {
@@ -176,9 +178,12 @@ async function distributedReplay(io: Io, file: string, o: LoadtestOptions, overr
     // The agents' runs are bounded: the wait for the start instant, the arrivals, the drain (--drain-timeout),
     // and slack for reporting.
     const timeoutMs = startAtEpochMs - Date.now() + scenarioDurationMs / o.timeScale + limits.drainTimeoutMs + 30_000;
-    const r = await collectRun(redis, spec, timeoutMs, signal);
+    // A dead agent is said at once (its heartbeat lapsed), not after the run: the others are being stopped.
+    const onLost = (a: LostAgent) =>
+      io.err.write(`error: ${agentName(a, o.agents)} of run ${spec.runId} stopped: no heartbeat for ${formatDuration(HEARTBEAT_TTL_MS)}; ${agentDid(a)}; stopping the other agents and reporting what they measured\n`);
+    const r = await collectRun(redis, spec, timeoutMs, signal, onLost);
     if (r.missing > 0) io.err.write(`warning: ${r.missing} of ${o.agents} agents did not report after the stop; the report covers the others\n`);
-    done = !r.interrupted;
+    done = !r.interrupted && r.agents.lost.length === 0;
     return result(r);
   } finally {
     // Whatever ended the wait, no agent goes on with a run nobody collects, and no entry is left for one.
@@ -304,8 +309,9 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
     progress?.stop();
   }
   const live = buildLoadReport(scenario, seed, result, pricing);
-  // An interrupted run's cohort is cut short: nothing to compare with a whole simulation.
-  const rows = o.compareSim && !result.interrupted ? compareReports(buildReport(simulate(scenario, { seed }), pricing), live) : undefined;
+  // An interrupted run's cohort is cut short, and a run that lost an agent lacks its share: nothing to compare with a whole simulation.
+  const lost = result.agents?.lost ?? [];
+  const rows = o.compareSim && !result.interrupted && lost.length === 0 ? compareReports(buildReport(simulate(scenario, { seed }), pricing), live) : undefined;
   const late = result.measurements.lateShare;
 
   const full = { ...live, ...(rows ? { comparison: rows } : {}) };
@@ -327,6 +333,13 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
     // As `loadtest raw`: with no answer at all there is nothing measured about the target.
     io.err.write(`error: ${target.origin} answered none of the ${m.sends.toLocaleString('en-US')} turn requests (${Object.keys(m.errors).join(', ') || 'no response'}); is \`headroom serve\` running and listening there?\n`);
     return ExitCode.badInput;
+  }
+  if (lost.length > 0) {
+    // As a cut-off drain: part of the planned load was never sent, and part of what was sent is in no figure.
+    io.err.write(
+      `error: the run is incomplete: ${lost.map((a) => agentName(a, o.agents)).join(', ')} died mid-run, so ${lost.length === 1 ? 'its' : 'their'} share of the sessions is missing from the report, the target got less load than planned${lost.length < o.agents ? ' and the other agents were stopped early' : ''}${o.compareSim ? '; no comparison with the simulation' : ''}. See the agent's own errors (on its machine, for an agent run elsewhere) and run again.\n`,
+    );
+    return ExitCode.internal;
   }
   if (m.sessionsCutOffAtDrain > 0) {
     // As a generator that fell behind: the slowest turns are missing from the figures, which flatters the target.

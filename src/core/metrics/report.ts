@@ -241,6 +241,25 @@ export const ReportSchema = z
           .describe(
             "Load tests: what the load generator itself added before each send, apart from the target's latency (which runs from the send); more than --max-late-share of the sends late means the target got less load than planned and the run cannot be trusted (exit 1)",
           ),
+        agents: z
+          .strictObject({
+            count: count('Load-generator agents the run had (--agents)'),
+            reported: count('Agents whose measurements this report merges'),
+            lost: z
+              .array(
+                z.strictObject({
+                  agent: z.int().positive().describe('Which agent (1-based): it replayed the sessions whose id ≡ agent − 1 (mod count)'),
+                  pid: z.int().positive().optional().describe('Its process id, from its last heartbeat (none: never heard from)'),
+                  host: z.string().optional().describe('The machine it ran on, from its last heartbeat'),
+                  sessions: count('Conversations it had started by its last heartbeat'),
+                  sends: count('Turn requests it had sent by then'),
+                  answered: count('Of those, answered'),
+                }),
+              )
+              .describe("Agents that died mid-run (their heartbeat lapsed without a result): their share of the sessions is missing from every figure"),
+          })
+          .optional()
+          .describe('Distributed load tests (--agents N): a run with a lost agent is incomplete — the other agents were stopped and the target got less load than planned — and exits 1'),
       })
       .describe('How the run itself went'),
     population: z
