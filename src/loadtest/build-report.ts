@@ -10,6 +10,7 @@ import type { Pricing } from '../core/pricing.js';
 import type { Scenario } from '../scenario/schema.js';
 import { formatDuration } from '../scenario/units.js';
 import { planArrivals } from '../workload/arrivals.js';
+import { steadyStateWarnings } from '../report/steady-state.js';
 import { DEFAULT_LAG_THRESHOLD_MS, type ReplayResult } from './replay.js';
 
 export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pricing: Pricing): Report {
@@ -74,6 +75,7 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
   const failed = checks.filter((c) => !c.pass);
   const answer =
     (r.interrupted ? 'Interrupted: ' : '') +
+    steadyStateWarnings(covered, plan.meanSessionMs, "not a steady state's").map((w) => `${w} `).join('') +
     `Measured over ${formatDuration(windowS * 1000)} of scenario time (${formatDuration(r.wallMs)} real): ${m.turns.arrived.toLocaleString('en-US')} turns, ` +
     `p95 turn latency ${formatDuration(latency.turn.p95)}, ${Math.round(inflight.mean * 10) / 10} turns in flight on average (p99 ${inflight.p99}), ` +
     `$${(m.costNanos / 1e9).toFixed(2)} in the window. ` +

@@ -5,6 +5,7 @@
 import { LIMIT_LABEL, type LimitUse, type Report } from '../core/metrics/report.js';
 import { formatDuration } from '../scenario/units.js';
 import type { SimResult } from './simulate.js';
+import { steadyStateWarnings } from '../report/steady-state.js';
 import { missedPeak } from './window-peak.js';
 
 const usd = (n: number) => (n === 0 ? '$0' : n >= 100 ? `$${Math.round(n).toLocaleString('en-US')}` : `$${n.toFixed(n >= 1 ? 2 : 3)}`);
@@ -52,40 +53,6 @@ function notAnswered(t: Report['turns']): string | undefined {
   return `${pctText(n / t.arrived)} of turns were not answered${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}.`;
 }
 
-/** Conversations a suggested run's window covers: enough for the turns in it to reach a steady state. */
-const CONVERSATIONS_TO_RUN = 10;
-
-/**
- * When the window is shorter than a mean conversation, most of its turns end after it and its samples
- * see almost none in flight (1 s of det.yaml: 0 calls in flight, "you need 1 worker", where 55 s
- * later 100 are).
- */
-function shortWindow(s: SimResult['scenario'], meanSessionMs: number): string | undefined {
-  const windowMs = s.duration - s.warmup;
-  if (windowMs >= meanSessionMs) return undefined;
-  const runMs = Math.ceil((s.warmup + CONVERSATIONS_TO_RUN * meanSessionMs) / 60_000) * 60_000;
-  return (
-    `The window (${formatDuration(windowMs)}) is shorter than a mean conversation (${formatDuration(meanSessionMs)}): few of its turns end in it and nothing reaches a steady state, ` +
-    `so the figures below are not a prediction; run at least --duration ${formatDuration(runMs)}.`
-  );
-}
-
-/**
- * When the warm-up is shorter than a mean conversation, the simulation (which starts empty) is still
- * filling up as the window opens, and the window's averages read low: support-agent with 40 turns
- * (22 min conversations), 5 min of warm-up and a 30 min window said 10.7 calls in flight on average,
- * where a 60 min warm-up says 13.9.
- */
-function shortWarmup(s: SimResult['scenario'], meanSessionMs: number): string | undefined {
-  if (s.warmup >= meanSessionMs) return undefined;
-  const unitMs = meanSessionMs < 60_000 ? 1000 : 60_000;
-  const warmupMs = Math.ceil(meanSessionMs / unitMs) * unitMs;
-  return (
-    `The warm-up (${formatDuration(s.warmup)}) is shorter than a mean conversation (${formatDuration(meanSessionMs)}): the window opens before the conversations in flight build up, ` +
-    `so its averages read low; set warmup to at least ${formatDuration(warmupMs)}.`
-  );
-}
-
 /** "N with H× headroom", and which planning bound moved it, if one did. */
 function recommended(c: Report['capacity']): string {
   const wanted = Math.ceil(c.workersNeeded * c.headroom);
@@ -98,10 +65,7 @@ export function answer(r: SimResult, rep: Omit<Report, 'answer'>, cap?: LimitCap
   const c = rep.capacity;
   const lines: string[] = [];
   // First what makes the figures below misleading.
-  const short = shortWindow(s, rep.population.meanSessionMs);
-  if (short) lines.push(short);
-  const warm = shortWarmup(s, rep.population.meanSessionMs);
-  if (warm) lines.push(warm);
+  lines.push(...steadyStateWarnings(s, rep.population.meanSessionMs, 'not a prediction'));
   const unanswered = notAnswered(rep.turns);
   if (unanswered) lines.push(unanswered);
   const peak = missedPeak(s, r.workload.plan);

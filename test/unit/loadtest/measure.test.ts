@@ -45,3 +45,24 @@ describe('the response cache in the report', () => {
     expect(r.cache).toEqual({ hits: 1, misses: 1, hitRate: 0.5 });
   });
 });
+
+describe('a window or warm-up shorter than a mean conversation', () => {
+  // The default scenario's conversations: 6 turns with 30 s of think time, about 3 min.
+  const build = (overrides: string[]) => {
+    const p = parseScenario('users: { dailyActive: 100, concurrencyRatio: 10% }\nmodels:\n  m: { id: claude-sonnet-4-5 }\n', 'm.yaml', { overrides });
+    if (!p.scenario) throw new Error(p.problems.map((x) => x.message).join('\n'));
+    const s = p.scenario;
+    const m = new Measurements(1, s.warmup, s.duration, 1_000, new Pricing(s));
+    return buildLoadReport(s, 1, { measurements: m, sessions: 0, wallMs: s.duration, realDurationMs: s.duration, scenarioDurationMs: s.duration }, new Pricing(s));
+  };
+
+  it('is said first in the answer, as the simulator says it: the figures are no steady state', () => {
+    const r = build(['duration=1m', 'warmup=0']);
+    expect(r.population.meanSessionMs).toBeGreaterThan(60_000);
+    expect(r.answer).toMatch(/^The window \(1m\) is shorter than a mean conversation \([^)]+\): few of its turns end in it and nothing reaches a steady state, so the figures below are not a steady state's; run at least --duration \d+m\. The warm-up \(0ms\) is shorter than a mean conversation \([^)]+\): the window opens before the conversations in flight build up, so its averages read low; set warmup to at least \d+m\. Measured over 1m/);
+  });
+
+  it('is not said of a run that covers them', () => {
+    expect(build(['duration=40m', 'warmup=5m']).answer).toMatch(/^Measured over 35m/);
+  });
+});
