@@ -18,6 +18,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { deleteKeys } from './redis.js';
+import type { ProviderRequest, ProviderResult } from '../../src/core/provider-model.js';
 import { buildApp, type App, type AppOptions } from '../../src/runtime/app.js';
 import { startMockProvider, type RunningMockProvider } from '../../src/runtime/mock-provider/server.js';
 import { AnthropicProvider } from '../../src/runtime/providers/anthropic.js';
@@ -192,6 +193,31 @@ export function metricValue(text: string, name: string, labels = ''): number | u
     if (m && m[1] === name && (m[2] ?? '').includes(labels)) return Number(m[3]);
   }
   return undefined;
+}
+
+/** Turns the runtime has finished, by its own count (GET /metrics). */
+export async function turnsServed(rt: RuntimeHarness): Promise<number> {
+  const text = await (await fetch(`${rt.url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('headroom_turns_total'))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
+/** Usage a test provider answers with: 5 input and 10 output tokens. */
+export const SMALL_USAGE = { inputTokens: 5, outputTokens: 10, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 };
+
+/** A provider that answers SMALL_USAGE after `ms` real ms, counting its calls. */
+export function slowProvider(ms: number): { calls: number; call: (req: ProviderRequest) => Promise<ProviderResult> } {
+  const p = { calls: 0, call: async (_req: ProviderRequest): Promise<ProviderResult> => (p.calls++, await new Promise((r) => setTimeout(r, ms)), { ok: true, usage: SMALL_USAGE, ttftMs: ms, stopReason: 'end_turn' }) };
+  return p;
+}
+
+/** A runtime instance without HTTP (its services are built on it directly) for scenario `yaml`, on `client` under key prefix `keys`. */
+export function redisRuntime(yaml: string, client: Redis, provider: Pick<ReturnType<typeof slowProvider>, 'call'>, keys: string): Runtime {
+  const r = parseScenario(yaml, 'test.yaml');
+  if (!r.scenario) throw new Error(JSON.stringify(r.problems));
+  return createRuntime({ scenario: r.scenario, provider, texts: new MemoryTextStore(), redis: client, prefix: keys });
 }
 
 // ---- the CLI as a child process -----------------------------------------------------------------

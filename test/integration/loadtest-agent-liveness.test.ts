@@ -18,7 +18,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ReportSchema, type Report } from '../../src/core/metrics/report.js';
 import { scanKeys } from '../helpers/redis.js';
-import { spawnHeadroom, startRuntime, waitFor, type HeadroomProcess, type RuntimeHarness } from '../helpers/runtime.js';
+import { spawnHeadroom, startRuntime, turnsServed, waitFor, type HeadroomProcess } from '../helpers/runtime.js';
 
 const REDIS_DB = 'redis://127.0.0.1:6379/14';
 const K = 20;
@@ -37,14 +37,6 @@ function spawn(args: string[]): HeadroomProcess {
   const p = spawnHeadroom(args);
   cleanups.push(() => p.kill());
   return p;
-}
-
-async function turnsServed(rt: RuntimeHarness): Promise<number> {
-  const text = await (await fetch(`${rt.url}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('headroom_turns_total'))
-    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
 
 describe('a distributed run whose agent dies', () => {

@@ -25,7 +25,7 @@ import { buildReport } from '../../src/sim/build-report.js';
 import { simulate } from '../../src/sim/simulate.js';
 import { CLI_COMMAND } from '../helpers/processes.js';
 import { deleteKeys } from '../helpers/redis.js';
-import { spawnHeadroom, startRuntime, waitFor, type HeadroomProcess, type RuntimeHarness } from '../helpers/runtime.js';
+import { spawnHeadroom, startRuntime, turnsServed, waitFor, type HeadroomProcess, type RuntimeHarness } from '../helpers/runtime.js';
 
 const REDIS_DB = 'redis://127.0.0.1:6379/15';
 const K = 20;
@@ -119,15 +119,6 @@ describe('distributed runs sharing one Redis', () => {
     expect(await redis.exists(`hr:lt:run:${runId}:job`)).toBe(0);
   }, 30_000);
 });
-
-/** Turns the runtime has finished, by its own count (GET /metrics). */
-async function turnsServed(rt: RuntimeHarness): Promise<number> {
-  const text = await (await fetch(`${rt.url}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('headroom_turns_total'))
-    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
-}
 
 async function answeredByRuntime(rt: RuntimeHarness): Promise<number> {
   const text = await (await fetch(`${rt.url}/metrics`)).text();

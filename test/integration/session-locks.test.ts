@@ -12,17 +12,14 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ProviderRequest, ProviderResult } from '../../src/core/provider-model.js';
-import { createRuntime } from '../../src/runtime/runtime.js';
+import type { ProviderResult } from '../../src/core/provider-model.js';
 import { RedisTaskQueue } from '../../src/runtime/stores/redis-queue.js';
 import { queueConfig } from '../../src/core/pipeline/build.js';
-import { MemoryTextStore } from '../../src/runtime/providers/text-store.js';
 import { RedisSessionStore, SessionLockLostError, type SessionRecord } from '../../src/runtime/sessions.js';
 import { TaskService, type TaskLog } from '../../src/runtime/tasks.js';
 import { SessionBusyError, TurnService } from '../../src/runtime/turn-service.js';
-import { parseScenario } from '../../src/scenario/load.js';
 import { deleteKeys, redisPair, testPrefix } from '../helpers/redis.js';
-import { metricValue, postTurn, request, startRuntime, waitFor } from '../helpers/runtime.js';
+import { metricValue, postTurn, redisRuntime, request, slowProvider, SMALL_USAGE, startRuntime, waitFor } from '../helpers/runtime.js';
 
 const { redis, other } = redisPair();
 const prefix = testPrefix();
@@ -83,19 +80,12 @@ conversation:
 models:
   sonnet: { id: claude-sonnet-4-6 }
 `;
-const usage = { inputTokens: 5, outputTokens: 10, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 };
-
-/** A provider that answers after `ms` real ms, counting its calls. */
-function slow(ms: number) {
-  const p = { calls: 0, call: async (_req: ProviderRequest): Promise<ProviderResult> => (p.calls++, await sleep(ms), { ok: true, usage, ttftMs: ms, stopReason: 'end_turn' }) };
-  return p;
-}
+const usage = SMALL_USAGE;
+const slow = slowProvider;
 
 /** A runtime instance on the test Redis and (by default) the file's prefix. */
 function runtimeOn(client: typeof redis, provider: Pick<ReturnType<typeof slow>, 'call'>, keys = prefix) {
-  const r = parseScenario(YAML, 'session-locks.yaml');
-  if (!r.scenario) throw new Error(JSON.stringify(r.problems));
-  return createRuntime({ scenario: r.scenario, provider, texts: new MemoryTextStore(), redis: client, prefix: keys });
+  return redisRuntime(YAML, client, provider, keys);
 }
 
 describe('TurnService on Redis sessions', () => {

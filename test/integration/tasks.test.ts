@@ -10,14 +10,11 @@
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { queueConfig } from '../../src/core/pipeline/build.js';
-import type { ProviderResult } from '../../src/core/provider-model.js';
-import { MemoryTextStore } from '../../src/runtime/providers/text-store.js';
-import { createRuntime, type Runtime } from '../../src/runtime/runtime.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
 import { RedisTaskQueue } from '../../src/runtime/stores/redis-queue.js';
 import { TaskService, type TaskServiceOptions } from '../../src/runtime/tasks.js';
 import { TurnService, type TurnBody, type TurnResponse } from '../../src/runtime/turn-service.js';
-import { parseScenario } from '../../src/scenario/load.js';
-import { metricValue, postTurn, request, startRuntime, waitFor, type RuntimeHarness } from '../helpers/runtime.js';
+import { metricValue, postTurn, redisRuntime, request, slowProvider, startRuntime, waitFor, type RuntimeHarness } from '../helpers/runtime.js';
 import { deleteKeys, redisPair, testPrefix } from '../helpers/redis.js';
 
 const { redis, other } = redisPair();
@@ -34,18 +31,10 @@ conversation:
 models:
   sonnet: { id: claude-sonnet-4-6 }
 `;
-const usage = { inputTokens: 5, outputTokens: 10, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 };
-
-/** A provider that answers after `ms` real ms, counting its calls. */
-function slow(ms: number) {
-  const p = { calls: 0, call: async (): Promise<ProviderResult> => (p.calls++, await sleep(ms), { ok: true, usage, ttftMs: ms, stopReason: 'end_turn' }) };
-  return p;
-}
+const slow = slowProvider;
 
 function runtimeOn(client: Redis, provider: ReturnType<typeof slow>, keys: string): Runtime {
-  const r = parseScenario(YAML, 'tasks.yaml');
-  if (!r.scenario) throw new Error(JSON.stringify(r.problems));
-  return createRuntime({ scenario: r.scenario, provider, texts: new MemoryTextStore(), redis: client, prefix: keys });
+  return redisRuntime(YAML, client, provider, keys);
 }
 
 /** Turns that count how many of them run at once on this instance. */
