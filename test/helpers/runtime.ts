@@ -204,6 +204,18 @@ export async function turnsServed(rt: RuntimeHarness): Promise<number> {
     .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
 
+/** A small scenario named `name`: one model, 20 system-prompt and 10 output tokens (the runtime tests' slowProvider answers it). */
+export function smallScenarioYaml(name: string): string {
+  return `
+name: ${name}
+users: { dailyActive: 1000, concurrencyRatio: 1% }
+conversation:
+  tokens: { systemPrompt: 20, output: 10 }
+models:
+  sonnet: { id: claude-sonnet-4-6 }
+`;
+}
+
 /** Usage a test provider answers with: 5 input and 10 output tokens. */
 export const SMALL_USAGE = { inputTokens: 5, outputTokens: 10, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 };
 

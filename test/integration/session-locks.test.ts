@@ -19,7 +19,7 @@ import { RedisSessionStore, SessionLockLostError, type SessionRecord } from '../
 import { TaskService, type TaskLog } from '../../src/runtime/tasks.js';
 import { SessionBusyError, TurnService } from '../../src/runtime/turn-service.js';
 import { deleteKeys, redisPair, testPrefix } from '../helpers/redis.js';
-import { metricValue, postTurn, redisRuntime, request, slowProvider, SMALL_USAGE, startRuntime, waitFor } from '../helpers/runtime.js';
+import { metricValue, postTurn, redisRuntime, request, slowProvider, smallScenarioYaml, SMALL_USAGE, startRuntime, waitFor } from '../helpers/runtime.js';
 
 const { redis, other } = redisPair();
 const prefix = testPrefix();
@@ -72,25 +72,16 @@ describe('RedisSessionStore locks', () => {
   });
 });
 
-const YAML = `
-name: session-locks
-users: { dailyActive: 1000, concurrencyRatio: 1% }
-conversation:
-  tokens: { systemPrompt: 20, output: 10 }
-models:
-  sonnet: { id: claude-sonnet-4-6 }
-`;
-const usage = SMALL_USAGE;
-const slow = slowProvider;
+const YAML = smallScenarioYaml('session-locks');
 
 /** A runtime instance on the test Redis and (by default) the file's prefix. */
-function runtimeOn(client: typeof redis, provider: Pick<ReturnType<typeof slow>, 'call'>, keys = prefix) {
+function runtimeOn(client: typeof redis, provider: Pick<ReturnType<typeof slowProvider>, 'call'>, keys = prefix) {
   return redisRuntime(YAML, client, provider, keys);
 }
 
 describe('TurnService on Redis sessions', () => {
   function service(lockTtlMs: number, providerMs: number): TurnService {
-    const rt = runtimeOn(redis, slow(providerMs));
+    const rt = runtimeOn(redis, slowProvider(providerMs));
     rt.sessions = new RedisSessionStore(redis, prefix, lockTtlMs);
     return new TurnService(rt);
   }
@@ -118,7 +109,7 @@ describe('TurnService on Redis sessions', () => {
 describe('TurnService: a session lock lost while its turn runs', () => {
   /** A provider that answers after `ms` real ms, noting when each call started. */
   function timed(ms: number) {
-    const p = { starts: [] as number[], call: async (): Promise<ProviderResult> => (p.starts.push(performance.now()), await sleep(ms), { ok: true, usage, ttftMs: ms, stopReason: 'end_turn' }) };
+    const p = { starts: [] as number[], call: async (): Promise<ProviderResult> => (p.starts.push(performance.now()), await sleep(ms), { ok: true, usage: SMALL_USAGE, ttftMs: ms, stopReason: 'end_turn' }) };
     return p;
   }
   const calls = (n: number) => Array.from({ length: n }, () => ({ outputTokens: 10 }));
@@ -200,7 +191,7 @@ describe('HTTP: a turn whose session lock is lost', () => {
 
 describe('async tasks on Redis', () => {
   it('runs a task longer than reclaimAfterMs once, though another instance polls for idle tasks', async () => {
-    const provider = slow(1_200);
+    const provider = slowProvider(1_200);
     const instance = (client: typeof redis, consumer: string) => {
       const rt = runtimeOn(client, provider);
       return new TaskService(rt, new TurnService(rt), { consumer, concurrency: 4, reclaimAfterMs: 300, pollMs: 10 });
@@ -243,7 +234,7 @@ describe('async tasks on Redis: a status save that fails', () => {
       }
       return set(...args);
     };
-    const provider = slow(100);
+    const provider = slowProvider(100);
     const logged: { obj: object; msg: string }[] = [];
     const instance = (client: Redis, consumer: string, log?: TaskLog) => {
       const rt = runtimeOn(client, provider);
@@ -302,7 +293,7 @@ describe('async tasks on Redis: reclaiming a dead instance\'s backlog', () => {
         most = Math.max(most, ++running);
         await sleep(150);
         running--;
-        return { ok: true, usage, ttftMs: 150, stopReason: 'end_turn' };
+        return { ok: true, usage: SMALL_USAGE, ttftMs: 150, stopReason: 'end_turn' };
       },
     };
     const rt = runtimeOn(redis, provider, keys);

@@ -14,7 +14,7 @@ import type { Runtime } from '../../src/runtime/runtime.js';
 import { RedisTaskQueue } from '../../src/runtime/stores/redis-queue.js';
 import { TaskService, type TaskServiceOptions } from '../../src/runtime/tasks.js';
 import { TurnService, type TurnBody, type TurnResponse } from '../../src/runtime/turn-service.js';
-import { metricValue, postTurn, redisRuntime, request, slowProvider, startRuntime, waitFor, type RuntimeHarness } from '../helpers/runtime.js';
+import { metricValue, postTurn, redisRuntime, request, slowProvider, smallScenarioYaml, startRuntime, waitFor, type RuntimeHarness } from '../helpers/runtime.js';
 import { deleteKeys, redisPair, testPrefix } from '../helpers/redis.js';
 
 const { redis, other } = redisPair();
@@ -23,17 +23,9 @@ afterAll(async () => deleteKeys(redis, `hr:${prefix}*`));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const YAML = `
-name: tasks
-users: { dailyActive: 1000, concurrencyRatio: 1% }
-conversation:
-  tokens: { systemPrompt: 20, output: 10 }
-models:
-  sonnet: { id: claude-sonnet-4-6 }
-`;
-const slow = slowProvider;
+const YAML = smallScenarioYaml('tasks');
 
-function runtimeOn(client: Redis, provider: ReturnType<typeof slow>, keys: string): Runtime {
+function runtimeOn(client: Redis, provider: ReturnType<typeof slowProvider>, keys: string): Runtime {
   return redisRuntime(YAML, client, provider, keys);
 }
 
@@ -51,7 +43,7 @@ class CountingTurns extends TurnService {
   }
 }
 
-function instance(client: Redis, provider: ReturnType<typeof slow>, keys: string, opts: TaskServiceOptions) {
+function instance(client: Redis, provider: ReturnType<typeof slowProvider>, keys: string, opts: TaskServiceOptions) {
   const rt = runtimeOn(client, provider, keys);
   const turns = new CountingTurns(rt);
   return { rt, turns, tasks: new TaskService(rt, turns, opts) };
@@ -60,7 +52,7 @@ function instance(client: Redis, provider: ReturnType<typeof slow>, keys: string
 describe('async tasks on Redis: one instance\'s concurrency', () => {
   it('runs no more than `concurrency` tasks at once, reclaimed and claimed together; every task is done, once', async () => {
     const keys = `${prefix}-conc`;
-    const provider = slow(400);
+    const provider = slowProvider(400);
     // A dead instance: accepted three tasks, claimed them and stopped answering (they stay pending with it).
     const dead = instance(redis, provider, keys, { consumer: 'dead', concurrency: 8, reclaimAfterMs: 200, pollMs: 10 });
     const ids: string[] = [];
@@ -145,7 +137,7 @@ describe('async tasks on Redis: an outcome whose status save keeps failing', () 
 
   it('logs and counts an outcome still unsaved when the instance stops; the task still reads unknown, and its turn ran once', async () => {
     const keys = `${prefix}-lost`;
-    const provider = slow(50);
+    const provider = slowProvider(50);
     const logged: string[] = [];
     const rt = runtimeOn(redis, provider, keys);
     const failing = failFinalStatusSaves(redis);
