@@ -13,6 +13,9 @@
  * The turn's pipeline checks the signal before each step that acts (a worker slot, the limiter, a
  * provider call) and the session store refuses a save by a token that lost its lock, so a lost turn
  * makes no new provider call once the loss is known and never writes over the turn that took over.
+ * The step is not taken: the interpreter throws an Interrupt into the pipeline in its place
+ * (core/pipeline/interrupt.ts), and a call the limiter had admitted gives its reservation back, so the
+ * buckets are not left debited by its estimate.
  * A provider call already under way when the lock is lost is not cut short: it has been sent (and is
  * billed); its answer is dropped with the turn.
  */

@@ -204,15 +204,18 @@ export async function turnsServed(rt: RuntimeHarness): Promise<number> {
     .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
 
-/** A small scenario named `name`: one model, 20 system-prompt and 10 output tokens (the runtime tests' slowProvider answers it). */
-export function smallScenarioYaml(name: string): string {
+/**
+ * A small scenario named `name`: one model, 20 system-prompt and 10 output tokens (the runtime tests' slowProvider answers it).
+ * `sonnet`: more of the model's options, as YAML flow-mapping entries (e.g. `limits: { otpm: 6000 }`).
+ */
+export function smallScenarioYaml(name: string, sonnet = ''): string {
   return `
 name: ${name}
 users: { dailyActive: 1000, concurrencyRatio: 1% }
 conversation:
   tokens: { systemPrompt: 20, output: 10 }
 models:
-  sonnet: { id: claude-sonnet-4-6 }
+  sonnet: { id: claude-sonnet-4-6${sonnet ? `, ${sonnet}` : ''} }
 `;
 }
 

@@ -12,7 +12,9 @@ import type { Binding } from '../limiter/types.js';
 import type { ProviderRequest, ProviderResult } from '../provider-model.js';
 import type { RouteFeatures } from '../router/index.js';
 import type { FailureKind, LimitCost, MaybePromise, Usage } from '../types.js';
+import type { CircuitBreaker } from '../breaker/index.js';
 import type { Pipeline } from './effects.js';
+import { Interrupt } from './interrupt.js';
 import type { Charge, PipelineDeps, TurnTally } from './deps.js';
 
 export interface CallSpec {
@@ -34,7 +36,10 @@ export type CallResult =
   | { ok: true; model: string; usage: Usage; ttftAtMs: number; /** The provider's answer, when a real one gave it. */ text: string | undefined }
   | { ok: false; reason: FailureKind | 'exceeds-capacity' | 'breaker-open' | 'context-window' };
 
+/** What a request the provider refused or failed before doing the work counts: itself, no tokens. */
 const NOTHING: LimitCost = { requests: 1, inputTokens: 0, outputTokens: 0 };
+/** What a request that was never sent counts. */
+const NONE: LimitCost = { requests: 0, inputTokens: 0, outputTokens: 0 };
 
 // The generator below keeps the control flow and the state that lives across yields; building objects
 // and bookkeeping happen in plain helpers. Performance: a generator's registers are allocated with it
@@ -103,6 +108,17 @@ function account(d: PipelineDeps, tally: TurnTally, model: string, usage: Usage)
   return d.stores.counters.add(model, usage, c.costNanos);
 }
 
+/**
+ * Settles the reservation of a call an Interrupt stopped after the limiter admitted it, as a failed
+ * call's is settled: left alone, the buckets would stay debited by the estimate of a call that never
+ * completes. The call was not sent: nothing reached the provider, so all of it goes back, its request too.
+ */
+function* settleStopped(d: PipelineDeps, model: string, reserved: LimitCost, breaker: CircuitBreaker | undefined): Pipeline<void> {
+  breaker?.release(d.now()); // the probe slot it may hold was never used
+  const settled = d.stores.limiter.settle(model, reserved, NONE, d.now());
+  if (settled instanceof Promise) yield { t: 'await', promise: settled, what: 'limiter.settle' };
+}
+
 export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipeline<CallResult> {
   const startedAt = d.now();
   let model = firstModel(d, x, tally);
@@ -148,7 +164,14 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
     }
 
     const callStart = d.now();
-    const res = (yield { t: 'call', req: request(d, x, keyHash, model, attempt) }) as ProviderResult;
+    let res: ProviderResult;
+    try {
+      res = (yield { t: 'call', req: request(d, x, keyHash, model, attempt) }) as ProviderResult;
+    } catch (e) {
+      // Stopped from outside (the runtime's session lock was lost): settle, then let the interrupt go on.
+      if (e instanceof Interrupt && e.call) yield* settleStopped(d, model, reserved, breaker);
+      throw e;
+    }
     tally.providerMs += d.now() - callStart;
     tally.attempts++;
     if (retrying) {

@@ -6,6 +6,7 @@
  */
 import type { Effect, Pipeline } from './effects.js';
 import type { RealtimeEnv } from './env.js';
+import { Interrupt, NOT_SENT } from './interrupt.js';
 import type { LineAnswer } from '../limiter/line.js';
 import type { LimitCost } from '../types.js';
 import type { SlotResult } from '../workers.js';
@@ -46,25 +47,34 @@ const acts = (e: Effect) => e.t === 'slot' || e.t === 'limit' || e.t === 'call';
  * slot only on its way out, which a failed run never reaches). A slot a per-session conversation held
  * before this turn stays with it, as its record says.
  *
- * `signal` stops the run the same way, with its reason, before the next effect that acts once it is
- * aborted (the runtime's session lock was lost: another instance may be running a turn of the session).
- * Waits and store bookkeeping still run, so a provider call already answered is accounted for.
+ * `signal` stops the run once it is aborted (the runtime's session lock was lost: another instance may
+ * be running a turn of the session): the next effect that acts is not performed, and an Interrupt is
+ * thrown into the pipeline in its place (interrupt.ts), so that it can settle what it holds — the limiter
+ * reservation of a call admitted and then not sent. The Interrupt that comes out of it ends the run with
+ * the signal's reason. Waits and store bookkeeping still run, so a provider call already answered is
+ * accounted for.
  */
 export async function runRealtime<R>(env: RealtimeEnv, gen: Pipeline<R>, signal?: AbortSignal): Promise<R> {
   let value: unknown;
+  let interrupt: Interrupt | undefined;
   let granted = false;
   try {
     for (;;) {
-      const step = gen.next(value); // a store that throws at once (rather than rejecting) throws here
+      // A store that throws at once (rather than rejecting) throws here, as does an interrupt the pipeline lets out.
+      const step = interrupt === undefined ? gen.next(value) : gen.throw(interrupt);
+      interrupt = undefined;
       if (step.done) return step.value;
       const e = step.value;
-      if (signal?.aborted && acts(e)) throw signal.reason;
+      if (signal?.aborted && acts(e)) {
+        interrupt = new Interrupt(signal.reason, e.t === 'call' ? NOT_SENT : undefined);
+        continue;
+      }
       value = await perform(env, e);
       if (e.t === 'slot' && (value as SlotResult).ok) granted = true;
     }
   } catch (error) {
     if (granted) env.pool.release(env.scheduler.now());
-    throw error;
+    throw error instanceof Interrupt ? error.cause : error;
   }
 }
 
