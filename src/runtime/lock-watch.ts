@@ -16,8 +16,11 @@
  * The step is not taken: the interpreter throws an Interrupt into the pipeline in its place
  * (core/pipeline/interrupt.ts), and a call the limiter had admitted gives its reservation back, so the
  * buckets are not left debited by its estimate.
- * A provider call already under way when the lock is lost is not cut short: it has been sent (and is
- * billed); its answer is dropped with the turn.
+ * A provider call already under way when the lock is lost is cut short: the signal aborts its HTTP
+ * request (the adapter rejects with CallCutShort), and the call is settled with the limiter and charged
+ * on what the provider had reported of it by then — a stream's input and output so far; nothing for an
+ * answer not streamed, whose request and input stay counted by the limiter (settleStopped in
+ * core/pipeline/call.ts says why).
  */
 import { heartbeat } from './heartbeat.js';
 import { SessionLockLostError, type SessionStore } from './sessions.js';

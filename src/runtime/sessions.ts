@@ -24,14 +24,15 @@ export interface SessionRecord {
 
 /**
  * A turn's session lock was lost while the turn ran — it lapsed (renewals failed for longer than its
- * expiry) or another holder has it — so the turn stopped before its next step, and saved nothing.
+ * expiry) or another holder has it — so the turn stopped before its next step (cutting short a provider
+ * call under way), and saved nothing.
  */
 export class SessionLockLostError extends Error {
   constructor(
     readonly sessionId: string,
     why: string,
   ) {
-    super(`session ${sessionId}: its lock ${why}; the turn stopped before its next step and saved nothing, so that two turns of the session never run at once (provider calls it had made were billed)`);
+    super(`session ${sessionId}: its lock ${why}; the turn stopped before its next step (a provider call under way was cut short) and saved nothing, so that two turns of the session never run at once (provider calls it had made were billed)`);
     this.name = 'SessionLockLostError';
   }
 }

@@ -50,6 +50,8 @@ export interface RuntimeHarnessOptions {
   providerUrl?: string;
   /** Seed of the runtime and the mock (default: the scenario's). */
   seed?: number;
+  /** Whether the adapter streams its calls to the provider (default true, as the adapter's). */
+  stream?: boolean;
 }
 
 export interface RuntimeHarness {
@@ -81,7 +83,7 @@ export async function startRuntime(o: RuntimeHarnessOptions): Promise<RuntimeHar
       await redis.connect();
     }
     const texts = new MemoryTextStore();
-    const provider = new AnthropicProvider({ baseURL: o.providerUrl ?? mock!.url, models: scenario.models, texts, mock: true, timeScale });
+    const provider = new AnthropicProvider({ baseURL: o.providerUrl ?? mock!.url, models: scenario.models, texts, mock: true, timeScale, ...(o.stream !== undefined ? { stream: o.stream } : {}) });
     const runtime = createRuntime({ scenario, provider, texts, ...(redis ? { redis } : {}), prefix, timeScale, seed });
     const app = await buildApp(runtime, o.app ?? {});
     const url = await app.app.listen({ port: 0, host: '127.0.0.1' });

@@ -7,11 +7,15 @@
  *
  * - The limiter reservations the turn took are settled, with the memory and the Redis limiter alike: a
  *   call admitted by the limiter and then stopped before it was sent gives its reservation back.
+ * - A provider call in flight when the lock is lost is cut short: its HTTP request is aborted (the mock
+ *   counts a client that went away), the turn is answered at once, and the call is settled and charged
+ *   on what the provider had reported of it: a stream's message_start (its input, 1 output token), or,
+ *   not streamed, nothing (the request and its input stay counted by the limiter, nothing is charged).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisSessionStore } from '../../src/runtime/sessions.js';
 import { deleteKeys, redisPair, testPrefix } from '../helpers/redis.js';
-import { postTurn, smallScenarioYaml, startRuntime, type RuntimeHarness } from '../helpers/runtime.js';
+import { postTurn, smallScenarioYaml, startRuntime, waitFor, type RuntimeHarness } from '../helpers/runtime.js';
 
 const { redis } = redisPair();
 const prefix = testPrefix();
@@ -25,9 +29,12 @@ const YAML = smallScenarioYaml('lock-lost-turns', 'latency: { ttft: 20ms, output
 
 type LimiterKind = 'memory' | 'redis';
 
-/** A runtime whose limiter is `kind`, with session locks in Redis that lapse after 300 ms and are never renewed. */
-async function lapsing(kind: LimiterKind): Promise<RuntimeHarness> {
-  const h = await startRuntime({ yaml: YAML, timeScale: 1, redis: kind === 'redis' });
+/**
+ * A runtime whose limiter is `kind`, with session locks in Redis that lapse after 300 ms and are never
+ * renewed; `stream`: whether its calls to the provider stream (default true).
+ */
+async function lapsing(kind: LimiterKind, stream = true): Promise<RuntimeHarness> {
+  const h = await startRuntime({ yaml: YAML, timeScale: 1, redis: kind === 'redis', stream });
   const store = new RedisSessionStore(redis, prefix, 300);
   store.renew = async () => {
     throw new Error('injected: renewal failed');
@@ -58,6 +65,39 @@ describe.each(['memory', 'redis'] as const)('a turn whose session lock is lost: 
       const short = await shortfall(h);
       expect(short.rpm).toBeLessThan(1);
       expect(short.otpm).toBeLessThanOrEqual(10);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe.each([
+  ['memory', true],
+  ['redis', true],
+  ['memory', false],
+  ['redis', false],
+] as const)('a turn whose session lock is lost: its provider call in flight (%s limiter, streamed: %s)', (kind, stream) => {
+  it('is cut short: the request to the provider is aborted and the call settled and charged on what the provider reported', async () => {
+    const h = await lapsing(kind, stream);
+    try {
+      // One call of 3,000 output tokens: ~3 s at 1,000 tokens/s; the lock is lost 270 ms in.
+      const r = await postTurn(h.url, `in-flight-${kind}-${stream}`, { message: 'lock lost during a long answer', plan: { calls: [{ outputTokens: 3_000 }] } });
+      expect(r.status).toBe(503);
+      expect(r.body.error.type).toBe('session_lock_lost');
+      expect(r.ms).toBeLessThan(1_500);
+      // The mock saw its client go away before the answer was complete, and answered nothing in full.
+      await waitFor(() => (h.mock!.stats().aborted === 1 ? true : undefined), 'the mock to see the request aborted', 2_000);
+      expect(h.mock!.stats()).toMatchObject({ received: 1, usage: { outputTokens: 0 } });
+      const short = await shortfall(h);
+      expect(short.rpm).toBeGreaterThan(0.9); // the request was sent: it stays counted
+      expect(short.otpm).toBeLessThanOrEqual(1); // not the 3,000 tokens of a whole answer, nor the 4,096 reserved
+      const billed = (await h.runtime.env.counters.totals()).byModel['sonnet'];
+      if (stream) {
+        expect(billed).toMatchObject({ requests: 1, outputTokens: 1 });
+        expect(billed!.inputTokens).toBeGreaterThan(0);
+      } else {
+        expect(billed).toBeUndefined();
+      }
     } finally {
       await h.close();
     }

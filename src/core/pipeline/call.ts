@@ -14,7 +14,7 @@ import type { RouteFeatures } from '../router/index.js';
 import type { FailureKind, LimitCost, MaybePromise, Usage } from '../types.js';
 import type { CircuitBreaker } from '../breaker/index.js';
 import type { Pipeline } from './effects.js';
-import { Interrupt } from './interrupt.js';
+import { Interrupt, type StoppedCall } from './interrupt.js';
 import type { Charge, PipelineDeps, TurnTally } from './deps.js';
 
 export interface CallSpec {
@@ -109,14 +109,29 @@ function account(d: PipelineDeps, tally: TurnTally, model: string, usage: Usage)
 }
 
 /**
- * Settles the reservation of a call an Interrupt stopped after the limiter admitted it, as a failed
- * call's is settled: left alone, the buckets would stay debited by the estimate of a call that never
- * completes. The call was not sent: nothing reached the provider, so all of it goes back, its request too.
+ * Settles a call an Interrupt stopped after the limiter admitted it, as a failed call is settled: left
+ * alone, the buckets would stay debited by the estimate of a call that never completes.
+ * - Not sent: nothing reached the provider; all of it goes back, its request too.
+ * - Sent and cut short, with usage reported (a stream's message_start: its input and cache counts, and
+ *   the output counted so far): settled and charged on that usage. The provider bills a started call's
+ *   input and the output it generated; what it generated after the last event we read is unknown, and
+ *   not counted.
+ * - Sent, nothing reported (an answer not streamed, or a stream cut before message_start): the request
+ *   and its input tokens stay counted, since the provider counts both when it admits a request, which
+ *   it may have done; the output estimate goes back, since no answer is coming. Nothing is charged: cost
+ *   comes from the provider's usage, never from estimates (DESIGN.md "Pricing"), so the provider may
+ *   bill input the cost counters do not show.
+ * A call cut short says nothing about the provider's health: not a failure, and its breaker probe, if
+ * it holds one, is released.
  */
-function* settleStopped(d: PipelineDeps, model: string, reserved: LimitCost, breaker: CircuitBreaker | undefined): Pipeline<void> {
-  breaker?.release(d.now()); // the probe slot it may hold was never used
-  const settled = d.stores.limiter.settle(model, reserved, NONE, d.now());
+function* settleStopped(d: PipelineDeps, tally: TurnTally, model: string, reserved: LimitCost, call: StoppedCall, breaker: CircuitBreaker | undefined): Pipeline<void> {
+  breaker?.release(d.now());
+  const actual = !call.sent ? NONE : call.usage ? used(call.usage) : { requests: 1, inputTokens: reserved.inputTokens, outputTokens: 0 };
+  const settled = d.stores.limiter.settle(model, reserved, actual, d.now());
   if (settled instanceof Promise) yield { t: 'await', promise: settled, what: 'limiter.settle' };
+  if (!call.usage) return;
+  const added = account(d, tally, model, call.usage);
+  if (added instanceof Promise) yield { t: 'await', promise: added, what: 'counters.add' };
 }
 
 export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipeline<CallResult> {
@@ -169,7 +184,14 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
       res = (yield { t: 'call', req: request(d, x, keyHash, model, attempt) }) as ProviderResult;
     } catch (e) {
       // Stopped from outside (the runtime's session lock was lost): settle, then let the interrupt go on.
-      if (e instanceof Interrupt && e.call) yield* settleStopped(d, model, reserved, breaker);
+      if (e instanceof Interrupt && e.call) {
+        if (e.call.sent) {
+          tally.providerMs += d.now() - callStart;
+          tally.attempts++;
+          if (retrying) tally.retries++;
+        }
+        yield* settleStopped(d, tally, model, reserved, e.call, breaker);
+      }
       throw e;
     }
     tally.providerMs += d.now() - callStart;

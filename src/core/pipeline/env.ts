@@ -19,9 +19,15 @@ export interface VirtualEnv extends CommonEnv {
   provider: { decide(req: ProviderRequest, nowMs: number): ProviderOutcome };
 }
 
-/** Optional callbacks of one provider call (a streaming client's TTFT). */
+/** Optional callbacks and controls of one provider call. */
 export interface CallHooks {
+  /** The answer's first token arrived (a streaming client's TTFT). */
   onFirstToken?(): void;
+  /**
+   * Cuts the call short once aborted (the turn's session lock was lost): the provider stops the request
+   * and rejects with CallCutShort (interrupt.ts), carrying the usage it had been told of by then.
+   */
+  signal?: AbortSignal;
 }
 
 /** The runtime's: stores may be Redis (async), the provider is HTTP. */

@@ -1,18 +1,23 @@
 /**
  * Stopping a pipeline from outside, the way SimPy interrupts a process: its interpreter throws an
- * Interrupt into the generator at the effect it yielded (`gen.throw`), so that the pipeline can put
- * back what it holds — a limiter reservation — before it ends. The runtime's interpreter does so once
- * the run's signal is aborted (the turn's session lock was lost); the simulator's never does.
+ * Interrupt into the generator at the effect it yielded (`gen.throw`), so that the pipeline can settle
+ * what it holds — a limiter reservation, a provider call cut short — before it ends. The runtime's
+ * interpreter does so once the run's signal is aborted (the turn's session lock was lost); the
+ * simulator's never does.
  *
- * An interrupt comes only at an effect that acts — a worker slot, a place in the limiter's line, a
- * provider call — before the interpreter performs it, never in the middle of a wait or of store
- * bookkeeping. An interrupt the pipeline lets through ends the run with its `cause`.
+ * An interrupt comes at an effect that acts — a worker slot, a place in the limiter's line, a provider
+ * call — in place of performing it, or at a provider call in flight, which the signal cuts short; never
+ * in the middle of another wait or of store bookkeeping. An interrupt the pipeline lets through ends the
+ * run with its `cause`.
  */
+import type { Usage } from '../types.js';
 
 /** A provider call an interrupt stopped. */
 export interface StoppedCall {
-  /** The request went out; false: it was never sent. */
+  /** The request went out (the provider may have worked on it, and may bill it); false: it was never sent. */
   sent: boolean;
+  /** What the provider had reported of the call's usage when it was cut short (a stream's message_start); undefined: nothing. */
+  usage: Usage | undefined;
 }
 
 /** Thrown into a pipeline to stop it; `cause` is why (the abort signal's reason). */
@@ -28,4 +33,16 @@ export class Interrupt extends Error {
 }
 
 /** The `call` an interrupt stops before its request is sent. */
-export const NOT_SENT: StoppedCall = Object.freeze({ sent: false });
+export const NOT_SENT: StoppedCall = Object.freeze({ sent: false, usage: undefined });
+
+/**
+ * What a provider call rejects with when its caller's signal (CallHooks.signal) cut it short: the usage
+ * the provider had reported by then, if any. A provider that rejects with anything else once the signal
+ * is aborted is taken to have reported nothing.
+ */
+export class CallCutShort extends Error {
+  constructor(readonly usage: Usage | undefined) {
+    super('provider call cut short by its caller');
+    this.name = 'CallCutShort';
+  }
+}

@@ -6,7 +6,7 @@
  */
 import type { Effect, Pipeline } from './effects.js';
 import type { RealtimeEnv } from './env.js';
-import { Interrupt, NOT_SENT } from './interrupt.js';
+import { CallCutShort, Interrupt, NOT_SENT } from './interrupt.js';
 import type { LineAnswer } from '../limiter/line.js';
 import type { LimitCost } from '../types.js';
 import type { SlotResult } from '../workers.js';
@@ -50,9 +50,10 @@ const acts = (e: Effect) => e.t === 'slot' || e.t === 'limit' || e.t === 'call';
  * `signal` stops the run once it is aborted (the runtime's session lock was lost: another instance may
  * be running a turn of the session): the next effect that acts is not performed, and an Interrupt is
  * thrown into the pipeline in its place (interrupt.ts), so that it can settle what it holds — the limiter
- * reservation of a call admitted and then not sent. The Interrupt that comes out of it ends the run with
- * the signal's reason. Waits and store bookkeeping still run, so a provider call already answered is
- * accounted for.
+ * reservation of a call admitted and then not sent. A provider call in flight is handed the signal and
+ * cut short by it: the Interrupt comes at that call, with the usage the provider had reported. The
+ * Interrupt that comes out of the pipeline ends the run with the signal's reason. Waits and store
+ * bookkeeping still run, so a provider call already answered is accounted for.
  */
 export async function runRealtime<R>(env: RealtimeEnv, gen: Pipeline<R>, signal?: AbortSignal): Promise<R> {
   let value: unknown;
@@ -69,7 +70,14 @@ export async function runRealtime<R>(env: RealtimeEnv, gen: Pipeline<R>, signal?
         interrupt = new Interrupt(signal.reason, e.t === 'call' ? NOT_SENT : undefined);
         continue;
       }
-      value = await perform(env, e);
+      try {
+        value = await perform(env, e, signal);
+      } catch (err) {
+        // A call the signal cut short: the pipeline settles it on what the provider had reported.
+        if (e.t !== 'call' || !signal?.aborted) throw err;
+        interrupt = new Interrupt(signal.reason, { sent: true, usage: err instanceof CallCutShort ? err.usage : undefined });
+        continue;
+      }
       if (e.t === 'slot' && (value as SlotResult).ok) granted = true;
     }
   } catch (error) {
@@ -79,12 +87,12 @@ export async function runRealtime<R>(env: RealtimeEnv, gen: Pipeline<R>, signal?
 }
 
 /** Waits for one effect and answers what the pipeline resumes with. */
-function perform(env: RealtimeEnv, e: Effect): Promise<unknown> | unknown {
+function perform(env: RealtimeEnv, e: Effect, signal: AbortSignal | undefined): Promise<unknown> | unknown {
   switch (e.t) {
     case 'sleep':
       return sleep(env, e.ms);
     case 'call':
-      return env.provider.call(e.req);
+      return signal ? env.provider.call(e.req, { signal }) : env.provider.call(e.req);
     case 'slot':
       return slot(env, e.cls);
     case 'limit':

@@ -7,6 +7,8 @@
  *   attempt, exactly as the simulator does.
  * - A call's deadline is the model's timeout and covers the whole call, streamed body included (the
  *   SDK's own timeout stops at the response headers; we pass it too, and whichever fires first wins).
+ * - The caller's signal (`hooks.signal`: the turn's session lock was lost) aborts the request the same
+ *   way; the call then rejects with CallCutShort, carrying the usage a stream had reported by then.
  * - Retryable failures come back as results; requests the provider refuses throw a
  *   ProviderRequestError (mapping table in anthropic-failures.ts).
  * - Times are scenario ms: against a mock compressed by `timeScale`, wall-clock figures read off the
@@ -21,6 +23,7 @@
 import { Anthropic } from '@anthropic-ai/sdk';
 import type { CacheControlEphemeral, MessageCreateParamsBase } from '@anthropic-ai/sdk/resources/messages.js';
 import type { CallHooks } from '../../core/pipeline/env.js';
+import { CallCutShort } from '../../core/pipeline/interrupt.js';
 import type { ProviderRequest, ProviderResult } from '../../core/provider-model.js';
 import type { Usage } from '../../core/types.js';
 import { ErrorCode, HeadroomError } from '../../errors.js';
@@ -69,6 +72,11 @@ interface Answer {
 }
 
 type RequestOptions = { signal: AbortSignal; timeout: number; headers?: Record<string, string> };
+
+/** What a streamed call has reported of its usage so far (message_start, then message_delta's cumulative counts). */
+interface StreamProgress {
+  raw: RawUsage | undefined;
+}
 
 /**
  * Rejects when `signal` aborts. Every wait of a call races it, so the deadline (and close) hold even
@@ -135,29 +143,41 @@ export class AnthropicProvider {
     // SDK timeouts are whole ms; a compressed mock runs timeScale × faster than the scenario.
     const timeoutMs = Math.max(1, Math.ceil(model.timeout / this.timeScale));
     const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
+    // What aborted the request, first: its deadline, or its caller's signal (the turn's session lock was lost).
+    let stoppedBy: 'deadline' | 'caller' | undefined;
+    const stop = (by: 'deadline' | 'caller') => {
+      stoppedBy ??= by;
       controller.abort();
-    }, timeoutMs);
+    };
+    const timer = setTimeout(() => stop('deadline'), timeoutMs);
+    const caller = hooks?.signal;
+    const onCaller = () => stop('caller');
+    caller?.addEventListener('abort', onCaller, { once: true });
+    if (caller?.aborted) onCaller();
     this.inFlight.add(controller);
     const options: RequestOptions = { signal: controller.signal, timeout: timeoutMs };
     if (this.mock) options.headers = { [REQUEST_HEADER]: encodeWireRequest(req) };
 
     const aborted = abortion(controller.signal);
     const startedAt = performance.now();
+    const progress: StreamProgress = { raw: undefined };
     let a: Answer;
     try {
-      a = this.stream ? await this.streamed(body, options, aborted, hooks) : await this.whole(body, options, aborted);
+      a = this.stream ? await this.streamed(body, options, aborted, hooks, progress) : await this.whole(body, options, aborted);
       if (!this.stream) hooks?.onFirstToken?.();
     } catch (err) {
       if (this.closed) throw new ProviderClosedError();
-      if (timedOut) return TIMEOUT;
+      // Cut short by the caller: the request is aborted (the connection closed), and what the stream had
+      // reported of its usage goes with the rejection, for the pipeline to settle and charge. Not
+      // streamed, nothing is known: the provider's usage comes only with the whole answer.
+      if (stoppedBy === 'caller') throw new CallCutShort(toUsage(progress.raw));
+      if (stoppedBy === 'deadline') return TIMEOUT;
       const f = classifyFailure(err, { model: req.model, timeScale: this.timeScale, nowMs: Date.now(), secret: this.#secret });
       if (f instanceof Error) throw f;
       return f;
     } finally {
       clearTimeout(timer);
+      caller?.removeEventListener('abort', onCaller);
       this.inFlight.delete(controller);
     }
     // Outside the try: a failing text store is the store's error, not a provider failure.
@@ -183,7 +203,8 @@ export class AnthropicProvider {
     return { usage, text, stopReason: toStopReason(m!.stop_reason), firstTextAt: performance.now() };
   }
 
-  private async streamed(body: MessageCreateParamsBase, options: RequestOptions, aborted: Promise<never>, hooks: CallHooks | undefined): Promise<Answer> {
+  /** `progress.raw`: the usage reported so far, kept up to date as events arrive (read when the call is cut short). */
+  private async streamed(body: MessageCreateParamsBase, options: RequestOptions, aborted: Promise<never>, hooks: CallHooks | undefined, progress: StreamProgress): Promise<Answer> {
     const stream = await Promise.race([this.#client.messages.create({ ...body, stream: true }, options), aborted]);
     const events = stream[Symbol.asyncIterator]();
     let raw: RawUsage | undefined;
@@ -199,7 +220,7 @@ export class AnthropicProvider {
       switch (e['type']) {
         case 'message_start': {
           const message = e['message'] as { usage?: unknown } | undefined;
-          raw = { ...(message?.usage as RawUsage | undefined) };
+          progress.raw = raw = { ...(message?.usage as RawUsage | undefined) };
           break;
         }
         case 'content_block_delta': {
@@ -216,7 +237,7 @@ export class AnthropicProvider {
         case 'message_delta': {
           // Cumulative counts: what message_delta reports replaces what message_start said.
           const usage = e['usage'] as Record<string, unknown> | undefined;
-          raw ??= {};
+          progress.raw = raw ??= {};
           for (const [k, v] of Object.entries(usage ?? {})) if (v !== null && v !== undefined) (raw as Record<string, unknown>)[k] = v;
           const delta = e['delta'] as { stop_reason?: unknown } | undefined;
           stopReason = delta?.stop_reason ?? stopReason;

@@ -4,6 +4,7 @@ import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { segment, type Segment } from '../../../src/core/context.js';
+import { CallCutShort } from '../../../src/core/pipeline/interrupt.js';
 import type { ProviderRequest, ProviderResult } from '../../../src/core/provider-model.js';
 import { HeadroomError } from '../../../src/errors.js';
 import { AnthropicProvider, type AnthropicProviderOptions } from '../../../src/runtime/providers/anthropic.js';
@@ -574,5 +575,40 @@ describe('close', () => {
     p.close();
     await expect(pending).rejects.toBeInstanceOf(ProviderClosedError);
     await expect(p.call(request(FIRST_TURN))).rejects.toBeInstanceOf(ProviderClosedError);
+  });
+});
+
+describe('cut short by the caller (hooks.signal)', () => {
+  it('aborts a stream and rejects with CallCutShort carrying the usage message_start reported', async () => {
+    handle(() => sse([START(USAGE), BLOCK_START, DELTA('partial'), 'stall']));
+    const ctl = new AbortController();
+    const startedAt = performance.now();
+    const pending = provider({ stream: true }).call(request(FIRST_TURN), { signal: ctl.signal });
+    await delay(50);
+    ctl.abort(new Error('lock lost'));
+    const err: unknown = await pending.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CallCutShort);
+    expect((err as CallCutShort).usage).toEqual({ inputTokens: 17, outputTokens: 3, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0 });
+    expect(performance.now() - startedAt).toBeLessThan(1_000); // not the model's 2 s deadline
+  });
+
+  it('aborts a call not streamed and rejects with CallCutShort without usage: none is known before the answer', async () => {
+    handle(async () => {
+      await delay(1_000);
+      return HttpResponse.json(message(USAGE));
+    });
+    const ctl = new AbortController();
+    const pending = provider().call(request(FIRST_TURN), { signal: ctl.signal });
+    await delay(30);
+    ctl.abort();
+    const err: unknown = await pending.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CallCutShort);
+    expect((err as CallCutShort).usage).toBeUndefined();
+  });
+
+  it('answers as usual when the signal is not aborted', async () => {
+    handle(() => HttpResponse.json(message(USAGE)));
+    const res = await provider().call(request(FIRST_TURN), { signal: new AbortController().signal });
+    expect(res).toMatchObject({ ok: true, usage: { inputTokens: 17, outputTokens: 3 } });
   });
 });
