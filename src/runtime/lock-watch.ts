@@ -20,7 +20,9 @@
  * request (the adapter rejects with CallCutShort), and the call is settled with the limiter and charged
  * on what the provider had reported of it by then — a stream's input and output so far; nothing for an
  * answer not streamed, whose request and input stay counted by the limiter (settleStopped in
- * core/pipeline/call.ts says why).
+ * core/pipeline/call.ts says why). The turn ends as a failed turn, reason SESSION_LOCK_LOST, counted in
+ * the turn metrics as other failed turns are, with the calls it was billed for; its client is told
+ * with the SessionLockLostError.
  */
 import { heartbeat } from './heartbeat.js';
 import { SessionLockLostError, type SessionStore } from './sessions.js';
@@ -33,8 +35,6 @@ export interface LockWatch {
   readonly signal: AbortSignal;
   /** Marks the lock lost (the store refused a write for the token, say); counted once. */
   lose(why: string): void;
-  /** Throws the SessionLockLostError if the lock is known lost. */
-  check(): void;
   /** Stops renewing (the turn is over). */
   stop(): void;
 }
@@ -83,9 +83,6 @@ export function watchLock(store: SessionStore, id: string, token: string, locked
   return {
     signal: ctl.signal,
     lose,
-    check: () => {
-      if (ctl.signal.aborted) throw ctl.signal.reason;
-    },
     stop,
   };
 }

@@ -37,6 +37,9 @@ export class SessionLockLostError extends Error {
   }
 }
 
+/** The reason a turn stopped by a lost session lock is counted under, as a failed turn (`headroom_turns_total`). */
+export const SESSION_LOCK_LOST = 'session-lock-lost';
+
 export interface SessionStore {
   /** Takes the session's lock: its token, or undefined if a turn of it is already running. */
   lock(id: string): Promise<string | undefined>;

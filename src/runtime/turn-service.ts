@@ -15,6 +15,7 @@ import { compileSampler } from '../scenario/distributions.js';
 import { hashString, Rng } from '../scenario/rng.js';
 import { countTokens, textFor } from '../workload/text.js';
 import { watchLock } from './lock-watch.js';
+import { SESSION_LOCK_LOST } from './sessions.js';
 import type { Runtime } from './runtime.js';
 
 
@@ -109,16 +110,26 @@ export class TurnService {
       if (body.message !== undefined) rt.texts.set(`${sessionKey}/t${turnIndex}/u`, body.message);
       const priority = body.priority ?? Object.keys(s.users.priorityMix)[0] ?? 'standard';
       const env = hooks.onFirstToken ? { ...rt.env, provider: withFirstToken(rt.env.provider, hooks.onFirstToken) } : rt.env;
-      const o = await runRealtime(env, turnPipeline(rt.deps, { sessionKey, priority, turn, lastTurn: body.end === true, conversation: conv, holdingSlot: rec?.holdingSlot ?? false }), lock.signal);
-      lock.check();
+      const pipeline = turnPipeline(rt.deps, { sessionKey, priority, turn, lastTurn: body.end === true, conversation: conv, holdingSlot: rec?.holdingSlot ?? false });
+      // Interrupted once the lock is lost: the turn ends as failed for SESSION_LOCK_LOST.
+      const o = await runRealtime(env, pipeline, { signal: lock.signal, reason: SESSION_LOCK_LOST });
       const answered = o.status === 'ok' || o.status === 'cache-hit';
-      // Fenced by the lock's token: false when another holder has it (the watch had not seen it yet).
-      let written = true;
-      if (answered && body.end !== true) written = await rt.sessions.save(sessionId, { turns: turnIndex, conversation: conv.toState(), holdingSlot: o.holdingSlot }, token);
-      else if (body.end === true) written = await rt.sessions.delete(sessionId, token);
-      if (!written) lock.lose('was found with another holder when the turn saved the conversation');
-      lock.check();
-      rt.metrics.observeTurn(o, s.cache !== false && turnIndex === 1);
+      const cacheLookedUp = s.cache !== false && turnIndex === 1;
+      if (!lock.signal.aborted) {
+        // Fenced by the lock's token: false when another holder has it (the watch had not seen it yet).
+        let written = true;
+        if (answered && body.end !== true) written = await rt.sessions.save(sessionId, { turns: turnIndex, conversation: conv.toState(), holdingSlot: o.holdingSlot }, token);
+        else if (body.end === true) written = await rt.sessions.delete(sessionId, token);
+        if (!written) lock.lose('was found with another holder when the turn saved the conversation');
+      }
+      if (lock.signal.aborted) {
+        // Counted as other failed turns are, with the calls it was billed for; a turn whose pipeline had
+        // finished before the loss was found is counted so too: its client is told the lock was lost.
+        rt.metrics.observeTurn(o.reason === SESSION_LOCK_LOST ? o : { ...o, status: 'failed', reason: SESSION_LOCK_LOST }, cacheLookedUp);
+        this.gauges();
+        throw lock.signal.reason; // the watch's SessionLockLostError
+      }
+      rt.metrics.observeTurn(o, cacheLookedUp);
       this.gauges();
       const last = turn.calls[turn.calls.length - 1]!;
       const answer = answered ? (rt.texts.get(`${sessionKey}/t${turnIndex}/c${last.index}`) ?? textFor(`${sessionKey}/t${turnIndex}/answer`, o.answerTokens)) : undefined;

@@ -11,11 +11,12 @@
  *   counts a client that went away), the turn is answered at once, and the call is settled and charged
  *   on what the provider had reported of it: a stream's message_start (its input, 1 output token), or,
  *   not streamed, nothing (the request and its input stay counted by the limiter, nothing is charged).
+ * - The turn is counted in the turn metrics as the other failed turns are, with the calls it was billed for.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisSessionStore } from '../../src/runtime/sessions.js';
 import { deleteKeys, redisPair, testPrefix } from '../helpers/redis.js';
-import { postTurn, smallScenarioYaml, startRuntime, waitFor, type RuntimeHarness } from '../helpers/runtime.js';
+import { metricValue, postTurn, request, smallScenarioYaml, startRuntime, turnsServed, waitFor, type RuntimeHarness } from '../helpers/runtime.js';
 
 const { redis } = redisPair();
 const prefix = testPrefix();
@@ -98,6 +99,26 @@ describe.each([
       } else {
         expect(billed).toBeUndefined();
       }
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('a turn whose session lock is lost: the turn metrics', () => {
+  it('count it as a failed turn, reason session-lock-lost, with the call it was billed for', async () => {
+    const h = await lapsing('redis');
+    try {
+      const plan = { calls: [{ outputTokens: 10, toolLatencyMs: 1_000 }, { outputTokens: 10 }] };
+      expect((await postTurn(h.url, 'counted', { message: 'lock lost, counted', plan })).status).toBe(503);
+      const text = (await request(`${h.url}/metrics`)).body as string;
+      expect(metricValue(text, 'headroom_turns_total', 'status="failed",reason="session-lock-lost"')).toBe(1);
+      expect(await turnsServed(h)).toBe(1);
+      // Call 1 was answered and billed before the lock was lost: its tokens and cost are counted with the turn.
+      expect(metricValue(text, 'headroom_provider_requests_total', 'model="sonnet"')).toBe(1);
+      expect(metricValue(text, 'headroom_tokens_total', 'class="output"')).toBe(10);
+      expect(metricValue(text, 'headroom_cost_usd_total', 'model="sonnet"')).toBeGreaterThan(0);
+      expect(metricValue(text, 'headroom_session_locks_lost_total')).toBe(1);
     } finally {
       await h.close();
     }

@@ -7,8 +7,9 @@
  *
  * An interrupt comes at an effect that acts — a worker slot, a place in the limiter's line, a provider
  * call — in place of performing it, or at a provider call in flight, which the signal cuts short; never
- * in the middle of another wait or of store bookkeeping. An interrupt the pipeline lets through ends the
- * run with its `cause`.
+ * in the middle of another wait or of store bookkeeping. The turn pipeline ends as a failed turn with
+ * the interrupt's `reason`, so that the runtime counts it as other failed turns are; an interrupt a
+ * pipeline lets through ends the run with its `cause`.
  */
 import type { Usage } from '../types.js';
 
@@ -20,14 +21,23 @@ export interface StoppedCall {
   usage: Usage | undefined;
 }
 
+/** What stops a run from outside: once `signal` is aborted, the run is interrupted for `reason`. */
+export interface Stop {
+  signal: AbortSignal;
+  /** The reason a turn stopped so ends with (TurnOutcome.reason, e.g. 'session-lock-lost'). */
+  reason: string;
+}
+
 /** Thrown into a pipeline to stop it; `cause` is why (the abort signal's reason). */
 export class Interrupt extends Error {
   constructor(
+    /** The outcome's reason (Stop.reason). */
+    readonly reason: string,
     cause: unknown,
     /** Set when the pipeline was stopped at a provider call, after the limiter admitted it. */
     readonly call: StoppedCall | undefined,
   ) {
-    super('pipeline interrupted', { cause });
+    super(`pipeline interrupted (${reason})`, { cause });
     this.name = 'Interrupt';
   }
 }

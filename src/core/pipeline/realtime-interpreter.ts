@@ -6,7 +6,7 @@
  */
 import type { Effect, Pipeline } from './effects.js';
 import type { RealtimeEnv } from './env.js';
-import { CallCutShort, Interrupt, NOT_SENT } from './interrupt.js';
+import { CallCutShort, Interrupt, NOT_SENT, type Stop } from './interrupt.js';
 import type { LineAnswer } from '../limiter/line.js';
 import type { LimitCost } from '../types.js';
 import type { SlotResult } from '../workers.js';
@@ -47,15 +47,16 @@ const acts = (e: Effect) => e.t === 'slot' || e.t === 'limit' || e.t === 'call';
  * slot only on its way out, which a failed run never reaches). A slot a per-session conversation held
  * before this turn stays with it, as its record says.
  *
- * `signal` stops the run once it is aborted (the runtime's session lock was lost: another instance may
- * be running a turn of the session): the next effect that acts is not performed, and an Interrupt is
+ * `stop` stops the run once its signal is aborted (the runtime's session lock was lost: another instance
+ * may be running a turn of the session): the next effect that acts is not performed, and an Interrupt is
  * thrown into the pipeline in its place (interrupt.ts), so that it can settle what it holds — the limiter
  * reservation of a call admitted and then not sent. A provider call in flight is handed the signal and
- * cut short by it: the Interrupt comes at that call, with the usage the provider had reported. The
- * Interrupt that comes out of the pipeline ends the run with the signal's reason. Waits and store
- * bookkeeping still run, so a provider call already answered is accounted for.
+ * cut short by it: the Interrupt comes at that call, with the usage the provider had reported. The turn
+ * pipeline then ends as a turn failed for `stop.reason`; an Interrupt that comes out of a pipeline ends
+ * the run with the signal's reason. Waits and store bookkeeping still run, so a provider call already
+ * answered is accounted for.
  */
-export async function runRealtime<R>(env: RealtimeEnv, gen: Pipeline<R>, signal?: AbortSignal): Promise<R> {
+export async function runRealtime<R>(env: RealtimeEnv, gen: Pipeline<R>, stop?: Stop): Promise<R> {
   let value: unknown;
   let interrupt: Interrupt | undefined;
   let granted = false;
@@ -66,16 +67,16 @@ export async function runRealtime<R>(env: RealtimeEnv, gen: Pipeline<R>, signal?
       interrupt = undefined;
       if (step.done) return step.value;
       const e = step.value;
-      if (signal?.aborted && acts(e)) {
-        interrupt = new Interrupt(signal.reason, e.t === 'call' ? NOT_SENT : undefined);
+      if (stop?.signal.aborted && acts(e)) {
+        interrupt = new Interrupt(stop.reason, stop.signal.reason, e.t === 'call' ? NOT_SENT : undefined);
         continue;
       }
       try {
-        value = await perform(env, e, signal);
+        value = await perform(env, e, stop?.signal);
       } catch (err) {
         // A call the signal cut short: the pipeline settles it on what the provider had reported.
-        if (e.t !== 'call' || !signal?.aborted) throw err;
-        interrupt = new Interrupt(signal.reason, { sent: true, usage: err instanceof CallCutShort ? err.usage : undefined });
+        if (e.t !== 'call' || !stop?.signal.aborted) throw err;
+        interrupt = new Interrupt(stop.reason, stop.signal.reason, { sent: true, usage: err instanceof CallCutShort ? err.usage : undefined });
         continue;
       }
       if (e.t === 'slot' && (value as SlotResult).ok) granted = true;

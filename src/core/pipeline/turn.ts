@@ -23,6 +23,7 @@ import type { SlotResult } from '../workers.js';
 import { callModel, type CallResult } from './call.js';
 import type { PipelineDeps, TurnTally } from './deps.js';
 import type { CachedAnswer, Pipeline } from './effects.js';
+import { Interrupt } from './interrupt.js';
 
 /**
  * What the pipeline needs of a turn. The workload's `Turn` has this shape; core declares it itself
@@ -50,7 +51,7 @@ export type TurnStatus = 'ok' | 'cache-hit' | 'rejected' | 'dead-letter' | 'fail
 
 export interface TurnOutcome extends TurnTally {
   status: TurnStatus;
-  /** Why a turn did not complete: queue-full, deadline, 429, 529, timeout, breaker-open, exceeds-capacity… */
+  /** Why a turn did not complete: queue-full, deadline, 429, 529, timeout, breaker-open, exceeds-capacity…, or an Interrupt's reason (the runtime's session-lock-lost). */
   reason: string | undefined;
   startedAtMs: number;
   endedAtMs: number;
@@ -116,78 +117,101 @@ export function* turnPipeline(d: PipelineDeps, x: TurnInput): Pipeline<TurnOutco
   const features: RouteFeatures = { requestKey: x.sessionKey, priority: x.priority, inputTokens: 0, turn: x.turn.index, call: 1 };
 
   // One generator with a labelled block rather than nested helpers: every yield of a simulated turn
-  // passes through each delegating frame, so fewer frames is measurably faster (bench/core.ts).
-  turn: {
-    if (d.perSession && !o.holdingSlot) {
-      if (!gotSlot(o, (yield { t: 'slot', cls: x.priority }) as SlotResult)) break turn;
-    }
+  // passes through each delegating frame, so fewer frames is measurably faster (bench/core.ts). The try
+  // is for an Interrupt (interrupt.ts), which only the runtime's interpreter throws.
+  try {
+    turn: {
+      if (d.perSession && !o.holdingSlot) {
+        if (!gotSlot(o, (yield { t: 'slot', cls: x.priority }) as SlotResult)) break turn;
+      }
 
-    let key: string | undefined;
-    if (d.cacheEnabled && x.turn.index === 1) {
-      features.inputTokens = d.scenario.conversation.tokens.systemPrompt + x.turn.userTokens;
-      key = cacheKey(d.router.route(features, d.now()).model, x.turn.promptKey);
-      let hit = d.stores.cache.get(key, d.now());
-      if (hit instanceof Promise) hit = (yield { t: 'await', promise: hit, what: 'cache.get' }) as CachedAnswer | undefined;
-      if (hit) {
-        conv.beginTurn(x.turn.index, x.turn.userTokens);
-        conv.recordCall(1, hit.outputTokens, 0);
-        conv.endTurn();
-        o.status = 'cache-hit';
-        o.ttftMs = d.now() - o.startedAtMs;
-        o.answerTokens = hit.outputTokens;
-        break turn;
+      let key: string | undefined;
+      if (d.cacheEnabled && x.turn.index === 1) {
+        features.inputTokens = d.scenario.conversation.tokens.systemPrompt + x.turn.userTokens;
+        key = cacheKey(d.router.route(features, d.now()).model, x.turn.promptKey);
+        let hit = d.stores.cache.get(key, d.now());
+        if (hit instanceof Promise) hit = (yield { t: 'await', promise: hit, what: 'cache.get' }) as CachedAnswer | undefined;
+        if (hit) {
+          conv.beginTurn(x.turn.index, x.turn.userTokens);
+          conv.recordCall(1, hit.outputTokens, 0);
+          conv.endTurn();
+          o.status = 'cache-hit';
+          o.ttftMs = d.now() - o.startedAtMs;
+          o.answerTokens = hit.outputTokens;
+          break turn;
+        }
+      }
+
+      if (!o.holdingSlot) {
+        if (!gotSlot(o, (yield { t: 'slot', cls: x.priority }) as SlotResult)) break turn;
+      }
+
+      const summary = conv.summaryDue();
+      if (summary) {
+        const ctx = d.scenario.conversation.context;
+        features.inputTokens = promptTokens(summary.segments);
+        features.call = 0;
+        const model = ctx.policy === 'summarise' ? ctx.model : undefined;
+        const r: CallResult = yield* callModel(d, { key: `${turnKey}/summary`, keyHash: hashString('/summary', turnHash), features, segments: summary.segments, outputTokens: summary.outputTokens, model, maxTokens: undefined }, o);
+        if (!r.ok) {
+          failed(o, r.reason);
+          break turn;
+        }
+        conv.applySummary(r.usage.outputTokens);
+      }
+
+      conv.beginTurn(x.turn.index, x.turn.userTokens);
+      const calls = x.turn.calls;
+      // An index loop: a for-of would keep an iterator object alive across the yields.
+      for (let i = 0; i < calls.length; i++) {
+        const c = calls[i]!;
+        const segments = conv.prompt();
+        features.inputTokens = promptTokens(segments);
+        features.call = c.index;
+        const callKey = conv.callKeyOf(x.turn.index, c.index);
+        const r: CallResult = yield* callModel(d, { key: callKey, keyHash: conv.callHashOf(x.turn.index, c.index), features, segments, outputTokens: c.outputTokens, model: undefined, maxTokens: undefined }, o);
+        if (!r.ok) {
+          failed(o, r.reason);
+          break turn;
+        }
+        if (o.ttftMs === undefined) o.ttftMs = r.ttftAtMs - o.startedAtMs;
+        o.answerTokens = r.usage.outputTokens;
+        conv.recordCall(c.index, r.usage.outputTokens, c.toolResultTokens);
+        if (c.toolLatencyAfterMs > 0) {
+          o.toolMs += c.toolLatencyAfterMs;
+          yield { t: 'sleep', ms: c.toolLatencyAfterMs };
+        }
+      }
+      conv.endTurn();
+      if (key) {
+        const model = o.charges[o.charges.length - 1]?.model ?? '';
+        const set = d.stores.cache.set(key, { model, outputTokens: o.answerTokens }, 64 + o.answerTokens * 4, d.now());
+        if (set instanceof Promise) yield { t: 'await', promise: set, what: 'cache.set' };
       }
     }
-
-    if (!o.holdingSlot) {
-      if (!gotSlot(o, (yield { t: 'slot', cls: x.priority }) as SlotResult)) break turn;
-    }
-
-    const summary = conv.summaryDue();
-    if (summary) {
-      const ctx = d.scenario.conversation.context;
-      features.inputTokens = promptTokens(summary.segments);
-      features.call = 0;
-      const model = ctx.policy === 'summarise' ? ctx.model : undefined;
-      const r: CallResult = yield* callModel(d, { key: `${turnKey}/summary`, keyHash: hashString('/summary', turnHash), features, segments: summary.segments, outputTokens: summary.outputTokens, model, maxTokens: undefined }, o);
-      if (!r.ok) {
-        failed(o, r.reason);
-        break turn;
-      }
-      conv.applySummary(r.usage.outputTokens);
-    }
-
-    conv.beginTurn(x.turn.index, x.turn.userTokens);
-    const calls = x.turn.calls;
-    // An index loop: a for-of would keep an iterator object alive across the yields.
-    for (let i = 0; i < calls.length; i++) {
-      const c = calls[i]!;
-      const segments = conv.prompt();
-      features.inputTokens = promptTokens(segments);
-      features.call = c.index;
-      const callKey = conv.callKeyOf(x.turn.index, c.index);
-      const r: CallResult = yield* callModel(d, { key: callKey, keyHash: conv.callHashOf(x.turn.index, c.index), features, segments, outputTokens: c.outputTokens, model: undefined, maxTokens: undefined }, o);
-      if (!r.ok) {
-        failed(o, r.reason);
-        break turn;
-      }
-      if (o.ttftMs === undefined) o.ttftMs = r.ttftAtMs - o.startedAtMs;
-      o.answerTokens = r.usage.outputTokens;
-      conv.recordCall(c.index, r.usage.outputTokens, c.toolResultTokens);
-      if (c.toolLatencyAfterMs > 0) {
-        o.toolMs += c.toolLatencyAfterMs;
-        yield { t: 'sleep', ms: c.toolLatencyAfterMs };
-      }
-    }
-    conv.endTurn();
-    if (key) {
-      const model = o.charges[o.charges.length - 1]?.model ?? '';
-      const set = d.stores.cache.set(key, { model, outputTokens: o.answerTokens }, 64 + o.answerTokens * 4, d.now());
-      if (set instanceof Promise) yield { t: 'await', promise: set, what: 'cache.set' };
-    }
+  } catch (e) {
+    if (!(e instanceof Interrupt)) throw e;
+    return interrupted(d, o, e);
   }
 
   if (o.holdingSlot && !keepsSlot(d, x, o)) {
+    d.stores.pool.release(d.now());
+    o.holdingSlot = false;
+  }
+  o.endedAtMs = d.now();
+  return o;
+}
+
+/**
+ * Ends a turn stopped from outside (the runtime's session lock was lost; interrupt.ts) as a failed turn
+ * with the interrupt's reason, so that it is counted as other failed turns are, with the calls it was
+ * billed for (callModel settled the one it was stopped at). A worker slot this turn took goes back; one
+ * its conversation held before stays with it, as the session's record, which the turn does not save
+ * over, says.
+ */
+function interrupted(d: PipelineDeps, o: TurnOutcome, e: Interrupt): TurnOutcome {
+  failed(o, e.reason);
+  if (o.tookSlot && o.holdingSlot) {
     d.stores.pool.release(d.now());
     o.holdingSlot = false;
   }
