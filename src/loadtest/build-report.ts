@@ -3,7 +3,7 @@
  * predicted and measured figures can be compared field by field. Latencies are in scenario time
  * (client-measured real ms × time scale); the real figures are in `measuredReal` of the result.
  */
-import { conversationsPerDay, limitUse, littlesLawError, modelCosts, recommendedWorkers, servedThroughput, sloChecks } from '../core/metrics/derive.js';
+import { conversationsPerDay, costFigures, limitUse, littlesLawError, modelCosts, recommendedWorkers, servedThroughput, sloChecks } from '../core/metrics/derive.js';
 import { encodeHistogram, percentileOf, summarise } from '../core/metrics/histogram.js';
 import { LATENCY_METRICS, REPORT_SCHEMA_VERSION, type Report } from '../core/metrics/report.js';
 import type { Pricing } from '../core/pricing.js';
@@ -22,7 +22,6 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
   const latency = Object.fromEntries(LATENCY_METRICS.map((k) => [k, summarise(m.latency[k])])) as Report['latency'];
   const byModel = modelCosts(m.byModel, m.costByClass, pricing);
   const cpd = conversationsPerDay(plan);
-  const perConv = m.sessionsCompleted === 0 ? 0 : m.sessionCost.mean / 1e6;
   const calls = Object.values(byModel).reduce((a, x) => a + x.requests, 0);
   const samples = m.inFlightTurns;
   const inflight = { mean: samples.mean, p99: samples.percentile(99), max: samples.max };
@@ -64,7 +63,7 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
     limits: limitUse(s, m.window, limiterWaits),
     events: { providerCalls: calls, attempts: m.attempts, retries: m.retries, fallbacks: m.fallbacks, providerFailures: m.providerFailures, breakerRejections: m.breakerRejections, limiterWaits },
     cache: { hits: m.turns.cacheHits, misses: lookups - m.turns.cacheHits, hitRate: lookups === 0 ? 0 : m.turns.cacheHits / lookups },
-    cost: { windowUsd: m.costNanos / 1e9, byModel, perConversationUsd: { mean: perConv, p95: percentileOf(m.sessionCost, 95) / 1e6 }, perDayUsd: perConv * cpd, perMonthUsd: perConv * cpd * 30 },
+    cost: costFigures(m.costNanos, byModel, m.conversationCost.summary(), percentileOf(m.sessionCost, 95) / 1e6, cpd),
     cohort: m.cohort.report(),
     littlesLaw: { L, lambdaPerS: lambda, WMs: W, relativeError: littlesLawError(L, lambda, W) },
     series: { stepMs: s.report.step, t: [], inFlightCalls: [], busySlots: [], queueDepth: [], activeSessions: [], turnsCompleted: [], p95TurnLatencyMs: [], costUsd: [], byModel: {} },

@@ -13,6 +13,7 @@ import { decodeHistogram, encodeHistogram, mergeInto, newHistogram, recordMs, ty
 import type { Cohort } from '../core/metrics/report.js';
 import { addCharge } from '../core/cost/types.js';
 import { CohortTally } from '../core/metrics/cohort.js';
+import { ConversationCostTally, type ConversationCostJSON } from '../core/metrics/conversation-cost.js';
 import type { Usage } from '../core/types.js';
 import type { ClassCost, Pricing } from '../core/pricing.js';
 import { hadStage } from '../core/metrics/stages.js';
@@ -96,6 +97,7 @@ export interface MeasurementsJSON {
   realTurn: string;
   connectionWait: string;
   sessionCost: string;
+  conversationCost: ConversationCostJSON;
   turns: Measurements['turns'];
   errors: Record<string, number>;
   providerFailures: Record<string, number>;
@@ -160,8 +162,12 @@ export class Measurements {
   /** Conversations still running then (a turn in flight, or thinking): their later turns were never sent. */
   sessionsCutOffAtDrain = 0;
   sessionsStarted = 0;
+  /** Sessions of the window that ended: every turn answered, or cut short at the first that was not. */
   sessionsCompleted = 0;
+  /** Cost (micro-dollars) of each completed session (HDR, for percentiles). */
   readonly sessionCost = newHistogram();
+  /** What the window's conversations cost, as the simulator tallies it: completed ones by planned length, cut-short ones apart. */
+  readonly conversationCost = new ConversationCostTally();
   /**
    * Sampled every scenario second of the window (index: seconds since warm-up ended): turns awaiting an
    * answer and sessions in progress. Kept by instant, not as a distribution, so that the agents of a
@@ -300,6 +306,7 @@ export class Measurements {
       realTurn: encodeHistogram(this.realTurn),
       connectionWait: encodeHistogram(this.connectionWait),
       sessionCost: encodeHistogram(this.sessionCost),
+      conversationCost: this.conversationCost.toJSON(),
       turns: this.turns,
       errors: this.errors,
       providerFailures: this.providerFailures,
@@ -321,6 +328,7 @@ export class Measurements {
     mergeInto(this.realTurn, decodeHistogram(o.realTurn));
     mergeInto(this.connectionWait, decodeHistogram(o.connectionWait));
     mergeInto(this.sessionCost, decodeHistogram(o.sessionCost));
+    this.conversationCost.mergeFrom(o.conversationCost);
     const t = this.turns;
     t.arrived += o.turns.arrived;
     t.completed += o.turns.completed;
@@ -367,9 +375,12 @@ export class Measurements {
     this.cohort.mergeFrom(o.cohort);
   }
 
-  sessionEnded(startAtMs: number, costNanos: number): void {
+  /** A session that planned `plannedTurns` ended: `completed` when every turn was answered, else cut short at the first that was not. */
+  sessionEnded(startAtMs: number, costNanos: number, plannedTurns: number, completed: boolean): void {
     if (!this.inWindow(startAtMs)) return;
     this.sessionsCompleted++;
+    this.conversationCost.ended(plannedTurns, costNanos, completed);
+    if (!completed) return;
     // A free conversation records 0 µ$ (1 µ$ gave a free model a daily cost).
     this.sessionCost.recordValue(Math.round(costNanos / 1000));
   }

@@ -288,6 +288,7 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
     }
     let intended = s.startAtMs;
     let cost = 0;
+    let completed = true;
     for (const turn of s.turns) {
       await sleepUntil(intended);
       if (signal.aborted) {
@@ -314,10 +315,13 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
       if (inCohort) m.cohort.turn(r.status, r.charges);
       o.onTurn?.(r);
       cost += r.costNanos;
-      if (r.status !== 'ok' && r.status !== 'cache-hit') break; // the user gives up, as in the simulator
+      if (r.status !== 'ok' && r.status !== 'cache-hit') {
+        completed = false;
+        break; // the user gives up, as in the simulator
+      }
       intended = r.endedAtMs + turn.thinkTimeAfterMs;
     }
-    m.sessionEnded(s.startAtMs, cost);
+    m.sessionEnded(s.startAtMs, cost, s.turns.length, completed);
   };
 
   for (const s of workload.sessions({ untilMs, ...(o.owns ? { owns: o.owns } : {}) })) {

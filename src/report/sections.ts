@@ -242,7 +242,12 @@ function cost(r: Report): Section {
     title: 'Cost',
     ...(rows.length > 0 ? { table: { head: [`model (${span(windowMs)} window)`, 'calls', 'input', 'output', 'cache write', 'cache read', 'USD'], align: right(6), rows } } : {}),
     notes: [
-      [`per conversation ${usd(c.perConversationUsd.mean)} mean`, `${usd(c.perConversationUsd.p95)} p95`],
+      [
+        `per conversation ${usd(c.perConversationUsd.mean)} mean`,
+        `${usd(c.perConversationUsd.p95)} p95`,
+        // Cut-short conversations are left out of both and priced as if served (core/metrics/conversation-cost.ts).
+        ...(c.cutShort.conversations > 0 ? [`${int(c.cutShort.conversations)} cut short (${usd(c.cutShort.usd)}), priced as if served in full`] : []),
+      ],
       [tone(`per day ${usd(c.perDayUsd)}`, 'strong'), `per 30-day month ${usd(c.perMonthUsd)}`, `at ${int(r.population.conversationsPerDay)} conversations a day`],
     ],
   };

@@ -53,6 +53,25 @@ function notAnswered(t: Report['turns']): string | undefined {
   return `${pctText(n / t.arrived)} of turns were not answered${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}.`;
 }
 
+/**
+ * "$X/day, $Y per conversation". Cost per conversation is that of a conversation served in full, priced
+ * from the completed ones (core/metrics/conversation-cost.ts); from 1 % cut short the answer says how
+ * many were, what they cost, and that the figures price them as if served.
+ */
+function costText(rep: Omit<Report, 'answer'>): string {
+  const c = rep.cost;
+  const cut = c.cutShort;
+  const ended = rep.population.sessionsCompleted;
+  if (cut.conversations > 0 && cut.conversations === ended) return 'cost per conversation n/a (no conversation completed)';
+  const text = `${usd(c.perDayUsd)}/day, ${usd(c.perConversationUsd.mean)} per conversation`;
+  if (cut.conversations === 0 || cut.conversations / ended < NOT_ANSWERED_SHARE) return text;
+  const unpriced = cut.unpriced > 0 ? `; ${count(cut.unpriced)} planned a number of turns no completed conversation had and are left out, so it may read low` : '';
+  return (
+    `${text} served in full (${pctText(cut.conversations / ended)} of conversations were cut short by a turn not answered, ${usd(cut.usd / cut.conversations)} each: ` +
+    `the cost figures price them as if served, from the completed conversations of each length${unpriced})`
+  );
+}
+
 /** "N with H× headroom", and which planning bound moved it, if one did. */
 function recommended(c: Report['capacity']): string {
   const wanted = Math.ceil(c.workersNeeded * c.headroom);
@@ -117,10 +136,8 @@ export function answer(r: SimResult, rep: Omit<Report, 'answer'>, cap?: LimitCap
   const limitText = !b
     ? 'No provider limit binds'
     : `${b.binds ? 'The binding limit is' : 'Closest to binding:'} ${b.model} ${b.limit.toUpperCase()} at ${Math.round(b.peakUtilisation * 100)} % of the limit (${formatDuration(b.atMs)} in${heldBack ? `; ${heldBack}` : ''})`;
-  // A saturated run's cost is what it served: users turned away spend nothing, so it is below the plan's.
-  const costScope = saturated || cap ? ' (answered turns only: the turns not served cost nothing here, so serving everyone costs more)' : '';
   const p95 = rep.latency.turn.count === 0 ? 'n/a (no turn answered)' : formatDuration(rep.latency.turn.p95);
-  lines.push(`${limitText}; p95 turn latency ${p95}; ${usd(rep.cost.perDayUsd)}/day, ${usd(rep.cost.perConversationUsd.mean)} per conversation${costScope}.`);
+  lines.push(`${limitText}; p95 turn latency ${p95}; ${costText(rep)}.`);
   if (rep.slo.checks.length > 0) {
     const failed = rep.slo.checks.filter((x) => !x.pass);
     lines.push(failed.length === 0 ? 'All SLOs met.' : `SLO failed: ${failed.map((f) => f.name).join(', ')}.`);

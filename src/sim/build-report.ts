@@ -5,7 +5,7 @@
 import { encodeHistogram, percentileOf, summarise } from '../core/metrics/histogram.js';
 import { LATENCY_METRICS, REPORT_SCHEMA_VERSION, type Report } from '../core/metrics/report.js';
 import type { Pricing } from '../core/pricing.js';
-import { conversationsPerDay, limitUse, littlesLawError, modelCosts, recommendedWorkers, servedThroughput, sloChecks } from '../core/metrics/derive.js';
+import { conversationsPerDay, costFigures, limitUse, littlesLawError, modelCosts, recommendedWorkers, servedThroughput, sloChecks } from '../core/metrics/derive.js';
 
 import { answer, slotRefusals, type LimitCapped } from './answer.js';
 import { offeredSlotDemand, offeredTurnsPerS } from './offered-load.js';
@@ -41,7 +41,6 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
   // The window's turns only (the cost counters also hold warm-up and drain).
   const byModel = modelCosts(r.recorder.byModel, r.recorder.costByClass, pricing);
   const cpd = conversationsPerDay(r.workload.plan);
-  const perConv = rec.sessionsCompleted === 0 ? 0 : rec.sessionCostNanos / rec.sessionsCompleted / 1e9;
   const lambda = rec.turns.arrived / windowS;
   const W = rec.turns.arrived === 0 ? 0 : rec.sojournMs / rec.turns.arrived;
   const L = rec.meanTurnsInSystem;
@@ -86,7 +85,7 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
     events: rec.events,
     // Lookups of the window's turns, like every other count (the cache's own stats span the whole run).
     cache: { hits: rec.turns.cacheHits, misses: rec.cacheLookups - rec.turns.cacheHits, hitRate: rec.cacheLookups === 0 ? 0 : rec.turns.cacheHits / rec.cacheLookups },
-    cost: { windowUsd: rec.costNanos / 1e9, byModel, perConversationUsd: { mean: perConv, p95: percentileOf(rec.sessionCost, 95) / 1e6 }, perDayUsd: perConv * cpd, perMonthUsd: perConv * cpd * 30 },
+    cost: costFigures(rec.costNanos, byModel, rec.conversationCost.summary(), percentileOf(rec.sessionCost, 95) / 1e6, cpd),
     cohort: rec.cohort.report(),
     littlesLaw: { L, lambdaPerS: lambda, WMs: W, relativeError: littlesLawError(L, lambda, W) },
     series: {

@@ -5,6 +5,7 @@
  */
 import { addCharge } from '../core/cost/types.js';
 import { CohortTally } from '../core/metrics/cohort.js';
+import { ConversationCostTally } from '../core/metrics/conversation-cost.js';
 import { LATENCY_METRICS, type LatencyMetric } from '../core/metrics/report.js';
 import { FastHistogram } from '../core/metrics/fast-histogram.js';
 import type { Histogram } from '../core/metrics/histogram.js';
@@ -50,11 +51,12 @@ export class Recorder {
   /** Throughput and limit use over exactly the window, whatever the chart step. */
   readonly window: WindowCounts;
   private readonly sessionCostUs = new FastHistogram();
-  /** Σ cost (nano-dollars) of the window's completed sessions: the exact mean, where the histogram's is its buckets' tops. */
-  sessionCostNanos = 0;
+  /** What the window's conversations cost: completed ones by planned length, cut-short ones apart. */
+  readonly conversationCost = new ConversationCostTally();
   sessionsStarted = 0;
   /** Sessions that started in the window and all their turns (exactly comparable with a live replay). */
   readonly cohort = new CohortTally();
+  /** Sessions of the window that ended: every turn answered, or cut short at the first that was not. */
   sessionsCompleted = 0;
   /** Σ turn sojourn (ms) of turns that arrived in the window — W for Little's law. */
   sojournMs = 0;
@@ -80,7 +82,7 @@ export class Recorder {
     return Object.fromEntries(LATENCY_METRICS.map((m) => [m, this.latencyUs[m].histogram()])) as Record<LatencyMetric, Histogram>;
   }
 
-  /** Cost per session (micro-dollars) of the window's completed sessions (HDR, for percentiles; the mean is `sessionCostNanos` / `sessionsCompleted`). */
+  /** Cost per session (micro-dollars) of the window's completed sessions (HDR, for percentiles; the mean is `conversationCost`'s). */
   get sessionCost(): Histogram {
     return this.sessionCostUs.histogram();
   }
@@ -217,10 +219,15 @@ export class Recorder {
     return this.samples === 0 ? 0 : this.turnsInSystemSum / this.samples;
   }
 
-  sessionEnded(startedAtMs: number, costNanos: number): void {
+  /**
+   * A session that planned `plannedTurns` ended: `completed` when every turn was answered, else cut short
+   * at the first that was not (core/metrics/conversation-cost.ts costs the two apart).
+   */
+  sessionEnded(startedAtMs: number, costNanos: number, plannedTurns: number, completed: boolean): void {
     if (startedAtMs < this.warmupMs || startedAtMs >= this.endMs) return;
     this.sessionsCompleted++;
-    this.sessionCostNanos += costNanos;
+    this.conversationCost.ended(plannedTurns, costNanos, completed);
+    if (!completed) return;
     // A free conversation records 0: it was recorded as 1 µ$, and a free model cost $1.57/day.
     this.sessionCostUs.record(Math.round(costNanos / 1000)); // micro-dollars
   }

@@ -216,7 +216,7 @@ class SessionPlay implements Resumable, TurnInput {
     if (answered && ++this.i < s.turns.length) ctx.scheduler.resumeAt(ctx.scheduler.now() + turn.thinkTimeAfterMs, this, undefined);
     else {
       ctx.activeSessions--;
-      ctx.recorder.sessionEnded(s.startAtMs, this.costNanos);
+      ctx.recorder.sessionEnded(s.startAtMs, this.costNanos, s.turns.length, answered);
       if (this.slotSinceMs !== undefined) ctx.offered.slotHeld(this.slotSinceMs, ctx.scheduler.now(), this.slotLimiterWaitMs);
     }
   }

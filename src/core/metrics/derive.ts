@@ -6,6 +6,7 @@
 import type { Scenario } from '../../scenario/schema.js';
 import type { ClassCost, Pricing } from '../pricing.js';
 import type { Usage } from '../types.js';
+import type { ConversationCostSummary } from './conversation-cost.js';
 import type { LimitUse, ModelCost, Report, SloCheck } from './report.js';
 import { MINUTE_MS, type WindowCounts } from './window-counts.js';
 
@@ -71,6 +72,25 @@ export function recommendedWorkers(needed: number, p: Scenario['planning']): num
  */
 export function conversationsPerDay(plan: { baseRatePerS: number; meanMultiplier(fromMs: number, toMs: number): number }): number {
   return plan.baseRatePerS * 86_400 * plan.meanMultiplier(0, 86_400_000);
+}
+
+/**
+ * The report's cost figures, the same way in both halves. Cost per conversation is what a conversation
+ * served in full costs (core/metrics/conversation-cost.ts: the completed ones, weighted to the planned
+ * lengths); the cut-short ones are counted and costed apart. Per day prices every conversation of the
+ * day so — what serving everyone costs, not what a run that turned users away spent (that is
+ * `windowUsd`). `p95Usd`: of the completed conversations' cost.
+ */
+export function costFigures(windowNanos: number, byModel: Record<string, ModelCost>, c: ConversationCostSummary, p95Usd: number, conversationsPerDay: number): Report['cost'] {
+  const perConversation = c.perConversationUsd;
+  return {
+    windowUsd: windowNanos / 1e9,
+    byModel,
+    perConversationUsd: { mean: perConversation, p95: p95Usd },
+    cutShort: c.cutShort,
+    perDayUsd: perConversation * conversationsPerDay,
+    perMonthUsd: perConversation * conversationsPerDay * 30,
+  };
 }
 
 /**
@@ -161,7 +181,7 @@ export function modelCosts(totals: Iterable<[string, Usage & { requests: number;
   return out;
 }
 
-export function sloChecks(s: Scenario, report: Pick<Report, 'latency' | 'turns' | 'cost'>): SloCheck[] {
+export function sloChecks(s: Scenario, report: Pick<Report, 'latency' | 'turns' | 'cost' | 'population'>): SloCheck[] {
   const slo = s.slo;
   const checks: SloCheck[] = [];
   const lat = report.latency;
@@ -177,7 +197,9 @@ export function sloChecks(s: Scenario, report: Pick<Report, 'latency' | 'turns' 
   add('queue wait p95', slo.queueWaitP95, lat.queueWait.p95, 'ms', lat.queueWait.count > 0);
   const t = report.turns;
   add('error rate', slo.maxErrorRate, t.arrived === 0 ? 0 : (t.rejected + t.deadLettered + t.failed) / t.arrived, 'ratio');
-  add('cost per day', slo.maxCostPerDay, report.cost.perDayUsd, 'usd');
-  add('cost per conversation', slo.maxCostPerConversation, report.cost.perConversationUsd.mean, 'usd');
+  // Cost is priced from completed conversations: with none, $0 would pass any budget.
+  const costed = report.population.sessionsCompleted > report.cost.cutShort.conversations;
+  add('cost per day', slo.maxCostPerDay, report.cost.perDayUsd, 'usd', costed);
+  add('cost per conversation', slo.maxCostPerConversation, report.cost.perConversationUsd.mean, 'usd', costed);
   return checks;
 }

@@ -17,7 +17,9 @@ import type { Summary } from './histogram.js';
 
 // 2: workersNeededBasis gained 'providerLimit' (a reader of version 1 would not know it), and the
 // Little's law error is relative to max(L, λW), not L.
-export const REPORT_SCHEMA_VERSION = 2;
+// 3: cost per conversation (and so per day and month) is over completed conversations only, the cut-short
+// ones apart in `cost.cutShort`; a version-2 figure averaged them in.
+export const REPORT_SCHEMA_VERSION = 3;
 
 /** Latency metrics (histograms, ms). */
 export const LATENCY_METRICS = ['turn', 'queueWait', 'limiterWait', 'provider', 'tool', 'retryWait', 'ttft'] as const;
@@ -268,7 +270,7 @@ export const ReportSchema = z
         meanSessionMs: ms('Expected length of an unloaded conversation'),
         arrivalRatePerS: z.number().nonnegative().describe('Base conversation arrival rate (per second), by Little’s law'),
         sessionsStarted: count('Conversations started in the window'),
-        sessionsCompleted: count('Of those, conversations that ended'),
+        sessionsCompleted: count('Of those, conversations that ended: every turn answered, or cut short at the first turn not answered (`cost.cutShort`)'),
         conversationsPerDay: z.number().nonnegative().describe('Conversations per day implied by the arrival profile'),
         meanActiveSessions: z.number().nonnegative().describe('Mean conversations in progress (sampled)'),
       })
@@ -345,8 +347,22 @@ export const ReportSchema = z
       .strictObject({
         windowUsd: usd('Cost of the measurement window'),
         byModel: z.record(z.string(), ModelCostSchema),
-        perConversationUsd: z.strictObject({ mean: usd('Mean'), p95: usd('95th percentile') }).describe('Cost per completed conversation'),
-        perDayUsd: usd('Per day: per conversation × conversations per day'),
+        perConversationUsd: z
+          .strictObject({
+            mean: usd(
+              'Mean cost of a conversation served in full (every turn answered): the mean of the completed conversations of each planned number of turns, weighted by how many of the window’s conversations planned that many — the cut-short ones are long more often, so a plain mean of the completed would read low; exactly the plain mean when none was cut short; 0 when none completed',
+            ),
+            p95: usd('95th percentile of the completed conversations’ cost (not weighted)'),
+          })
+          .describe('Cost per conversation, from the conversations that started in the window; the cut-short ones are apart (`cutShort`)'),
+        cutShort: z
+          .strictObject({
+            conversations: count('Conversations of the window that ended at a turn not answered (refused, dead-lettered or failed: the user gave up)'),
+            usd: usd('What they cost in all'),
+            unpriced: count('Conversations (cut short) that planned a number of turns no completed conversation had: left out of the weights of perConversationUsd'),
+          })
+          .describe('Conversations cut short: left out of perConversationUsd, which they made read low when averaged in'),
+        perDayUsd: usd('Per day: per conversation × conversations per day — serving every conversation in full, whatever the run turned away'),
         perMonthUsd: usd('Per 30-day month'),
       })
       .describe('Cost, from usage and the rate cards'),

@@ -20,10 +20,11 @@ describe('turns not answered', () => {
     expect(r.slo.checks).toEqual([
       { name: 'turn latency p95', target: 8000, actual: 0, unit: 'ms', measured: false, pass: false },
       { name: 'TTFT p95', target: 2000, actual: 0, unit: 'ms', measured: false, pass: false },
-      { name: 'cost per day', target: 1000, actual: 0, unit: 'usd', measured: true, pass: true },
+      // No conversation completed, so none was priced: $0 a day is not measured either (it passed).
+      { name: 'cost per day', target: 1000, actual: 0, unit: 'usd', measured: false, pass: false },
     ]);
     expect(r.slo.pass).toBe(false);
-    expect(r.answer).toContain('SLO failed: turn latency p95, TTFT p95.');
+    expect(r.answer).toContain('SLO failed: turn latency p95, TTFT p95, cost per day.');
   });
 
   it('lead with up to three reasons, largest first, when 1 % or more are not answered', () => {

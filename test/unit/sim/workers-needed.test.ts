@@ -52,9 +52,15 @@ describe('workers needed when the configured workers are too few', () => {
     expect(r.answer).toContain(`rerun with --set workers.count=${r.capacity.workersNeeded} to confirm`);
   });
 
-  it('says that a saturated run’s cost covers answered turns only', () => {
-    expect(runs.pooledFew!.answer).toContain('answered turns only');
-    expect(runs.pooledAmple!.answer).not.toContain('answered turns only');
+  it('prices a conversation as if served in full, and says the saturated run cut conversations short', () => {
+    // The cut-short conversations (66 %) are left out and the completed ones weighted to the planned
+    // lengths: $0.0228 as with ample workers, where averaging everyone in read $0.0105.
+    const f = runs.pooledFew!;
+    const a = runs.pooledAmple!;
+    expect(f.cost.cutShort.conversations).toBeGreaterThan(0.5 * f.population.sessionsCompleted);
+    expect(Math.abs(f.cost.perConversationUsd.mean / a.cost.perConversationUsd.mean - 1)).toBeLessThan(0.02);
+    expect(f.answer).toMatch(/ per conversation served in full \(66 % of conversations were cut short by a turn not answered, /);
+    expect(a.answer).not.toContain('cut short');
   });
 });
 
