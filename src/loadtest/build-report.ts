@@ -3,7 +3,7 @@
  * predicted and measured figures can be compared field by field. Latencies are in scenario time
  * (client-measured real ms × time scale); the real figures are in `measuredReal` of the result.
  */
-import { conversationsPerDay, costFigures, limitUse, littlesLawError, modelCosts, recommendedWorkers, servedThroughput, sloChecks } from '../core/metrics/derive.js';
+import { conversationsPerDay, conversationsPerMonth, costFigures, limitUse, littlesLawError, modelCosts, recommendedWorkers, servedThroughput, sloChecks } from '../core/metrics/derive.js';
 import { encodeHistogram, percentileOf, summarise } from '../core/metrics/histogram.js';
 import { LATENCY_METRICS, REPORT_SCHEMA_VERSION, type Report } from '../core/metrics/report.js';
 import type { Pricing } from '../core/pricing.js';
@@ -22,6 +22,7 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
   const latency = Object.fromEntries(LATENCY_METRICS.map((k) => [k, summarise(m.latency[k])])) as Report['latency'];
   const byModel = modelCosts(m.byModel, m.costByClass, pricing);
   const cpd = conversationsPerDay(plan);
+  const cpm = conversationsPerMonth(plan);
   const calls = Object.values(byModel).reduce((a, x) => a + x.requests, 0);
   const samples = m.inFlightTurns;
   const inflight = { mean: samples.mean, p99: samples.percentile(99), max: samples.max };
@@ -54,7 +55,7 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
       generator,
       ...(r.agents ? { agents: r.agents } : {}),
     },
-    population: { targetConcurrency: plan.targetConcurrency, meanSessionMs: plan.meanSessionMs, arrivalRatePerS: plan.baseRatePerS, sessionsStarted: m.sessionsStarted, sessionsCompleted: m.sessionsCompleted, conversationsPerDay: cpd, meanActiveSessions: m.activeSessions.mean },
+    population: { targetConcurrency: plan.targetConcurrency, meanSessionMs: plan.meanSessionMs, arrivalRatePerS: plan.baseRatePerS, sessionsStarted: m.sessionsStarted, sessionsCompleted: m.sessionsCompleted, conversationsPerDay: cpd, conversationsPerMonth: cpm, meanActiveSessions: m.activeSessions.mean },
     turns: m.turns,
     latency,
     throughput: servedThroughput(covered, m.window),
@@ -63,7 +64,7 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
     limits: limitUse(s, m.window, limiterWaits),
     events: { providerCalls: calls, attempts: m.attempts, retries: m.retries, fallbacks: m.fallbacks, providerFailures: m.providerFailures, breakerRejections: m.breakerRejections, limiterWaits },
     cache: { hits: m.turns.cacheHits, misses: lookups - m.turns.cacheHits, hitRate: lookups === 0 ? 0 : m.turns.cacheHits / lookups },
-    cost: costFigures(m.costNanos, byModel, m.conversationCost.summary(), percentileOf(m.sessionCost, 95) / 1e6, cpd),
+    cost: costFigures(m.costNanos, byModel, m.conversationCost.summary(), percentileOf(m.sessionCost, 95) / 1e6, { conversationsPerDay: cpd, conversationsPerMonth: cpm }),
     cohort: m.cohort.report(),
     littlesLaw: { L, lambdaPerS: lambda, WMs: W, relativeError: littlesLawError(L, lambda, W) },
     series: { stepMs: s.report.step, t: [], inFlightCalls: [], busySlots: [], queueDepth: [], activeSessions: [], turnsCompleted: [], p95TurnLatencyMs: [], costUsd: [], byModel: {} },

@@ -238,6 +238,9 @@ function cost(r: Report): Section {
     ]);
   }
   const windowMs = r.scenario.durationMs - r.scenario.warmupMs;
+  // The report does not carry the arrival profile; a month that is not 30 × the day has a one-off spike.
+  const p = r.population;
+  const spiky = Math.abs(p.conversationsPerMonth - 30 * p.conversationsPerDay) > 1e-9 * p.conversationsPerMonth;
   return {
     title: 'Cost',
     ...(rows.length > 0 ? { table: { head: [`model (${span(windowMs)} window)`, 'calls', 'input', 'output', 'cache write', 'cache read', 'USD'], align: right(6), rows } } : {}),
@@ -248,7 +251,12 @@ function cost(r: Report): Section {
         // Cut-short conversations are left out of both and priced as if served (core/metrics/conversation-cost.ts).
         ...(c.cutShort.conversations > 0 ? [`${int(c.cutShort.conversations)} cut short (${usd(c.cutShort.usd)}), priced as if served in full`] : []),
       ],
-      [tone(`per day ${usd(c.perDayUsd)}`, 'strong'), `per 30-day month ${usd(c.perMonthUsd)}`, `at ${int(r.population.conversationsPerDay)} conversations a day`],
+      [
+        tone(`per day ${usd(c.perDayUsd)}`, 'strong'),
+        // A spike is an event on the scenario's clock, counted once in the month (derive.ts `conversationsPerMonth`).
+        `per 30-day month ${usd(c.perMonthUsd)}${spiky ? ' (spikes once)' : ''}`,
+        `at ${int(r.population.conversationsPerDay)} conversations a day${spiky ? ' (the first 24 h)' : ''}`,
+      ],
     ],
   };
 }

@@ -37,9 +37,16 @@ const Arrival = z.discriminatedUnion('profile', [
   z.strictObject({
     profile: z.literal('spikes'),
     spikes: z
-      .array(z.strictObject({ at: duration(), for: duration({ min: 1, max: DAY_MS }), multiplier: z.number().min(1).max(1000) }))
+      .array(
+        z.strictObject({
+          at: duration().describe('When the spike starts, from the start of the run (the scenario’s clock).'),
+          for: duration({ min: 1, max: DAY_MS }).describe('How long it lasts.'),
+          multiplier: z.number().min(1).max(1000).describe('Arrival rate during the spike, as a multiple of the base rate.'),
+        }),
+      )
       .min(1)
-      .max(1000),
+      .max(1000)
+      .describe('One-off events on the scenario’s clock, like fault windows — not daily ones: the 30-day month projection counts each once.'),
   }),
 ]);
 

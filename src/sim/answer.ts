@@ -2,6 +2,7 @@
  * The one-paragraph answer a simulation report leads with (DESIGN.md "Outputs people read"): workers
  * needed, the binding limit, latency and cost — and, first, whatever makes those figures misleading.
  */
+import { MONTH_DAYS } from '../core/metrics/derive.js';
 import { LIMIT_LABEL, type LimitUse, type Report } from '../core/metrics/report.js';
 import { formatDuration } from '../scenario/units.js';
 import type { SimResult } from './simulate.js';
@@ -58,18 +59,32 @@ function notAnswered(t: Report['turns']): string | undefined {
  * from the completed ones (core/metrics/conversation-cost.ts); from 1 % cut short the answer says how
  * many were, what they cost, and that the figures price them as if served.
  */
-function costText(rep: Omit<Report, 'answer'>): string {
+function costText(s: SimResult['scenario'], rep: Omit<Report, 'answer'>): string {
   const c = rep.cost;
   const cut = c.cutShort;
   const ended = rep.population.sessionsCompleted;
   if (cut.conversations > 0 && cut.conversations === ended) return 'cost per conversation n/a (no conversation completed)';
-  const text = `${usd(c.perDayUsd)}/day, ${usd(c.perConversationUsd.mean)} per conversation`;
-  if (cut.conversations === 0 || cut.conversations / ended < NOT_ANSWERED_SHARE) return text;
+  // A spike is an event on the scenario's clock (derive.ts `conversationsPerMonth`): the day it falls in
+  // costs more than the others, and the month has it once, so the answer names both.
+  const inDay = spikesWithin(s, DAY_MS);
+  const inMonth = spikesWithin(s, MONTH_DAYS * DAY_MS);
+  const day = `${usd(c.perDayUsd)}/day${inDay === 0 ? '' : inDay === 1 ? ' with the spike' : ` with its ${inDay} spikes`}`;
+  const month = inMonth === 0 ? '' : `; ${usd(c.perMonthUsd)} a ${MONTH_DAYS}-day month (${inMonth === 1 ? 'the spike' : 'each spike'} once)`;
+  const text = `${day}, ${usd(c.perConversationUsd.mean)} per conversation`;
+  if (cut.conversations === 0 || cut.conversations / ended < NOT_ANSWERED_SHARE) return text + month;
   const unpriced = cut.unpriced > 0 ? `; ${count(cut.unpriced)} planned a number of turns no completed conversation had and are left out, so it may read low` : '';
   return (
     `${text} served in full (${pctText(cut.conversations / ended)} of conversations were cut short by a turn not answered, ${usd(cut.usd / cut.conversations)} each: ` +
-    `the cost figures price them as if served, from the completed conversations of each length${unpriced})`
+    `the cost figures price them as if served, from the completed conversations of each length${unpriced})${month}`
   );
+}
+
+const DAY_MS = 86_400_000;
+
+/** Spikes of the arrival profile that start within the first `ms` of the scenario's clock. */
+function spikesWithin(s: SimResult['scenario'], ms: number): number {
+  const a = s.users.arrival;
+  return a.profile === 'spikes' ? a.spikes.filter((x) => x.at < ms).length : 0;
 }
 
 /** "N with H× headroom", and which planning bound moved it, if one did. */
@@ -137,7 +152,7 @@ export function answer(r: SimResult, rep: Omit<Report, 'answer'>, cap?: LimitCap
     ? 'No provider limit binds'
     : `${b.binds ? 'The binding limit is' : 'Closest to binding:'} ${b.model} ${b.limit.toUpperCase()} at ${Math.round(b.peakUtilisation * 100)} % of the limit (${formatDuration(b.atMs)} in${heldBack ? `; ${heldBack}` : ''})`;
   const p95 = rep.latency.turn.count === 0 ? 'n/a (no turn answered)' : formatDuration(rep.latency.turn.p95);
-  lines.push(`${limitText}; p95 turn latency ${p95}; ${costText(rep)}.`);
+  lines.push(`${limitText}; p95 turn latency ${p95}; ${costText(s, rep)}.`);
   if (rep.slo.checks.length > 0) {
     const failed = rep.slo.checks.filter((x) => !x.pass);
     lines.push(failed.length === 0 ? 'All SLOs met.' : `SLO failed: ${failed.map((f) => f.name).join(', ')}.`);

@@ -5,7 +5,7 @@
 import { encodeHistogram, percentileOf, summarise } from '../core/metrics/histogram.js';
 import { LATENCY_METRICS, REPORT_SCHEMA_VERSION, type Report } from '../core/metrics/report.js';
 import type { Pricing } from '../core/pricing.js';
-import { conversationsPerDay, costFigures, limitUse, littlesLawError, modelCosts, recommendedWorkers, servedThroughput, sloChecks } from '../core/metrics/derive.js';
+import { conversationsPerDay, conversationsPerMonth, costFigures, limitUse, littlesLawError, modelCosts, recommendedWorkers, servedThroughput, sloChecks } from '../core/metrics/derive.js';
 
 import { answer, slotRefusals, type LimitCapped } from './answer.js';
 import { offeredSlotDemand, offeredTurnsPerS } from './offered-load.js';
@@ -41,6 +41,7 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
   // The window's turns only (the cost counters also hold warm-up and drain).
   const byModel = modelCosts(r.recorder.byModel, r.recorder.costByClass, pricing);
   const cpd = conversationsPerDay(r.workload.plan);
+  const cpm = conversationsPerMonth(r.workload.plan);
   const lambda = rec.turns.arrived / windowS;
   const W = rec.turns.arrived === 0 ? 0 : rec.sojournMs / rec.turns.arrived;
   const L = rec.meanTurnsInSystem;
@@ -59,6 +60,7 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
       sessionsStarted: rec.sessionsStarted,
       sessionsCompleted: rec.sessionsCompleted,
       conversationsPerDay: cpd,
+      conversationsPerMonth: cpm,
       meanActiveSessions: rec.activeSessions.mean,
     },
     turns: rec.turns,
@@ -85,7 +87,7 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
     events: rec.events,
     // Lookups of the window's turns, like every other count (the cache's own stats span the whole run).
     cache: { hits: rec.turns.cacheHits, misses: rec.cacheLookups - rec.turns.cacheHits, hitRate: rec.cacheLookups === 0 ? 0 : rec.turns.cacheHits / rec.cacheLookups },
-    cost: costFigures(rec.costNanos, byModel, rec.conversationCost.summary(), percentileOf(rec.sessionCost, 95) / 1e6, cpd),
+    cost: costFigures(rec.costNanos, byModel, rec.conversationCost.summary(), percentileOf(rec.sessionCost, 95) / 1e6, { conversationsPerDay: cpd, conversationsPerMonth: cpm }),
     cohort: rec.cohort.report(),
     littlesLaw: { L, lambdaPerS: lambda, WMs: W, relativeError: littlesLawError(L, lambda, W) },
     series: {

@@ -66,30 +66,55 @@ export function recommendedWorkers(needed: number, p: Scenario['planning']): num
   return Math.min(p.maxWorkers, Math.max(p.minWorkers, Math.ceil(needed * p.headroom)));
 }
 
+type ArrivalRate = { baseRatePerS: number; meanMultiplier(fromMs: number, toMs: number): number };
+
 /**
- * Sessions per day implied by the arrival plan: base rate × ∫ multiplier over 24 h, taken exactly (a
- * midpoint sum over minutes counted a 20 s spike as nothing or as a whole minute).
+ * Sessions per day implied by the arrival plan: base rate × ∫ multiplier over the first 24 h of the
+ * scenario's clock, taken exactly (a midpoint sum over minutes counted a 20 s spike as nothing or as a
+ * whole minute). A spike in those 24 h is in it.
  */
-export function conversationsPerDay(plan: { baseRatePerS: number; meanMultiplier(fromMs: number, toMs: number): number }): number {
-  return plan.baseRatePerS * 86_400 * plan.meanMultiplier(0, 86_400_000);
+export function conversationsPerDay(plan: ArrivalRate): number {
+  return conversationsOver(plan, 1);
+}
+
+/**
+ * Sessions in a 30-day month: the profile over 30 days from the scenario's start. A diurnal (or flat)
+ * profile repeats every day, so this is 30 days of it; a spike is an event on the scenario's clock that
+ * the arrival process has once, so it counts once. Per day × 30 counted a spike in the first day every
+ * day (det.yaml with a ×2 spike for 2 h: $107,215 a month for $99,242).
+ */
+export function conversationsPerMonth(plan: ArrivalRate): number {
+  return conversationsOver(plan, MONTH_DAYS);
+}
+
+export const MONTH_DAYS = 30;
+
+function conversationsOver(plan: ArrivalRate, days: number): number {
+  return plan.baseRatePerS * 86_400 * days * plan.meanMultiplier(0, days * 86_400_000);
 }
 
 /**
  * The report's cost figures, the same way in both halves. Cost per conversation is what a conversation
  * served in full costs (core/metrics/conversation-cost.ts: the completed ones, weighted to the planned
- * lengths); the cut-short ones are counted and costed apart. Per day prices every conversation of the
- * day so — what serving everyone costs, not what a run that turned users away spent (that is
- * `windowUsd`). `p95Usd`: of the completed conversations' cost.
+ * lengths); the cut-short ones are counted and costed apart. Per day and per month price every
+ * conversation of the day (the month) so — what serving everyone costs, not what a run that turned users
+ * away spent (that is `windowUsd`). `p95Usd`: of the completed conversations' cost.
  */
-export function costFigures(windowNanos: number, byModel: Record<string, ModelCost>, c: ConversationCostSummary, p95Usd: number, conversationsPerDay: number): Report['cost'] {
+export function costFigures(
+  windowNanos: number,
+  byModel: Record<string, ModelCost>,
+  c: ConversationCostSummary,
+  p95Usd: number,
+  conversations: Pick<Report['population'], 'conversationsPerDay' | 'conversationsPerMonth'>,
+): Report['cost'] {
   const perConversation = c.perConversationUsd;
   return {
     windowUsd: windowNanos / 1e9,
     byModel,
     perConversationUsd: { mean: perConversation, p95: p95Usd },
     cutShort: c.cutShort,
-    perDayUsd: perConversation * conversationsPerDay,
-    perMonthUsd: perConversation * conversationsPerDay * 30,
+    perDayUsd: perConversation * conversations.conversationsPerDay,
+    perMonthUsd: perConversation * conversations.conversationsPerMonth,
   };
 }
 

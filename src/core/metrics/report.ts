@@ -18,7 +18,8 @@ import type { Summary } from './histogram.js';
 // 2: workersNeededBasis gained 'providerLimit' (a reader of version 1 would not know it), and the
 // Little's law error is relative to max(L, λW), not L.
 // 3: cost per conversation (and so per day and month) is over completed conversations only, the cut-short
-// ones apart in `cost.cutShort`; a version-2 figure averaged them in.
+// ones apart in `cost.cutShort`; a version-2 figure averaged them in. Per month counts a spike once
+// (`population.conversationsPerMonth`), where version 2 took per day × 30.
 export const REPORT_SCHEMA_VERSION = 3;
 
 /** Latency metrics (histograms, ms). */
@@ -271,7 +272,13 @@ export const ReportSchema = z
         arrivalRatePerS: z.number().nonnegative().describe('Base conversation arrival rate (per second), by Little’s law'),
         sessionsStarted: count('Conversations started in the window'),
         sessionsCompleted: count('Of those, conversations that ended: every turn answered, or cut short at the first turn not answered (`cost.cutShort`)'),
-        conversationsPerDay: z.number().nonnegative().describe('Conversations per day implied by the arrival profile'),
+        conversationsPerDay: z.number().nonnegative().describe('Conversations per day implied by the arrival profile: its first 24 h, from the scenario’s start (a spike in them included)'),
+        conversationsPerMonth: z
+          .number()
+          .nonnegative()
+          .describe(
+            'Conversations in a 30-day month: the arrival profile over 30 days from the scenario’s start. A diurnal or flat profile repeats daily (30 × per day); a spike is an event on the scenario’s clock and counts once',
+          ),
         meanActiveSessions: z.number().nonnegative().describe('Mean conversations in progress (sampled)'),
       })
       .describe('The user population'),
@@ -363,7 +370,7 @@ export const ReportSchema = z
           })
           .describe('Conversations cut short: left out of perConversationUsd, which they made read low when averaged in'),
         perDayUsd: usd('Per day: per conversation × conversations per day — serving every conversation in full, whatever the run turned away'),
-        perMonthUsd: usd('Per 30-day month'),
+        perMonthUsd: usd('Per 30-day month: per conversation × conversations per month (a spike counted once, not every day)'),
       })
       .describe('Cost, from usage and the rate cards'),
     slo: z

@@ -1,6 +1,7 @@
 /**
- * Conversations per day (core/metrics/derive.ts `conversationsPerDay`) — what cost per day and per
- * month are extrapolated with — is the base rate × the integral of the arrival profile over 24 h.
+ * Conversations per day (core/metrics/derive.ts `conversationsPerDay`) — what cost per day is
+ * extrapolated with — is the base rate × the integral of the arrival profile over 24 h (the month's
+ * figure, over 30 days, is in test/unit/sim/month-spikes.test.ts).
  *
  * It was a midpoint sum over whole minutes: a spike shorter than a minute counted as nothing or as a
  * whole minute, depending on whether it covered a minute's midpoint. det.yaml (18.18 sessions/s) with
