@@ -152,6 +152,7 @@ function limits(r: Report): Section {
   const rows: Cell[][] = [];
   const unused: string[] = [];
   const unlimited: string[] = [];
+  const bursts: string[] = [];
   for (const [model, uses] of Object.entries(r.limits.byModel)) {
     const entries = (Object.entries(uses) as [keyof typeof LIMIT_LABEL, LimitUse][]).filter(([, u]) => u !== undefined);
     // Checked first: `every` over no limits is true, which read as "no calls" for models that had calls.
@@ -167,11 +168,17 @@ function limits(r: Report): Section {
       const isBinding = b !== null && b.model === model && b.limit === kind;
       const mark = !isBinding ? '' : b.binds ? tone('◀ binding', 'bad') : tone('◀ closest', 'warn');
       rows.push([`${model} ${LIMIT_LABEL[kind]}`, int(u.limit), int(u.admitted), int(u.peakPerMinute), pct(u.peakUtilisation), duration(u.peakAtMs), mark]);
+      if (u.peakPerMinute > u.admitted) bursts.push(`${model} ${LIMIT_LABEL[kind]}`);
     }
   }
   const notes: Cell[][] = [];
   if (b === null) notes.push(['no limit held calls back or reached 80% of its admitted rate']);
   else if (b.heldBack + b.rateLimited > 0) notes.push([`${b.model} ${LIMIT_LABEL[b.limit]}: ${int(b.heldBack)} calls held back by our limiter, ${int(b.rateLimited)} answered 429 by the provider`]);
+  // A peak above the admitted rate (even above 100 %) is a burst the token bucket allows, not a breach.
+  if (bursts.length > 0)
+    notes.push([
+      `peak: the busiest minute of the window; ${bursts.join(', ')} took more than ${bursts.length === 1 ? 'it admits' : 'they admit'} in one (a full token bucket plus the minute's refill: up to 2× admitted, no 429 here)`,
+    ]);
   if (unused.length > 0) notes.push([`no calls in the window: ${unused.join(', ')}`]);
   if (unlimited.length > 0) notes.push([`no provider limits configured: ${unlimited.join(', ')}`]);
   if (rows.length === 0 && unused.length === 0 && unlimited.length === 0) notes.push(['no provider limits configured']);

@@ -138,9 +138,14 @@ export const LimitUseSchema = z
   .strictObject({
     limit: z.number().positive().describe('Provider limit per minute'),
     admitted: z.number().nonnegative().describe('What our limiter admits per minute (limit × safety margin)'),
-    peakPerMinute: z.number().nonnegative().describe('Highest use in any full minute of the window (minutes counted from the end of warm-up, whatever `report.step`)'),
+    peakPerMinute: z
+      .number()
+      .nonnegative()
+      .describe(
+        'Highest use in any full minute of the window (minutes counted from the end of warm-up, whatever `report.step`). It can pass `admitted`, and `limit`: the limiter (and the provider model) are token buckets that hold a minute of the admitted rate and refill continuously, so after a quieter spell one minute can take a full bucket plus its refill — up to twice `admitted` — without a 429; a provider with shallower buckets may refuse such a burst',
+      ),
     peakAtMs: ms('When the peak minute starts, from the start of the run'),
-    peakUtilisation: ratio('peakPerMinute / limit'),
+    peakUtilisation: ratio('peakPerMinute / limit: the busiest minute against the limit, not a sustained use (it can pass 1 in a burst, see peakPerMinute); meanPerMinute / limit is the sustained one'),
     meanPerMinute: z.number().nonnegative().describe('Mean use per minute over exactly the window'),
   })
   .describe('Use of one provider rate limit');
@@ -336,7 +341,7 @@ export const ReportSchema = z
           .strictObject({
             model: z.string(),
             limit: LimitKind,
-            peakUtilisation: ratio('Peak use / provider limit'),
+            peakUtilisation: ratio('Busiest minute / provider limit, as in byModel (a burst can pass 1 without a 429)'),
             atMs: ms('When the peak step starts, from the start of the run'),
             binds: z.boolean().describe('True if the limit held calls back (limiter waits or provider 429s on it) or reached the admitted rate'),
             heldBack: count('Calls our limiter made wait on this limit in the window'),
