@@ -6,6 +6,7 @@
  * Cells carry a `tone` instead of colours: a renderer decides what "bad" looks like (red in a
  * terminal, bold in Markdown, nothing in plain text).
  */
+import { MONTH_DAYS } from '../core/metrics/derive.js';
 import { LIMIT_LABEL, type LatencyMetric, type LimitUse, type Report, type SloCheck } from '../core/metrics/report.js';
 import { duration, int, num, pct, span, tokens as tok, usd } from './format.js';
 
@@ -245,9 +246,9 @@ function cost(r: Report): Section {
     ]);
   }
   const windowMs = r.scenario.durationMs - r.scenario.warmupMs;
-  // The report does not carry the arrival profile; a month that is not 30 × the day has a one-off spike.
+  // The report does not carry the arrival profile; a month that is not MONTH_DAYS × the day has a one-off spike.
   const p = r.population;
-  const spiky = Math.abs(p.conversationsPerMonth - 30 * p.conversationsPerDay) > 1e-9 * p.conversationsPerMonth;
+  const spiky = Math.abs(p.conversationsPerMonth - MONTH_DAYS * p.conversationsPerDay) > 1e-9 * p.conversationsPerMonth;
   return {
     title: 'Cost',
     ...(rows.length > 0 ? { table: { head: [`model (${span(windowMs)} window)`, 'calls', 'input', 'output', 'cache write', 'cache read', 'USD'], align: right(6), rows } } : {}),
@@ -261,7 +262,7 @@ function cost(r: Report): Section {
       [
         tone(`per day ${usd(c.perDayUsd)}`, 'strong'),
         // A spike is an event on the scenario's clock, counted once in the month (derive.ts `conversationsPerMonth`).
-        `per 30-day month ${usd(c.perMonthUsd)}${spiky ? ' (spikes once)' : ''}`,
+        `per ${MONTH_DAYS}-day month ${usd(c.perMonthUsd)}${spiky ? ' (spikes once)' : ''}`,
         `at ${int(r.population.conversationsPerDay)} conversations a day${spiky ? ' (the first 24 h)' : ''}`,
       ],
     ],
