@@ -119,6 +119,7 @@ function queueByClass(r: Report): Section | undefined {
 const BASIS_NOTE: Record<Report['capacity']['workersNeededBasis'], string> = {
   sampled: '',
   offeredLoad: ' (from the offered load: the configured workers were saturated)',
+  limiterWait: ' (from the offered load without limiter wait: slots filled with calls waiting for a provider limit)',
   providerLimit: ' (to carry what the binding provider limit admits: it caps throughput, no worker count serves everyone)',
 };
 

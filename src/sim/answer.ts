@@ -118,6 +118,18 @@ export function answer(r: SimResult, rep: Omit<Report, 'answer'>, cap?: LimitCap
       `Carrying what the limit admits takes ${o.mean.toFixed(1)} slots on average (p99 ${o.p99}, limiter wait excluded), so with ${s.workers.concurrency} per worker you need ${workers} ` +
         `(${recommended(c)}; ${s.workers.count} configured); serving everyone once the limit allows it would take ${cap.workersForEveryone}.`,
     );
+  } else if (c.workersNeededBasis === 'limiterWait' && c.offeredSlotDemand && rep.limits.binding) {
+    const t = rep.turns;
+    const o = c.offeredSlotDemand;
+    const held = rep.limits.binding;
+    const why = slotRefusals(t) > 0 ? `${pctText(t.arrived === 0 ? 0 : slotRefusals(t) / t.arrived)} of turns refused a slot` : 'the queue can only grow';
+    lines.push(
+      head +
+        `the ${s.workers.count} configured worker${s.workers.count === 1 ? ' is' : 's are'} saturated (${why}) while the ${held.model} ${LIMIT_LABEL[held.limit]} limit held calls back: ` +
+        `turns waited in our limiter holding their slots, and more workers would only wait there longer. ` +
+        `Without that wait, ${per} would need ${o.mean.toFixed(1)} slots on average (p99 ${o.p99}), so with ${s.workers.concurrency} per worker you need ${workers} ` +
+        `(${recommended(c)}; ${s.workers.count} configured); to serve everyone, raise the limit or smooth the load it could not carry.`,
+    );
   } else if (saturated) {
     const t = rep.turns;
     const refused = t.arrived === 0 ? 0 : slotRefusals(t) / t.arrived;
@@ -130,7 +142,7 @@ export function answer(r: SimResult, rep: Omit<Report, 'answer'>, cap?: LimitCap
       head +
         `the ${s.workers.count} configured worker${s.workers.count === 1 ? ' is' : 's are'} saturated (${why}), so workers needed is estimated from the offered load: ` +
         `${per} would need ${c.offeredSlotDemand!.mean.toFixed(1)} slots on average (p99 ${Math.max(c.offeredSlotDemand!.p99, c.busySlots.p99)}), so with ${s.workers.concurrency} per worker you need ${workers} ` +
-        `(${recommended(c)}); rerun with --set workers.count=${c.workersNeeded} to confirm.`,
+        `(${recommended(c)})${c.workersNeeded > s.workers.count ? `; rerun with --set workers.count=${c.workersNeeded} to confirm` : ''}.`,
     );
   } else {
     lines.push(

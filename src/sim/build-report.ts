@@ -35,8 +35,15 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
   // (ρ ≥ 1). Then the queue can only grow, so a queue that never refuses hides the saturation and its
   // backlog grows with the run (35 / 65 / 122 workers needed over 30m / 1h / 2h where 5 suffice).
   const saturated = offered !== undefined && (slotRefusals(rec.turns) > 0 || offered.mean >= slots);
-  const basis = admittedDemand ? 'providerLimit' : saturated ? 'offeredLoad' : 'sampled';
-  const demandP99 = basis === 'providerLimit' ? offered!.p99 : basis === 'offeredLoad' ? Math.max(offered!.p99, rec.busySlots.percentile(99)) : rec.slotDemand.percentile(99);
+  // Saturated while a limit held calls back, without capping the window's mean (a burst it could not
+  // carry): turns waited in our limiter holding their slots, so the slots filled with waiting and the
+  // offered estimate, which counts that wait, grew with the workers configured (100 → 100 needed,
+  // 200 → 200). Workers needed then rests on the offered load with the limiter wait left out, and not
+  // on the busy slots, which the waiting kept full (test/unit/sim/limiter-held-slots.test.ts).
+  const withoutWait = !admittedDemand && saturated && heldInLimiter(limits, r.offered) ? offeredSlotDemand(s, r.workload.plan, r.offered, rec.turns.cacheHits, { servedShare: 1 }) : undefined;
+  const basis = admittedDemand ? 'providerLimit' : withoutWait ? 'limiterWait' : saturated ? 'offeredLoad' : 'sampled';
+  const demand = withoutWait ?? offered;
+  const demandP99 = basis === 'providerLimit' || basis === 'limiterWait' ? demand!.p99 : basis === 'offeredLoad' ? Math.max(demand!.p99, rec.busySlots.percentile(99)) : rec.slotDemand.percentile(99);
   const workersNeeded = Math.max(1, Math.ceil(demandP99 / s.workers.concurrency));
   // The window's turns only (the cost counters also hold warm-up and drain).
   const byModel = modelCosts(r.recorder.byModel, r.recorder.costByClass, pricing);
@@ -77,7 +84,7 @@ export function buildReport(r: SimResult, pricing: Pricing): Report {
         // In the queue's priority order (the scenario's), so the table reads interactive → batch.
         [...rec.byClass].sort(([a], [b]) => (s.queue.classes[a]?.priority ?? 0) - (s.queue.classes[b]?.priority ?? 0) || a.localeCompare(b)).map(([cls, c]) => [cls, { turns: c.turns, answered: c.answered, rejected: c.rejected, deadLettered: c.deadLettered, queueWait: summarise(c.queueWait.histogram()) }]),
       ),
-      ...(offered ? { offeredSlotDemand: offered } : {}),
+      ...(demand ? { offeredSlotDemand: demand } : {}),
       workersNeededBasis: basis,
       workersNeeded,
       workersRecommended: recommendedWorkers(workersNeeded, s.planning),
@@ -126,6 +133,18 @@ function limitCap(s: SimResult['scenario'], limits: Report['limits'], servedShar
   if (!use || use.meanPerMinute < AT_ADMITTED * use.admitted) return undefined;
   return { model: b.model, limit: b.limit, use, margin: s.limiter.margin, servedShare: Math.max(servedShare, 1e-9) };
 }
+
+/**
+ * Whether the binding limit held calls back in our limiter for a material share of the time slots were
+ * held (`LIMITER_WAIT_SHARE`): enough that the waiting, not the work, filled the slots.
+ */
+function heldInLimiter(limits: Report['limits'], o: SimResult['offered']): boolean {
+  const b = limits.binding;
+  return b !== null && b.heldBack > 0 && o.holdMs > 0 && o.limiterWaitMs / o.holdMs >= LIMITER_WAIT_SHARE;
+}
+
+/** Share of slot-hold time spent waiting in our limiter from which that wait, not the work, is taken to fill the slots. */
+const LIMITER_WAIT_SHARE = 0.1;
 
 /**
  * Thresholds of `limitCap`. A limit that caps throughput runs at its admitted rate to within the token

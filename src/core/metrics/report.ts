@@ -19,7 +19,8 @@ import type { Summary } from './histogram.js';
 // Little's law error is relative to max(L, λW), not L.
 // 3: cost per conversation (and so per day and month) is over completed conversations only, the cut-short
 // ones apart in `cost.cutShort`; a version-2 figure averaged them in. Per month counts a spike once
-// (`population.conversationsPerMonth`), where version 2 took per day × 30.
+// (`population.conversationsPerMonth`), where version 2 took per day × 30. workersNeededBasis gained
+// 'limiterWait' (workers saturated while a limit held calls back, without capping the window's mean).
 export const REPORT_SCHEMA_VERSION = 3;
 
 /** Latency metrics (histograms, ms). */
@@ -322,12 +323,12 @@ export const ReportSchema = z
           .strictObject({ mean: z.number().nonnegative().describe('Mean'), p99: z.int().nonnegative().describe('99th percentile') })
           .optional()
           .describe(
-            'Slots the offered load would keep busy if slots were never short (simulation only): slot requests per ms × mean slot-hold time of the grants served, p99 from the Poisson law of an unconstrained (M/G/∞) system; with workersNeededBasis providerLimit, the slots that carry what the limit admits (see there)',
+            'Slots the offered load would keep busy if slots were never short (simulation only): slot requests per ms × mean slot-hold time of the grants served, p99 from the Poisson law of an unconstrained (M/G/∞) system; with workersNeededBasis providerLimit, the slots that carry what the limit admits, with limiterWait, limiter wait left out (see there)',
           ),
         workersNeededBasis: z
-          .enum(['sampled', 'offeredLoad', 'providerLimit'])
+          .enum(['sampled', 'offeredLoad', 'limiterWait', 'providerLimit'])
           .describe(
-            'sampled: p99 of the sampled slot demand; offeredLoad: the workers were saturated (turns refused a slot: queue full or queue deadline; or the offered slot demand mean at least the slots configured, so the queue can only grow), so the sampled demand is bounded by them and workers needed rests on max(offered p99, sampled busy p99); providerLimit: a provider limit caps throughput (it ran at its admitted rate, held calls back, and part of the offered turns went unserved), so no worker count serves everyone and workers needed carries what the limit admits: offeredSlotDemand with limiter wait left out of the slot hold time and the requests scaled to the share served',
+            'sampled: p99 of the sampled slot demand; offeredLoad: the workers were saturated (turns refused a slot: queue full or queue deadline; or the offered slot demand mean at least the slots configured, so the queue can only grow), so the sampled demand is bounded by them and workers needed rests on max(offered p99, sampled busy p99); limiterWait: saturated so while the binding limit held calls back in our limiter for at least 10 % of the slot-hold time, without capping the mean over the window (a burst it could not carry): turns waited holding their slots, which more workers would only fill with more waiting, so workers needed rests on offeredSlotDemand with limiter wait left out of the slot hold time (not on the busy slots the waiting kept full); providerLimit: a provider limit caps throughput (it ran at its admitted rate, held calls back, and part of the offered turns went unserved), so no worker count serves everyone and workers needed carries what the limit admits: offeredSlotDemand with limiter wait left out of the slot hold time and the requests scaled to the share served',
           ),
         workersNeeded: count('Workers that cover p99 slot demand (see workersNeededBasis)'),
         workersRecommended: count('workersNeeded × headroom, rounded up, within the scenario\'s planning.minWorkers and planning.maxWorkers'),
