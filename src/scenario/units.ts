@@ -96,6 +96,8 @@ export function formatDuration(ms: number): string {
 type Bounds = { min?: number; max?: number; minExclusive?: boolean; integer?: boolean };
 
 function checkBounds(v: number, b: Bounds, show: (n: number) => string): string | undefined {
+  // A string of hundreds of digits reads as Infinity: refused here, not by the first cost or event it reaches.
+  if (!Number.isFinite(v)) return b.max !== undefined ? `at most ${show(b.max)}` : 'a finite amount';
   if (b.integer && !Number.isInteger(v)) return `a whole number`;
   if (b.min !== undefined && (b.minExclusive ? v <= b.min : v < b.min)) return `${b.minExclusive ? 'more than' : 'at least'} ${show(b.min)}`;
   if (b.max !== undefined && v > b.max) return `at most ${show(b.max)}`;
@@ -131,7 +133,12 @@ const numOrStr = (expected: string) => z.union([num(), str(expected)], { error: 
 export const duration = (b: Bounds = { min: 0 }) =>
   unitField(parseDuration, z.union([z.literal(0), str(DURATION_EXPECTED)], { error: `expected ${DURATION_EXPECTED}` }), formatDuration, b);
 export const count = (b: Bounds = { min: 0 }) => unitField(parseCount, numOrStr(COUNT_EXPECTED), String, b);
-export const price = () => unitField(parsePrice, str(PRICE_EXPECTED), (n) => `$${n * 1e6}/Mtok`, { min: 0 });
+/**
+ * At most $1000/Mtok, over ten times any published price: cost is counted in whole nano-dollars, exact only
+ * below 2⁵³, and a price of hundreds of digits made a run's first cost an internal error.
+ */
+export const MAX_PRICE_PER_TOKEN = 1e-3;
+export const price = () => unitField(parsePrice, str(PRICE_EXPECTED), (n) => `$${+(n * 1e6).toPrecision(12)}/Mtok`, { min: 0, max: MAX_PRICE_PER_TOKEN });
 export const money = (b: Bounds = { min: 0 }) => unitField(parseMoney, str(MONEY_EXPECTED), (n) => `$${n}`, b);
 export const ratio = () => unitField(parseRatio, numOrStr(RATIO_EXPECTED), String);
 export const rate = (b: Bounds = { min: 0, minExclusive: true }) => unitField(parseRate, str(RATE_EXPECTED), (n) => `${n}/s`, b);

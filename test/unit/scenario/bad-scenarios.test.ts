@@ -131,6 +131,12 @@ const CASES: Case[] = [
   { name: 'dailyActive 1e12', yaml: edit('5000', '1e12'), problems: [{ at: '2:16', path: 'users.dailyActive', message: 'expected at most 1000000000, found 1000000000000' }] },
   { name: 'duration 400d', yaml: plus('duration: 400d\n'), problems: [{ at: '7:11', path: 'duration', message: 'expected at most 744h, found "400d"' }] },
   { name: 'workers.count 1e9', yaml: plus('workers: { count: 1e9 }\n'), problems: [{ at: '7:19', path: 'workers.count', message: 'expected at most 100000, found 1000000000' }] },
+  // A price or an amount of 400 digits reads as Infinity (the run then failed with an internal error on
+  // its first cost); a price far above any published one overflows the exact cost totals just the same.
+  { name: 'price of 400 digits', yaml: plus(`    price: { input: $${'9'.repeat(400)}/Mtok, output: $15/Mtok }\n`), problems: [{ at: '7:21', path: 'models.sonnet.price.input', message: 'expected at most $1000/Mtok, found "$999' }] },
+  { name: 'price of 300 digits (finite)', yaml: plus(`    price: { input: $3/Mtok, output: $${'9'.repeat(300)}/Mtok }\n`), problems: [{ at: '7:38', path: 'models.sonnet.price.output', message: 'expected at most $1000/Mtok' }] },
+  { name: 'SLO cost of 400 digits', yaml: plus(`slo: { maxCostPerDay: $${'9'.repeat(400)} }\n`), problems: [{ at: '7:23', path: 'slo.maxCostPerDay', message: 'expected a finite amount, found "$999' }] },
+  { name: 'spike at 400 digits of days', yaml: edit('3%\n', `3%\n  arrival: { profile: spikes, spikes: [{ at: ${'9'.repeat(400)}d, for: 1m, multiplier: 2 }] }\n`), problems: [{ at: '4:46', path: 'users.arrival.spikes[0].at', message: 'expected a finite amount' }] },
 
   // ---- hostile input ----
   { name: 'alias bomb (billion laughs)', yaml: aliasBomb, problems: [{ at: '1:1', path: '(document)', message: 'Excessive alias count', hint: 'at most 200 times' }] },
