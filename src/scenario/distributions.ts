@@ -27,26 +27,32 @@ const Z95 = 1.6448536269514722;
 const MAX_ZIPF_N = 10_000_000;
 const MAX_EMPIRICAL = 100_000;
 
+type Field = () => z.ZodType<number, unknown>;
+
 /**
  * Schema for a random quantity whose values are parsed by `field` (e.g. `duration()`): either a bare
- * value (a constant) or `{ dist: …, … }`.
+ * value (a constant) or `{ dist: …, … }`. Values a draw can take (a constant, uniform bounds, empirical
+ * values) are `field`s; a mean, median or p95 is a `param` and a standard deviation a `spread`, both `field`
+ * unless given: a whole-number quantity (turns) has whole draws, but a mean of 2.5 or an sd of 0.5.
  */
-export function distOf(field: () => z.ZodType<number, unknown>) {
+export function distOf(field: Field, opts: { param?: Field; spread?: Field } = {}) {
+  const param = opts.param ?? field;
+  const spread = opts.spread ?? param;
   const obj = z.discriminatedUnion('dist', [
     z.strictObject({ dist: z.literal('constant'), value: field() }),
     z.strictObject({ dist: z.literal('uniform'), min: field(), max: field() }).check((ctx) => {
       // `input: undefined`: the parsed value is in base units (ms); the report then quotes what the user wrote.
       if (ctx.value.max < ctx.value.min) ctx.issues.push({ code: 'custom', message: 'expected max ≥ min', input: undefined, path: ['max'] });
     }),
-    z.strictObject({ dist: z.literal('normal'), mean: field(), sd: field() }),
-    z.strictObject({ dist: z.literal('exponential'), mean: field() }),
+    z.strictObject({ dist: z.literal('normal'), mean: param(), sd: spread() }),
+    z.strictObject({ dist: z.literal('exponential'), mean: param() }),
     z
       .strictObject({
         dist: z.literal('lognormal'),
-        median: field().optional(),
-        p95: field().optional(),
-        mean: field().optional(),
-        sd: field().optional(),
+        median: param().optional(),
+        p95: param().optional(),
+        mean: param().optional(),
+        sd: spread().optional(),
       })
       .check((ctx) => {
         const v = ctx.value;
@@ -61,7 +67,7 @@ export function distOf(field: () => z.ZodType<number, unknown>) {
         if (byMedian && !(v.median! > 0)) ctx.issues.push({ code: 'custom', message: 'expected a median above 0', input: undefined, path: ['median'] });
         if (byMean && !(v.mean! > 0)) ctx.issues.push({ code: 'custom', message: 'expected a mean above 0', input: undefined, path: ['mean'] });
       }),
-    z.strictObject({ dist: z.literal('poisson'), mean: field() }),
+    z.strictObject({ dist: z.literal('poisson'), mean: param() }),
     z.strictObject({ dist: z.literal('zipf'), n: z.number().int().min(1).max(MAX_ZIPF_N), s: z.number().positive().max(10) }),
     z
       .strictObject({

@@ -20,6 +20,8 @@ const name = () => z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, { error: '
 
 const tokenDist = (max = MAX_TOKENS) => distOf(() => tokens(max));
 const durationDist = (max = DAY_MS) => distOf(() => duration({ min: 0, max }));
+/** Whole draws from min to max; the parameters (mean, median, p95) within the same range but not whole, the sd from 0. */
+const wholeDist = (min: number, max: number) => distOf(() => wholeCount(min, max), { param: () => count({ min, max }), spread: () => count({ min: 0, max }) });
 
 // ---- users and arrivals ---------------------------------------------------------------------------
 
@@ -75,9 +77,9 @@ const Context = z.discriminatedUnion('policy', [
 ]);
 
 const Conversation = z.strictObject({
-  turns: distOf(() => wholeCount(1, 10_000)).prefault(6),
+  turns: wholeDist(1, 10_000).prefault(6),
   thinkTime: durationDist().prefault('30s'),
-  callsPerTurn: distOf(() => wholeCount(1, 1_000)).prefault(1),
+  callsPerTurn: wholeDist(1, 1_000).prefault(1),
   toolLatency: durationDist().prefault(0),
   tokens: z
     .strictObject({

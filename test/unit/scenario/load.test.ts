@@ -153,6 +153,40 @@ conversation:
   });
 });
 
+describe('distributions of whole numbers (turns, calls per turn)', () => {
+  // Each draw is a whole number, but a mean, a median, a p95 or a spread need not be: `{ dist: poisson,
+  // mean: 2.5 }` turns was refused as "expected a whole number", and a normal's `sd` had to be ≥ 1.
+  it('take a mean, median, p95 or sd that is not whole, and an sd of 0', () => {
+    const s = load(`users: { dailyActive: 100, concurrencyRatio: 10% }
+models: { sonnet: { id: claude-sonnet-4-5 } }
+conversation:
+  turns: { dist: poisson, mean: 2.5 }
+  callsPerTurn: { dist: normal, mean: 3.5, sd: 0.5 }
+`);
+    expect(s.conversation.turns).toEqual({ dist: 'poisson', mean: 2.5 });
+    expect(s.conversation.callsPerTurn).toEqual({ dist: 'normal', mean: 3.5, sd: 0.5 });
+    expect(load(`users: { dailyActive: 100, concurrencyRatio: 10% }
+models: { sonnet: { id: claude-sonnet-4-5 } }
+conversation:
+  turns: { dist: lognormal, median: 2, p95: 5.5 }
+  callsPerTurn: { dist: normal, mean: 2, sd: 0 }
+`).conversation.callsPerTurn).toEqual({ dist: 'normal', mean: 2, sd: 0 });
+  });
+
+  it('still keep their values whole, and their means within the range', () => {
+    const r = parseScenario(
+      `users: { dailyActive: 100, concurrencyRatio: 10% }
+models: { sonnet: { id: claude-sonnet-4-5 } }
+conversation:
+  turns: { dist: empirical, values: [1, 2.5] }
+  callsPerTurn: { dist: exponential, mean: 0.5 }
+`,
+      'test.yaml',
+    );
+    expect(r.problems.map((p) => `${p.path}: ${p.message}`)).toEqual(['conversation.turns.values[1]: expected a whole number, found 2.5', 'conversation.callsPerTurn.mean: expected at least 1, found 0.5']);
+  });
+});
+
 describe('scenario commands', () => {
   it('`scenario check` accepts the bundled scenarios with exit 0', async () => {
     const { code, stdout, stderr } = await runCli(['scenario', 'check', ...BUNDLED]);
