@@ -117,6 +117,11 @@ export function explainIssues(issues: readonly Issue[], root: unknown, keysAt: K
       case 'custom':
         out.push({ path, message: `${issue.message.startsWith('expected') ? issue.message : `expected ${issue.message}`}, found ${describeValue(found)}` });
         break;
+      case 'invalid_key':
+        // A mapping key that is not a valid name (`"son net":` under models): the key's own check says what a
+        // name is; point at the key.
+        for (const p of explainIssues(issue.issues as Issue[], root, keysAt)) out.push({ ...p, path, atKey: true });
+        break;
       case 'invalid_union': {
         if ('discriminator' in issue && issue.discriminator) {
           // Discriminated union whose tag is missing or unknown.

@@ -110,6 +110,29 @@ function unresolvedAliases(doc: Document): Alias[] {
   return found;
 }
 
+/**
+ * Keys that are not a plain name or number: a list or mapping (`? [a, b]`), or null (`~:`). `toJS` would
+ * stringify them (with a Node warning on stderr) into keys no message can show sensibly.
+ */
+function badKeys(doc: Document): Node[] {
+  const found: Node[] = [];
+  visit(doc, {
+    Pair(_key, pair) {
+      const k = pair.key as Node | null;
+      if (k && isScalar(k) && k.value !== null && typeof k.value !== 'object') return;
+      if (k && isAlias(k)) return;
+      found.push(k ?? (pair.value as Node));
+    },
+  });
+  return found;
+}
+
+/** Rewords the YAML library's messages that speak to programmers ("please use YAML.parseAllDocuments()"). */
+function yamlMessage(e: { code: string; message: string }): string {
+  if (e.code === 'MULTIPLE_DOCS') return 'the file holds more than one YAML document (a `---` line after the first); a scenario is one document';
+  return e.message.split('\n')[0]!;
+}
+
 /** A `--set` that was applied: its path, and the argument as given. */
 interface Override {
   path: PathSegment[];
@@ -156,16 +179,22 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
   if (text.trim() === '' || text.split('\n').every((l) => /^\s*(#.*)?$/.test(l)))
     return { problems: [at(1, 1, 'the file is empty', 'a scenario needs at least `users` and `models`; see scenarios/support-agent.yaml')], warnings: [] };
 
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true });
+  // `merge`: YAML merge keys (`<<: *base`), the usual way to share settings between models or classes.
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true, merge: true });
   const yamlProblem = (e: { code: string; message: string; pos: [number, number] }) => {
     const { line, col } = lc.linePos(e.pos[0]);
     // A duplicate key is a key: it has a path. Syntax errors point where parsing broke, which may lie in
     // the entry after the real mistake (an unclosed `{` on line 1 is reported at line 2's key).
     const path = e.code === 'DUPLICATE_KEY' ? pathAt(doc, e.pos[0]) : [];
-    return { ...at(line, col, `YAML: ${e.message.split('\n')[0]}`), ...(path.length > 0 ? { path: formatPath(path) } : {}) };
+    return { ...at(line, col, `YAML: ${yamlMessage(e)}`), ...(path.length > 0 ? { path: formatPath(path) } : {}) };
   };
   const problems = doc.errors.map(yamlProblem);
   const warnings = doc.warnings.map(yamlProblem);
+  for (const k of badKeys(doc)) {
+    const { line, col } = lc.linePos(k.range?.[0] ?? 0);
+    const found = isScalar(k) ? (k.value === null ? 'null' : 'a value that is not text') : isSeq(k) ? 'a list' : 'a mapping';
+    problems.push(at(line, col, `YAML: expected a key name, found ${found}`));
+  }
   if (problems.length > 0) return { problems, warnings };
 
   const applied: Override[] = [];

@@ -187,6 +187,39 @@ conversation:
   });
 });
 
+describe('YAML merge keys', () => {
+  // `<<: *anchor` is how YAML users share settings between entries; it read as an unknown key "<<"
+  // (did you mean "id"?) and left the merged keys missing.
+  it('merge an anchored mapping into another; keys given beside `<<` win', () => {
+    const s = load(`users: { dailyActive: 100, concurrencyRatio: 10% }
+models:
+  sonnet: &base
+    id: claude-sonnet-4-5
+    maxTokens: 2000
+    limits: { rpm: 50 }
+  haiku:
+    <<: *base
+    id: claude-haiku-4-5
+`);
+    expect(s.models.haiku).toMatchObject({ id: 'claude-haiku-4-5', maxTokens: 2000, limits: { rpm: 50 } });
+  });
+
+  it('locate a problem in a merged entry at the entry', () => {
+    const r = parseScenario(
+      `users: { dailyActive: 100, concurrencyRatio: 10% }
+models:
+  sonnet: &base
+    id: claude-sonnet-4-5
+  haiku:
+    <<: *base
+    maxTokns: 10
+`,
+      'test.yaml',
+    );
+    expect(r.problems.map((p) => `${p.line}:${p.column}: ${p.path}: ${p.message}`)).toEqual(['7:5: models.haiku.maxTokns: unknown key "maxTokns"']);
+  });
+});
+
 describe('scenario commands', () => {
   it('`scenario check` accepts the bundled scenarios with exit 0', async () => {
     const { code, stdout, stderr } = await runCli(['scenario', 'check', ...BUNDLED]);
