@@ -133,10 +133,30 @@ function yamlMessage(e: { code: string; message: string }): string {
   return e.message.split('\n')[0]!;
 }
 
-/** A `--set` that was applied: its path, and the argument as given. */
+/**
+ * A `--set` that was applied: the argument as given, and the path of what it put in the document: the
+ * key it set, or the first key on its path that was not in the file (everything under it is new).
+ */
 interface Override {
-  path: PathSegment[];
+  owns: PathSegment[];
   spec: string;
+}
+
+/**
+ * What setting `path` puts in `doc` that was not in the file (see Override), or why it may not: an index
+ * past the end of a list would leave empty items before it. Call before setting it.
+ */
+function ownedBy(doc: Document, path: PathSegment[]): PathSegment[] | string {
+  let k = 0;
+  while (k < path.length && doc.hasIn(path.slice(0, k + 1))) k++;
+  if (k === path.length) return path;
+  const list = k === 0 ? doc.contents : doc.getIn(path.slice(0, k), true);
+  const index = path[k];
+  if (isSeq(list) && typeof index === 'number' && index > list.items.length) {
+    const n = list.items.length;
+    return `cannot set ${formatPath(path)}: ${formatPath(path.slice(0, k))} has ${n} item${n === 1 ? '' : 's'}, so an index from 0 to ${n} (${n} adds one)`;
+  }
+  return path.slice(0, k + 1);
 }
 
 /**
@@ -148,13 +168,13 @@ function located(file: string, doc: Document, lc: LineCounter, p: PathProblem, o
   const extra = { path: formatPath(p.path), message: p.message, ...(p.hint ? { hint: p.hint } : {}) };
   for (let i = overrides.length - 1; i >= 0; i--) {
     const o = overrides[i]!;
-    if (o.path.length <= p.path.length && o.path.every((seg, k) => seg === p.path[k])) return { file: `--set ${o.spec}`, line: 0, column: 0, ...extra };
+    if (o.owns.length <= p.path.length && o.owns.every((seg, k) => seg === p.path[k])) return { file: `--set ${o.spec}`, line: 0, column: 0, ...extra };
   }
   const { line, column } = locate(doc, lc, p.path, p.atKey);
   return { file, line, column, ...extra };
 }
 
-/** Applies `spec` to the document: the path it set, or why it could not. */
+/** Applies `spec` to the document: what it put there (see Override), or why it could not. */
 function applyOverride(doc: Document, spec: string): PathSegment[] | string {
   const eq = spec.indexOf('=');
   const keys = spec.slice(0, eq).split('.');
@@ -162,13 +182,16 @@ function applyOverride(doc: Document, spec: string): PathSegment[] | string {
   const path = keys.map((s) => (/^\d+$/.test(s) ? Number(s) : s));
   const valueDoc = parseDocument(spec.slice(eq + 1));
   if (valueDoc.errors.length > 0) return `expected a YAML value after "=", found ${JSON.stringify(spec.slice(eq + 1))}`;
+  let owns: PathSegment[] | string;
   try {
+    owns = ownedBy(doc, path);
+    if (typeof owns === 'string') return owns;
     doc.setIn(path, doc.createNode(valueDoc.toJS() as unknown));
   } catch {
     // yaml throws when the path runs through a scalar (`users.dailyActive.x=1`): bad input, not a bug.
     return `cannot set ${keys.join('.')}: part of that path is not a mapping or list in the file`;
   }
-  return path;
+  return owns;
 }
 
 /** Validates scenario text. `file` is used for locations only. */
@@ -201,7 +224,7 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
   for (const o of opts.overrides ?? []) {
     const r = applyOverride(doc, o);
     if (typeof r === 'string') problems.push({ file: '--set', line: 0, column: 0, path: o, message: r });
-    else applied.push({ path: r, spec: o });
+    else applied.push({ owns: r, spec: o });
   }
 
   let raw: unknown;

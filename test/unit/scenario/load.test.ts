@@ -88,10 +88,24 @@ describe('--set overrides', () => {
     { set: 'users.dailyActive=[1', file: '--set', line: 0, column: 0, path: 'users.dailyActive=[1', message: 'expected a YAML value after "="' },
     // Through a scalar: the YAML library throws here; it must come back as a problem, not a crash.
     { set: 'users.dailyActive.x=1', file: '--set', line: 0, column: 0, path: 'users.dailyActive.x=1', message: 'cannot set users.dailyActive.x' },
+    // Past the end of a list: the items before it would be empty (reported at the file's line 1 as nulls).
+    { set: 'router.fallback.3=sonnet', file: '--set', line: 0, column: 0, path: 'router.fallback.3=sonnet', message: 'cannot set router.fallback[3]: router.fallback has 1 item, so an index from 0 to 1 (1 adds one)' },
   ])('$set is reported as a located problem', async ({ set, hint, ...expected }) => {
     const r = await checkScenarioFile(SUPPORT, { overrides: [set] });
     expect(r.scenario).toBeUndefined();
     expect(r.problems).toEqual([{ ...expected, message: expect.stringContaining(expected.message), ...(hint ? { hint } : {}) }]);
+  });
+
+  it.each([
+    // What a --set creates is the --set's: a rule it started, a fault it added, a key it added at the top.
+    // They were placed at the file's line 1 (or a key's own line) instead.
+    { set: 'router.rules.0.use=sonnet', paths: ['router.rules[0].when'], message: 'missing: expected a mapping' },
+    { set: 'faults.0.errorRate=10%', paths: ['faults[0].at', 'faults[0].for'], message: 'missing: expected a duration' },
+    { set: 'nonsense.x=1', paths: ['nonsense'], message: 'unknown key "nonsense"' },
+  ])('problems in what $set created are placed at it', async ({ set, paths, message }) => {
+    const r = await checkScenarioFile(SUPPORT, { overrides: [set] });
+    expect(r.scenario).toBeUndefined();
+    expect(r.problems).toEqual(paths.map((path) => expect.objectContaining({ file: `--set ${set}`, line: 0, column: 0, path, message: expect.stringContaining(message) })));
   });
 
   it('work from the CLI, and a bad one exits 2 without a crash', async () => {
