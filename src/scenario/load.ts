@@ -271,7 +271,13 @@ export async function checkScenarioFile(file: string, opts: LoadOptions = {}): P
       problems: [{ file, line: 1, column: 1, path: '(file)', message: `the file is ${(size / 1048576).toFixed(1)} MiB; scenarios are limited to ${MAX_FILE_BYTES / 1048576} MiB`, hint: 'a scenario describes a workload; it should be a few kilobytes' }],
       warnings: [],
     };
-  const bytes = await readFile(file);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    // stat succeeded, but the read did not: no read permission (a chmod 000 file, another user's), an I/O error.
+    return { problems: [{ file, line: 0, column: 0, path: '(file)', message: `${CANNOT_READ}: ${readError(e as NodeJS.ErrnoException)}` }], warnings: [] };
+  }
   const text = decodeUtf8(bytes);
   if (typeof text !== 'string') return { problems: [{ file, ...text, path: '(file)', message: 'the file is not UTF-8 text', hint: 'save it as UTF-8 (without a byte-order mark other than UTF-8\'s)' }], warnings: [] };
   return parseScenario(text, file, opts);
@@ -311,14 +317,22 @@ function firstBadUtf8Byte(b: Uint8Array): number {
   return 0;
 }
 
-const FILE_UNREADABLE = 'cannot read the file: it does not exist or is not readable';
+const CANNOT_READ = 'cannot read the file';
+const FILE_UNREADABLE = `${CANNOT_READ}: it does not exist or is not readable`;
+
+/** Why a read failed, in words, with the system's code: `permission denied (EACCES)`. */
+function readError(e: NodeJS.ErrnoException): string {
+  const words: Record<string, string> = { EACCES: 'permission denied', EPERM: 'operation not permitted', EIO: 'input/output error', EISDIR: 'it is a directory' };
+  return e.code ? `${words[e.code] ?? e.message.replace(/^[A-Z]+: /, '').split(',')[0]} (${e.code})` : e.message;
+}
 
 /** Reads a scenario or throws a HeadroomError listing every problem (exit code 2 at the CLI). */
 export async function loadScenario(file: string, opts: LoadOptions = {}): Promise<Scenario> {
   const r = await checkScenarioFile(file, opts);
   if (r.scenario) for (const w of r.warnings) opts.onWarning?.(w);
-  if (!r.scenario && r.problems.length === 1 && r.problems[0]!.message === FILE_UNREADABLE)
-    throw new HeadroomError(ErrorCode.fileNotFound, `${file}: ${FILE_UNREADABLE}`, { hint: 'check the path (relative to the current directory)' });
+  const p = r.problems[0];
+  if (!r.scenario && r.problems.length === 1 && p!.path === '(file)' && p!.message.startsWith(CANNOT_READ))
+    throw new HeadroomError(ErrorCode.fileNotFound, `${file}: ${p!.message}`, { hint: p!.message === FILE_UNREADABLE ? 'check the path (relative to the current directory)' : 'check the file\'s permissions' });
   if (!r.scenario) {
     throw new HeadroomError(ErrorCode.scenarioInvalid, `${file}: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} in the scenario`, {
       details: r.problems.map(formatProblem),
