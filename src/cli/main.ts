@@ -5,7 +5,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { ExitCode, HeadroomError } from '../errors.js';
-import { seedArg, seedOption } from './options.js';
+import { checkSingleValues, numberArg, numberOption, seedArg, seedOption } from './options.js';
 import { processIo, type Io } from './output.js';
 
 const EPILOG = `Exit codes: 0 ok · 1 internal error · 2 bad input · 99 an SLO or regression gate failed · 130 interrupted.
@@ -13,8 +13,14 @@ Docs: README.md · scenario language: schema/scenario.schema.json`;
 
 type Run = (argv: Record<string, unknown>) => Promise<number> | number;
 
+/** The options (and positionals) that take a list: every other one given twice is refused (checkSingleValues). */
+const LIST_OPTIONS: ReadonlySet<string> = new Set(['set', 'api-key', 'header', 'files']);
+
 function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
-  const run = (fn: Run) => async (argv: Record<string, unknown>) => setCode(await fn(argv));
+  const run = (fn: Run) => async (argv: Record<string, unknown>) => {
+    checkSingleValues(argv, LIST_OPTIONS);
+    setCode(await fn(argv));
+  };
   const setOption = { type: 'string', array: true, default: [] as string[], describe: 'Override a scenario key, e.g. --set users.dailyActive=20000 (repeatable)' } as const;
 
   return yargs(args)
@@ -72,15 +78,15 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           .option('scenario', { type: 'string', demandOption: true, describe: 'Scenario YAML (models, limits, router, workers, cache…)' })
           .option('provider', { choices: ['mock', 'anthropic'] as const, default: 'anthropic' as const, describe: 'Where LLM calls go (anthropic uses ANTHROPIC_API_KEY)' })
           .option('provider-url', { type: 'string', describe: 'Provider base URL (a mock provider, or an Anthropic-compatible proxy)' })
-          .option('port', { type: 'number', default: 8080 })
+          .option('port', numberOption('Port to listen on (0 picks a free one)', 8080))
           .option('host', { type: 'string', default: '127.0.0.1' })
           .option('redis', { type: 'string', describe: 'Share state with other instances, e.g. redis://127.0.0.1:6379' })
           .option('prefix', { type: 'string', default: 'hr', describe: 'Redis key prefix' })
-          .option('workers', { type: 'number', describe: "Workers of this instance (default: the scenario's)" })
-          .option('concurrency', { type: 'number', describe: "Slots per worker (default: the scenario's)" })
-          .option('time-scale', { type: 'number', default: 1, describe: 'Scenario ms per real ms (match a compressed mock provider)' })
+          .option('workers', numberOption("Workers of this instance (default: the scenario's)"))
+          .option('concurrency', numberOption("Slots per worker (default: the scenario's)"))
+          .option('time-scale', numberOption('Scenario ms per real ms (match a compressed mock provider)', 1))
           .option('api-key', { type: 'string', array: true, default: [] as string[], describe: 'Accepted client API key (repeatable; none: no auth)' })
-          .option('client-rpm', { type: 'number', describe: 'Requests per minute per client (429 + Retry-After beyond it)' })
+          .option('client-rpm', numberOption('Requests per minute per client (429 + Retry-After beyond it)'))
           .option('reclaim-after', { type: 'string', default: '30s', describe: 'Take over async tasks pending this long with a silent instance' })
           .option('drain-timeout', { type: 'string', default: '30s', describe: 'On SIGTERM, finish in-flight work for at most this long' })
           .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug'], default: 'info' })
@@ -93,15 +99,15 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           scenario: a.scenario as string,
           provider: a.provider as 'mock' | 'anthropic',
           ...(a.providerUrl !== undefined ? { providerUrl: a.providerUrl as string } : {}),
-          port: a.port as number,
+          port: numberArg(a.port, '--port'),
           host: a.host as string,
           ...(a.redis !== undefined ? { redis: a.redis as string } : {}),
           prefix: a.prefix as string,
-          ...(a.workers !== undefined ? { workers: a.workers as number } : {}),
-          ...(a.concurrency !== undefined ? { concurrency: a.concurrency as number } : {}),
-          timeScale: a.timeScale as number,
+          ...(a.workers !== undefined ? { workers: numberArg(a.workers, '--workers') } : {}),
+          ...(a.concurrency !== undefined ? { concurrency: numberArg(a.concurrency, '--concurrency') } : {}),
+          timeScale: numberArg(a.timeScale, '--time-scale'),
           apiKeys: a.apiKey as string[],
-          ...(a.clientRpm !== undefined ? { clientRpm: a.clientRpm as number } : {}),
+          ...(a.clientRpm !== undefined ? { clientRpm: numberArg(a.clientRpm, '--client-rpm') } : {}),
           reclaimAfter: a.reclaimAfter as string,
           drainTimeout: a.drainTimeout as string,
           set: a.set as string[],
@@ -121,13 +127,13 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
             (r) =>
               r
                 .option('target', { type: 'string', demandOption: true, describe: 'URL to load, e.g. http://127.0.0.1:8080/v1/messages (loopback unless --allow-remote)' })
-                .option('connections', { alias: 'c', type: 'number', default: 10, describe: 'Concurrent connections, one request in flight on each (1–1000)' })
+                .option('connections', { ...numberOption('Concurrent connections, one request in flight on each (1–1000)', 10), alias: 'c' })
                 .option('duration', { alias: 'd', type: 'string', default: '10s', describe: 'How long to run (1s–10m; whole seconds)' })
                 .option('body', { type: 'string', describe: 'File whose contents are the request body (JSON gets content-type application/json)' })
                 .option('path', { type: 'string', describe: "Request path (default: the target URL's path)" })
                 .option('method', { type: 'string', describe: 'HTTP method (default: POST with --body, else GET)' })
                 .option('header', { alias: 'H', type: 'string', array: true, default: [] as string[], describe: 'Request header "name: value" (repeatable)' })
-                .option('rate', { alias: 'R', type: 'number', describe: 'Fixed overall requests/s instead of as fast as possible' })
+                .option('rate', { ...numberOption('Fixed overall requests/s instead of as fast as possible'), alias: 'R' })
                 .option('timeout', { type: 'string', default: '10s', describe: 'A request without a response after this long is a timeout' })
                 .option('api-key', { type: 'string', describe: 'Bearer key for the target' })
                 .option('allow-remote', { type: 'boolean', default: false, describe: 'Allow a non-loopback target' })
@@ -138,13 +144,13 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
             run(async (a) =>
               (await import('./commands/loadtest-raw.js')).loadtestRaw(io, {
                 target: a.target as string,
-                connections: a.connections as number,
+                connections: numberArg(a.connections, '--connections'),
                 duration: a.duration as string,
                 ...(a.body !== undefined ? { body: a.body as string } : {}),
                 ...(a.path !== undefined ? { path: a.path as string } : {}),
                 ...(a.method !== undefined ? { method: a.method as string } : {}),
                 header: a.header as string[],
-                ...(a.rate !== undefined ? { rate: a.rate as number } : {}),
+                ...(a.rate !== undefined ? { rate: numberArg(a.rate, '--rate') } : {}),
                 timeout: a.timeout as string,
                 ...(a.apiKey !== undefined ? { apiKey: a.apiKey as string } : {}),
                 allowRemote: a.allowRemote as boolean,
@@ -156,17 +162,17 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           .positional('file', { type: 'string', describe: 'Scenario YAML (or `agent`)' })
           // yargs options are global by default: `global: false` keeps these out of `loadtest raw`.
           .option('target', { global: false, type: 'string', describe: 'Base URL of the runtime (loopback unless --allow-remote)' })
-          .option('time-scale', { global: false, type: 'number', default: 1, describe: 'Scenario ms per real ms (the mock provider must use the same)' })
+          .option('time-scale', { ...numberOption('Scenario ms per real ms (the mock provider must use the same)', 1), global: false })
           .option('duration', { global: false, type: 'string', describe: 'Scenario time to replay, e.g. 10m (overrides the scenario)' })
-          .option('max-sessions', { global: false, type: 'number', describe: 'Stop after this many sessions' })
+          .option('max-sessions', { ...numberOption('Stop after this many sessions'), global: false })
           .option('seed', { ...seedOption("Seed (default: the scenario's)"), global: false })
           .option('stream', { global: false, type: 'boolean', default: false, describe: 'Stream turns (SSE) and measure TTFT at the client' })
           .option('compare-sim', { global: false, type: 'boolean', default: false, describe: 'Also simulate and print predicted vs measured' })
           .option('allow-remote', { global: false, type: 'boolean', default: false, describe: 'Allow a non-loopback target' })
           .option('api-key', { global: false, type: 'string', describe: 'Bearer key for the target' })
-          .option('connections', { global: false, type: 'number', default: 128, describe: 'HTTP connections to the target, one turn request on each; a turn that finds none free waits, reported apart from the latency' })
-          .option('max-late-share', { global: false, type: 'number', default: 0.01, describe: 'Share of late sends above which the run is invalid (exit 1)' })
-          .option('agents', { global: false, type: 'number', default: 1, describe: 'Load-generator processes sharing the sessions through Redis' })
+          .option('connections', { ...numberOption('HTTP connections to the target, one turn request on each; a turn that finds none free waits, reported apart from the latency', 128), global: false })
+          .option('max-late-share', { ...numberOption('Share of late sends above which the run is invalid (exit 1)', 0.01), global: false })
+          .option('agents', { ...numberOption('Load-generator processes sharing the sessions through Redis', 1), global: false })
           .option('redis', { global: false, type: 'string', default: 'redis://127.0.0.1:6379', describe: 'Redis for --agents and for `loadtest agent`' })
           .option('external-agents', { global: false, type: 'boolean', default: false, describe: 'Agents run elsewhere (`headroom loadtest agent --pool NAME`); spawn none here' })
           .option('pool', { global: false, type: 'string', default: 'default', describe: 'Pool of external agents a run is offered to (--external-agents), or that an agent takes runs from' })
@@ -185,9 +191,9 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
         if (a.target === undefined) throw new HeadroomError('HEADROOM_ERR_BAD_ARGUMENT', 'loadtest needs --target URL (the runtime to load)', { hint: 'e.g. --target http://127.0.0.1:8080' });
         return cmd.loadtest(io, a.file as string, {
           target: a.target as string,
-          timeScale: a.timeScale as number,
+          timeScale: numberArg(a.timeScale, '--time-scale'),
           ...(a.duration !== undefined ? { duration: a.duration as string } : {}),
-          ...(a.maxSessions !== undefined ? { maxSessions: a.maxSessions as number } : {}),
+          ...(a.maxSessions !== undefined ? { maxSessions: numberArg(a.maxSessions, '--max-sessions') } : {}),
           ...seedArg(a.seed),
           set: a.set as string[],
           json: a.json as boolean,
@@ -196,9 +202,9 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           stream: a.stream as boolean,
           allowRemote: a.allowRemote as boolean,
           ...(a.apiKey !== undefined ? { apiKey: a.apiKey as string } : {}),
-          connections: a.connections as number,
-          maxLateShare: a.maxLateShare as number,
-          agents: a.agents as number,
+          connections: numberArg(a.connections, '--connections'),
+          maxLateShare: numberArg(a.maxLateShare, '--max-late-share'),
+          agents: numberArg(a.agents, '--agents'),
           redis: a.redis as string,
           externalAgents: a.externalAgents as boolean,
           drainTimeout: a.drainTimeout as string,
@@ -213,9 +219,9 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
       (c) =>
         c
           .option('scenario', { type: 'string', demandOption: true, describe: 'Scenario YAML whose models, limits and faults the mock serves' })
-          .option('port', { type: 'number', default: 4010, describe: 'Port to listen on (0 picks a free one)' })
+          .option('port', numberOption('Port to listen on (0 picks a free one)', 4010))
           .option('host', { type: 'string', default: '127.0.0.1', describe: 'Interface to listen on' })
-          .option('time-scale', { type: 'number', default: 1, describe: 'Scenario ms per real ms: latencies K× shorter, per-minute limits K× per real minute' })
+          .option('time-scale', numberOption('Scenario ms per real ms: latencies K× shorter, per-minute limits K× per real minute', 1))
           .option('seed', seedOption("Seed for latency and fault draws (default: the scenario's)"))
           .option('set', setOption)
           .example('$0 mock-provider --scenario scenarios/support-agent.yaml', 'an Anthropic-compatible endpoint on http://127.0.0.1:4010')
@@ -223,9 +229,9 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
       run(async (a) =>
         (await import('./commands/mock-provider.js')).mockProvider(io, {
           scenario: a.scenario as string,
-          port: a.port as number,
+          port: numberArg(a.port, '--port'),
           host: a.host as string,
-          timeScale: a.timeScale as number,
+          timeScale: numberArg(a.timeScale, '--time-scale'),
           ...seedArg(a.seed),
           set: a.set as string[],
         }),
@@ -239,11 +245,11 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           (c) =>
             c
               .positional('file', { type: 'string', demandOption: true })
-              .option('sessions', { type: 'number', default: 5, describe: 'How many sessions to print' })
+              .option('sessions', numberOption('How many sessions to print', 5))
               .option('seed', seedOption("Seed (default: the scenario's)"))
               .option('json', { type: 'boolean', default: false, describe: 'One JSON object per session (NDJSON)' })
               .option('set', setOption),
-          run(async (a) => (await import('./commands/workload.js')).workloadPreview(io, a.file as string, { sessions: a.sessions as number, ...seedArg(a.seed), json: a.json as boolean, set: a.set as string[] })),
+          run(async (a) => (await import('./commands/workload.js')).workloadPreview(io, a.file as string, { sessions: numberArg(a.sessions, '--sessions'), ...seedArg(a.seed), json: a.json as boolean, set: a.set as string[] })),
         )
         .demandCommand(1, 'Choose a workload command: preview.'),
     )

@@ -34,6 +34,53 @@ function badSeed(found: string, why?: string): HeadroomError {
   });
 }
 
+/**
+ * A numeric option: declared as a string (like `--seed`) and read with `numberArg` in the handler, because
+ * yargs' `number` type turns `abc` into NaN, which then read as "no limit" (`--client-rpm abc`), "every
+ * session" (`--sessions abc`) or a runtime of "NaN slots" (`--workers abc`), and a message can no longer
+ * quote what was typed. (Untyped, yargs would read `0x10` as 16 and a bare `--port` as its default.)
+ */
+export const numberOption = (describe: string, defaultValue?: number) => ({ type: 'string', describe, ...(defaultValue !== undefined ? { default: defaultValue } : {}) }) as const;
+
+/**
+ * Refuses an option given more than once where it takes one value (`--port 1 --port 2`, `--scenario a
+ * --scenario b`): yargs collects the values in a list, which read as a path "a,b" or a port [1, 2]
+ * (an internal error). `arrays`: the options that are lists (`--set`, `--header`…), in kebab case.
+ */
+export function checkSingleValues(argv: Record<string, unknown>, arrays: ReadonlySet<string>): void {
+  for (const [key, value] of Object.entries(argv)) {
+    // yargs keeps each option under its kebab-case name and a camelCase copy, and aliases apart: check each once.
+    if (key === '_' || key === '$0' || key.length === 1 || /[A-Z]/.test(key) || arrays.has(key) || !Array.isArray(value)) continue;
+    throw new HeadroomError(ErrorCode.badArgument, `--${key}: expected one value, found ${JSON.stringify(value.map(String).join(', '))} (given more than once)`, { hint: 'give it once' });
+  }
+}
+
+const NUMBER_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * The number in a `numberOption` (a finite decimal: `8080`, `1.5`, `-1`, `1e3`), or HEADROOM_ERR_BAD_ARGUMENT
+ * (exit 2) naming the flag and quoting what was given. Undefined stays undefined (the flag was not given).
+ * Ranges are the command's to check (`rangeArg`), beside the rest of its input.
+ */
+export function numberArg(value: unknown, flag: string): number;
+export function numberArg(value: unknown, flag: string, optional: 'optional'): number | undefined;
+export function numberArg(value: unknown, flag: string, _optional?: 'optional'): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (Array.isArray(value)) throw new HeadroomError(ErrorCode.badArgument, `${flag}: expected one value, found ${JSON.stringify(value.map(String).join(', '))} (given more than once)`);
+  const text = String(value).trim();
+  if (!NUMBER_RE.test(text)) throw new HeadroomError(ErrorCode.badArgument, `${flag}: expected a number, found ${JSON.stringify(String(value))}`);
+  return Number(text);
+}
+
+/** Checks a numeric flag's range: whole numbers from `min` to `max`, or (without `whole`) numbers above `above`. */
+export function rangeArg(value: number, flag: string, r: { whole: true; min: number; max: number } | { above: number; max?: number }): number {
+  const ok = 'whole' in r ? Number.isInteger(value) && value >= r.min && value <= r.max : value > r.above && value <= (r.max ?? Infinity);
+  if (ok) return value;
+  const expected = 'whole' in r ? `a whole number from ${r.min} to ${r.max}` : r.above === 0 && r.max === undefined ? 'a positive number' : `a number above ${r.above}${r.max !== undefined ? ` and at most ${r.max}` : ''}`;
+  throw new HeadroomError(ErrorCode.badArgument, `${flag}: expected ${expected}, found ${value}`);
+}
+
 /** A duration option (`--timeout 30s`) in ms; a bad value throws HEADROOM_ERR_BAD_ARGUMENT (exit 2) naming the flag. */
 export function durationArg(value: string, flag: string): number {
   const p = parseDuration(value);
@@ -49,4 +96,35 @@ export function durationOverride(value: string | undefined): string[] {
   if (value === undefined) return [];
   durationArg(value, '--duration');
   return [`duration=${value}`];
+}
+
+/** System errors of `listen` that come from the address given (--host, --port): bad input, not a bug. */
+const LISTEN_CODES = ['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME'];
+
+/**
+ * Runs `listen`; an address that cannot be listened on (in use, privileged, not this machine's, a host that
+ * does not resolve) becomes HEADROOM_ERR_BAD_ARGUMENT (exit 2) naming it. Anything else is rethrown.
+ */
+export async function listenOn<T>(host: string, port: number, listen: () => Promise<T>): Promise<T> {
+  try {
+    return await listen();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== undefined && LISTEN_CODES.includes(code))
+      throw new HeadroomError(ErrorCode.badArgument, `cannot listen on ${host}:${port} (${code})`, { hint: 'choose another --port (0 picks a free one) or --host', cause: e });
+    throw e;
+  }
+}
+
+/** An http(s) URL option (`--provider-url`), or HEADROOM_ERR_BAD_ARGUMENT naming the flag. */
+export function httpUrlArg(value: unknown, flag: string): string {
+  const text = Array.isArray(value) ? undefined : String(value);
+  let ok = false;
+  try {
+    ok = text !== undefined && ['http:', 'https:'].includes(new URL(text).protocol);
+  } catch {
+    // not a URL
+  }
+  if (!ok) throw new HeadroomError(ErrorCode.badArgument, `${flag}: expected an http or https URL, found ${JSON.stringify(Array.isArray(value) ? value.map(String).join(', ') : text)}${Array.isArray(value) ? ' (given more than once)' : ''}`, { hint: 'e.g. http://127.0.0.1:4010 for a local mock provider' });
+  return text!;
 }

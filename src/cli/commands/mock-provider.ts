@@ -3,9 +3,10 @@
  * caching) as an Anthropic-compatible endpoint until SIGINT / SIGTERM. A bad scenario throws the loader's
  * HeadroomError (located problems, exit 2); a port in use is a bad argument (exit 2).
  */
-import { ErrorCode, ExitCode, HeadroomError } from '../../errors.js';
+import { ExitCode } from '../../errors.js';
 import { startMockProvider, type RunningMockProvider } from '../../runtime/mock-provider/server.js';
 import { loadScenario } from '../../scenario/load.js';
+import { listenOn, rangeArg } from '../options.js';
 import { line, type Io } from '../output.js';
 
 /** Parsed `headroom mock-provider` arguments. */
@@ -37,23 +38,14 @@ function untilSignalled(until: AbortSignal | undefined): Promise<void> {
   });
 }
 
-async function listen(opts: MockProviderCommandOptions, scenario: Awaited<ReturnType<typeof loadScenario>>): Promise<RunningMockProvider> {
-  try {
-    return await startMockProvider({ scenario, port: opts.port, host: opts.host, timeScale: opts.timeScale, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
-      throw new HeadroomError(ErrorCode.badArgument, `cannot listen on ${opts.host}:${opts.port} (${code})`, { hint: 'choose another --port (0 picks a free one) or --host', cause: e });
-    throw e;
-  }
+function listen(opts: MockProviderCommandOptions, scenario: Awaited<ReturnType<typeof loadScenario>>): Promise<RunningMockProvider> {
+  return listenOn(opts.host, opts.port, () => startMockProvider({ scenario, port: opts.port, host: opts.host, timeScale: opts.timeScale, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) }));
 }
 
 /** Runs the mock until stopped; resolves to the exit code (0), throws a HeadroomError for bad input. */
 export async function mockProvider(io: Io, opts: MockProviderCommandOptions): Promise<number> {
-  if (!(Number.isFinite(opts.timeScale) && opts.timeScale > 0))
-    throw new HeadroomError(ErrorCode.badArgument, `--time-scale must be a positive number, got ${opts.timeScale}`, { hint: 'e.g. --time-scale 60 replays a scenario hour in a minute' });
-  if (!(Number.isInteger(opts.port) && opts.port >= 0 && opts.port <= 65535))
-    throw new HeadroomError(ErrorCode.badArgument, `--port must be an integer from 0 to 65535, got ${opts.port}`);
+  rangeArg(opts.timeScale, '--time-scale', { above: 0 });
+  rangeArg(opts.port, '--port', { whole: true, min: 0, max: 65535 });
   const scenario = await loadScenario(opts.scenario, { overrides: opts.set });
   const mock = await listen(opts, scenario);
 

@@ -11,7 +11,7 @@ import { AnthropicProvider } from '../../runtime/providers/anthropic.js';
 import { MemoryTextStore } from '../../runtime/providers/text-store.js';
 import { createRuntime } from '../../runtime/runtime.js';
 import { loadScenario } from '../../scenario/load.js';
-import { durationArg } from '../options.js';
+import { durationArg, httpUrlArg, listenOn, rangeArg } from '../options.js';
 import { line, warnTo, type Io } from '../output.js';
 
 export interface ServeOptions {
@@ -51,7 +51,18 @@ async function connectRedis(url: string): Promise<Redis> {
   return redis;
 }
 
+/** The flags' ranges, checked before the scenario is read or anything listens (the scenario's own bounds for workers). */
+function checkOptions(o: ServeOptions): void {
+  rangeArg(o.port, '--port', { whole: true, min: 0, max: 65535 });
+  if (o.workers !== undefined) rangeArg(o.workers, '--workers', { whole: true, min: 1, max: 100_000 });
+  if (o.concurrency !== undefined) rangeArg(o.concurrency, '--concurrency', { whole: true, min: 1, max: 100_000 });
+  rangeArg(o.timeScale, '--time-scale', { above: 0 });
+  if (o.clientRpm !== undefined) rangeArg(o.clientRpm, '--client-rpm', { above: 0 });
+  if (o.providerUrl !== undefined) httpUrlArg(o.providerUrl, '--provider-url');
+}
+
 export async function serve(io: Io, o: ServeOptions): Promise<number> {
+  checkOptions(o);
   const reclaimAfterMs = durationArg(o.reclaimAfter, '--reclaim-after');
   const drainMs = durationArg(o.drainTimeout, '--drain-timeout');
   const scenario = await loadScenario(o.scenario, { overrides: o.set, onWarning: warnTo(io) });
@@ -80,11 +91,17 @@ export async function serve(io: Io, o: ServeOptions): Promise<number> {
   const { app, requestsInFlight } = await buildApp(rt, {
     logger: { level: o.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
     apiKeys: o.apiKeys,
-    ...(o.clientRpm ? { clientRpm: o.clientRpm } : {}),
+    ...(o.clientRpm !== undefined ? { clientRpm: o.clientRpm } : {}),
     reclaimAfterMs,
     ...(o.instanceId ? { instanceId: o.instanceId } : {}),
   });
-  const address = await app.listen({ port: o.port, host: o.host });
+  const address = await listenOn(o.host, o.port, () => app.listen({ port: o.port, host: o.host })).catch(async (e: unknown) => {
+    // Nothing will serve: let go of what was opened for it (Redis, the provider's connections, timers).
+    await app.close();
+    provider.close();
+    redis?.disconnect();
+    throw e;
+  });
   line(io, `headroom runtime listening on ${address} (scenario ${scenario.name}, ${rt.slots} slots, provider ${o.provider}${o.providerUrl ? ` at ${o.providerUrl}` : ''}, state in ${redis ? 'Redis' : 'memory'})`);
 
   return new Promise<number>((resolve) => {

@@ -3,12 +3,13 @@ import { ExitCode } from '../../errors.js';
 import { loadScenario } from '../../scenario/load.js';
 import { formatDuration } from '../../scenario/units.js';
 import { Workload } from '../../workload/stream.js';
+import { rangeArg } from '../options.js';
 import { line, type Io } from '../output.js';
 
 export async function workloadPreview(io: Io, file: string, opts: { sessions: number; seed?: number; json: boolean; set: string[] }): Promise<number> {
+  const limit = rangeArg(opts.sessions, '--sessions', { whole: true, min: 0, max: 1_000_000 });
   const scenario = await loadScenario(file, { overrides: opts.set });
   const w = new Workload(scenario, opts.seed ?? scenario.seed);
-  const limit = Math.max(0, Math.floor(opts.sessions));
   if (!opts.json) {
     const p = w.plan;
     line(io, `${scenario.name} (seed ${w.seed}): ${p.targetConcurrency.toFixed(0)} concurrent sessions at the normal level; ` +
