@@ -22,16 +22,34 @@ export function encodeWireRequest(req: ProviderRequest): string {
   return Buffer.from(JSON.stringify(w)).toString('base64url');
 }
 
-/** Decodes the header; undefined when it is absent or malformed (the mock then falls back to counting). */
-export function decodeWireRequest(header: string | string[] | undefined): WireRequest | undefined {
-  if (typeof header !== 'string' || header.length === 0 || header.length > 1_000_000) return undefined;
+/** Token counts a header may carry: whole, and no larger than any context window or answer. */
+const MAX_WIRE_TOKENS = 100_000_000;
+const isTokens = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0 && (n as number) <= MAX_WIRE_TOKENS;
+
+/** What a well-formed header holds, for the message that refuses one. */
+export const WIRE_EXPECTED = 'expected base64url JSON { model, requestKey, segments: [{ key, tokens }], outputTokens } with whole token counts';
+
+/**
+ * Reads the header: `{}` when it is absent (the mock then counts words), `{ malformed: true }` when it is
+ * there but not what the runtime sends — a runtime of another version, or a client that should not send
+ * it. Read as absent, such a header made usage silently diverge from the simulator's; with a negative
+ * count it made the mock answer 500, with 1.5 tokens report `input_tokens: 1.5`.
+ */
+export function readWireRequest(header: string | string[] | undefined): { wire?: WireRequest; malformed?: true } {
+  if (header === undefined) return {};
+  if (typeof header !== 'string' || header.length === 0 || header.length > 1_000_000) return { malformed: true };
   try {
     const w = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as WireRequest;
     const ok =
-      typeof w.model === 'string' && typeof w.requestKey === 'string' && Number.isFinite(w.outputTokens) && Array.isArray(w.segments) &&
-      w.segments.every((s) => typeof s?.key === 'string' && Number.isFinite(s.tokens) && s.tokens >= 0);
-    return ok ? w : undefined;
+      typeof w.model === 'string' && typeof w.requestKey === 'string' && isTokens(w.outputTokens) && Array.isArray(w.segments) &&
+      w.segments.every((s) => typeof s?.key === 'string' && isTokens(s.tokens));
+    return ok ? { wire: w } : { malformed: true };
   } catch {
-    return undefined;
+    return { malformed: true };
   }
+}
+
+/** The header's request; undefined when it is absent or malformed. */
+export function decodeWireRequest(header: string | string[] | undefined): WireRequest | undefined {
+  return readWireRequest(header).wire;
 }

@@ -232,6 +232,24 @@ describe('mock provider: failures', () => {
     expect([notText.status, notText.apiMessage]).toEqual([400, 'messages.0.content.0.text: must be string']);
   });
 
+  it('400 invalid_request_error naming x-headroom-request when the header is malformed, never a 500 or usage of 1.5 tokens', async () => {
+    const good: ProviderRequest = { model: 'fast', maxTokens: 1000, timeoutMs: 60_000, requestKey: 'wire/bad', segments: [segment('system', 20)], outputTokens: 5 };
+    const raw = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    for (const header of [
+      raw({ ...good, outputTokens: -5 }), // was a 500 (the limiter refused a negative cost)
+      raw({ ...good, segments: [{ key: 'a', tokens: 1.5 }] }), // was a 200 with input_tokens 1.5
+      raw({ ...good, outputTokens: 1e300 }),
+      raw({ ...good, segments: 'x' }),
+      'not base64 json',
+    ]) {
+      const e = await caught(sdk.messages.create(hello('claude-test-fast'), { headers: { [REQUEST_HEADER]: header } }));
+      expect([e.status, e.type]).toEqual([400, 'invalid_request_error']);
+      expect(e.apiMessage).toMatch(/^x-headroom-request: /);
+    }
+    const ok = await sdk.messages.create(hello('claude-test-fast'), { headers: { [REQUEST_HEADER]: encodeWireRequest(good) } });
+    expect(ok.usage.output_tokens).toBe(5);
+  });
+
   it("400 invalid_request_error for a max_tokens above the model's maximum output, as Anthropic words it", async () => {
     const yaml = `
 name: mock-max-tokens

@@ -18,7 +18,7 @@ import { PassThrough } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ProviderModel } from '../../core/provider-model.js';
 import type { RealScheduler } from '../real-scheduler.js';
-import { decodeWireRequest, REQUEST_HEADER } from '../wire.js';
+import { readWireRequest, REQUEST_HEADER, WIRE_EXPECTED } from '../wire.js';
 import { textFor } from '../../workload/text.js';
 import { errorBody, MockHttpError } from './errors.js';
 import { rateLimitHeaders, retryAfterHeaders } from './rate-limit-headers.js';
@@ -90,7 +90,8 @@ async function pump(frames: TimedFrame[], out: PassThrough, signal: AbortSignal)
 /** The route handler (see the module comment). Mapping errors (unknown model) throw MockHttpError. */
 export async function answerMessages(ctx: MessagesContext, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const body = req.body as MessagesBody;
-  const wire = decodeWireRequest(req.headers[REQUEST_HEADER]);
+  const { wire, malformed } = readWireRequest(req.headers[REQUEST_HEADER]);
+  if (malformed) throw new MockHttpError(400, `${REQUEST_HEADER}: ${WIRE_EXPECTED}`);
   if (wire) ctx.stats.wireHeader();
   const { provider, clock, mapper } = ctx.state();
   const preq = mapper.map(body, wire);
