@@ -23,7 +23,12 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
     const missing = (v.params as { missingProperty?: string })?.missingProperty;
     const extra = (v.params as { additionalProperty?: string })?.additionalProperty;
     const path = `${where}${v.instancePath.replaceAll('/', '.')}${missing ? `.${missing}` : ''}${extra ? `.${extra}` : ''}`;
-    const message = extra ? `unknown field "${extra}"` : missing ? `missing required field "${missing}"` : `${path} ${v.message ?? 'is invalid'}`;
+    const allowed = (v.params as { allowedValues?: unknown[] })?.allowedValues;
+    const message =
+      extra ? `unknown field "${extra}"`
+      : missing ? `missing required field "${missing}"`
+      : allowed ? `${path}: expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, found ${foundAt(req, where, v.instancePath)}`
+      : `${path} ${v.message ?? 'is invalid'}`;
     reply.code(400).send(errorBody('invalid_request', message, { field: path }));
     return;
   }
@@ -58,6 +63,14 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
   }
   req.log.error({ err }, 'unhandled error');
   reply.code(500).send(errorBody('internal_error', 'internal error; see the server log for the request id'));
+}
+
+/** The value a validation error is about, quoted and cut short (errors name the problem; they do not echo huge inputs). */
+function foundAt(req: FastifyRequest, where: string, instancePath: string): string {
+  let v: unknown = where === 'params' ? req.params : where === 'querystring' ? req.query : where === 'headers' ? req.headers : req.body;
+  for (const seg of instancePath.split('/').slice(1)) v = v !== null && typeof v === 'object' && Object.hasOwn(v, seg) ? (v as Record<string, unknown>)[seg] : undefined;
+  const text = v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /** The body for a request the provider refused: 502, with the provider's status, type and request id in the message. */

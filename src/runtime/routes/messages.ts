@@ -79,18 +79,37 @@ function asAnthropicError(_req: unknown, reply: FastifyReply, payload: unknown):
 /** tool_result blocks may nest; the schema does not see inside them, so textOf bounds the depth itself. */
 const MAX_NESTING = 8;
 
-/** The text of a message's content; throws a TypeError naming the offending block (→ 400). */
+/** A content block the pass-through refuses; `where` is its path in the body (`messages[0].content[1]`). */
+class BadContent extends TypeError {
+  constructor(
+    readonly where: string,
+    problem: string,
+  ) {
+    super(`${where}: ${problem}`);
+  }
+
+  /** The path as the schema's refusals name fields: `body.messages.0.content.1`. */
+  get field(): string {
+    return `body.${this.where.replace(/\[(\d+)\]/g, '.$1')}`;
+  }
+}
+
+/** The text of a message's content; throws BadContent naming the offending block (→ 400). */
 function textOf(c: string | Block[], where: string, depth = 0): string {
   if (typeof c === 'string') return c;
   // A tool_result's content is not covered by the body schema: anything but a string or an array of blocks is refused here.
-  if (!Array.isArray(c)) throw new TypeError(`${where}: expected a string or an array of content blocks`);
-  if (depth > MAX_NESTING) throw new TypeError(`${where}: content blocks nested more than ${MAX_NESTING} deep`);
+  if (!Array.isArray(c)) throw new BadContent(where, 'expected a string or an array of content blocks');
+  if (depth > MAX_NESTING) throw new BadContent(where, `content blocks nested more than ${MAX_NESTING} deep`);
   return c
     .map((b, j) => {
-      if (typeof b !== 'object' || b === null) throw new TypeError(`${where}[${j}]: expected a content block`);
-      if (b.type === 'text') return b.text ?? '';
+      if (typeof b !== 'object' || b === null) throw new BadContent(`${where}[${j}]`, 'expected a content block');
+      // Anthropic's words; read as empty text, the block was served as if the client had sent one.
+      if (b.type === 'text') {
+        if (typeof b.text !== 'string') throw new BadContent(`${where}[${j}].text`, 'Field required');
+        return b.text;
+      }
       if (b.type === 'tool_result') return typeof b.content === 'string' ? b.content : textOf(b.content ?? [], `${where}[${j}].content`, depth + 1);
-      throw new TypeError(`${where}[${j}]: only text content is supported by the pass-through (found "${b.type}")`);
+      throw new BadContent(`${where}[${j}]`, `only text content is supported by the pass-through (found "${b.type}")`);
     })
     .join('\n');
 }
@@ -121,9 +140,10 @@ export function registerMessagesRoute(app: FastifyInstance, rt: Runtime): void {
       texts = b.messages.map((m, i) => ({ key: '', role: m.role, text: textOf(m.content, `messages[${i}].content`) }));
       if (b.system !== undefined) texts.unshift({ key: '', role: 'system', text: textOf(b.system, 'system') });
     } catch (e) {
-      return anthropicError(reply, 400, 'invalid_request_error', (e as Error).message);
+      if (!(e instanceof BadContent)) throw e;
+      return anthropicError(reply, 400, 'invalid_request_error', e.message, e.field);
     }
-    if (b.messages[b.messages.length - 1]!.role !== 'user') return anthropicError(reply, 400, 'invalid_request_error', 'messages: the last message must have role "user"');
+    if (b.messages[b.messages.length - 1]!.role !== 'user') return anthropicError(reply, 400, 'invalid_request_error', 'messages: the last message must have role "user"', 'body.messages');
     const model = byId.get(b.model);
     const tooMany = maxTokensProblem(b.max_tokens, model === undefined ? routedBound : bounds.get(model)!, model === undefined ? `${b.model} (routed: no model of this gateway accepts more)` : b.model);
     if (tooMany) return anthropicError(reply, 400, 'invalid_request_error', tooMany, 'body.max_tokens');
