@@ -4,7 +4,8 @@
  * bin/headroom.js runs) calls `process.exit`, once stdout and stderr are written out.
  */
 import yargs, { type Argv } from 'yargs';
-import { ExitCode, HeadroomError } from '../errors.js';
+import { ErrorCode, ExitCode, HeadroomError } from '../errors.js';
+import { didYouMean } from '../scenario/did-you-mean.js';
 import { checkSingleValues, numberArg, numberOption, seedArg, seedOption } from './options.js';
 import { processIo, type Io } from './output.js';
 
@@ -12,6 +13,26 @@ const EPILOG = `Exit codes: 0 ok · 1 internal error · 2 bad input · 99 an SLO
 Docs: README.md · scenario language: schema/scenario.schema.json`;
 
 type Run = (argv: Record<string, unknown>) => Promise<number> | number;
+
+/** Commands and their subcommands, for naming an unknown one (`loadtest [file]` takes any word: not listed). */
+const COMMANDS: Record<string, string[]> = { scenario: ['check', 'show', 'schema'], sim: ['run'], serve: [], loadtest: [], 'mock-provider': [], workload: ['preview'] };
+
+/**
+ * `unknown command "sim compare"; sim has: run`, when the words before the options name no command; yargs
+ * says "Unknown arguments: compare, a.json, b.json" or only "Did you mean run?".
+ */
+function unknownCommand(args: string[]): HeadroomError | undefined {
+  const [first, second] = args;
+  if (first === undefined || first.startsWith('-')) return undefined;
+  const sub = COMMANDS[first];
+  const [name, known] = sub === undefined ? [first, Object.keys(COMMANDS)] : second !== undefined && !second.startsWith('-') && sub.length > 0 && !sub.includes(second) ? [second, sub] : [];
+  if (name === undefined) return undefined;
+  const prefix = sub === undefined ? '' : `${first} `;
+  const suggestion = didYouMean(name, known!);
+  return new HeadroomError(ErrorCode.badArgument, `unknown command "${prefix}${name}"${sub === undefined ? '' : `; ${first} has: ${known!.join(', ')}`}`, {
+    hint: suggestion ? `did you mean "${prefix}${suggestion}"?` : `see \`headroom ${prefix}--help\``,
+  });
+}
 
 /** The options (and positionals) that take a list: every other one given twice is refused (checkSingleValues). */
 const LIST_OPTIONS: ReadonlySet<string> = new Set(['set', 'api-key', 'header', 'files']);
@@ -263,6 +284,10 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
     .version(false)
     .fail((msg, err) => {
       if (err) throw err;
+      if (msg && /^(Unknown arguments?:|Did you mean )/.test(msg)) {
+        const unknown = unknownCommand(args);
+        if (unknown) throw unknown;
+      }
       throw new HeadroomError('HEADROOM_ERR_BAD_ARGUMENT', msg ?? 'bad arguments', { hint: 'see `headroom --help`' });
     });
 }
