@@ -42,7 +42,7 @@ export interface ArrivalPlan {
  * X < 0.5. E[round(X)] is taken as E[X]: exact for integer-valued laws and for uniform with whole
  * bounds (schema-enforced for counts), within rounding noise for the continuous ones.
  */
-function meanCountAtLeast1(d: Dist): number {
+export function meanCountAtLeast1(d: Dist): number {
   return distMean(d) + distCdf(d, 0.5);
 }
 

@@ -1,9 +1,11 @@
 /** `headroom sim run`: simulate a scenario and answer the capacity question. */
-import { ExitCode } from '../../errors.js';
+import { ErrorCode, ExitCode, HeadroomError } from '../../errors.js';
 import { Pricing } from '../../core/pricing.js';
 import { renderReport } from '../../report/terminal.js';
 import { loadScenario } from '../../scenario/load.js';
+import { formatDuration } from '../../scenario/units.js';
 import { buildReport } from '../../sim/build-report.js';
+import { expectedTurns, MAX_SIM_TURNS } from '../../sim/run-size.js';
 import { simulate } from '../../sim/simulate.js';
 import { line, outFile, warnTo, writeJson, type Io } from '../output.js';
 import { durationOverride } from '../options.js';
@@ -21,6 +23,11 @@ export async function simRun(io: Io, file: string, opts: SimRunOptions): Promise
   const overrides = [...opts.set, ...durationOverride(opts.duration)];
   const out = await outFile(opts.out);
   const scenario = await loadScenario(file, { overrides, onWarning: warnTo(io) });
+  const turns = expectedTurns(scenario);
+  if (turns > MAX_SIM_TURNS)
+    throw new HeadroomError(ErrorCode.scenarioInvalid, `${file}: the run would simulate about ${turns.toPrecision(2)} turns, more than the ${MAX_SIM_TURNS.toExponential()} one run takes (hours of CPU at ~70,000 turns/s)`, {
+      hint: `simulate the hour that matters (--duration 1h, with users.arrival.startHour at the peak) or fewer users; ${formatDuration(scenario.duration)} at ${Math.round(turns / (scenario.duration / 1000)).toLocaleString('en-US')} turns/s is what was asked`,
+    });
   const bar = !opts.json && io.isTty ? progressBar(io, 'simulating') : undefined;
   const result = simulate(scenario, { ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(bar ? { onProgress: bar.update } : {}) });
   bar?.stop();

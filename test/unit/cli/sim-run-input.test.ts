@@ -39,3 +39,20 @@ describe('sim run refuses what it cannot read or write, with exit 2', () => {
     expect(r.stderr).not.toContain('internal error');
   });
 });
+
+describe('sim run refuses a run far too large to finish, before simulating', () => {
+  // A billion daily users, all at once, for 31 days: about 10¹³ turns. It ran on with no output (a hang to
+  // the user, hours of CPU) instead of saying so.
+  it('exit 2, with the expected turns and what to shrink', async () => {
+    const r = await runCli(['sim', 'run', SCENARIO, '--set', 'users.dailyActive=1e9', '--set', 'users.concurrencyRatio=100%', '--set', 'duration=31d', '--set', 'warmup=1h']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/HEADROOM_ERR_SCENARIO_INVALID: .*: the run would simulate about [\d.]+e\+\d+ turns, more than the 1e\+9 one run takes/);
+    expect(r.stderr).toContain('hint:');
+  }, 20_000);
+
+  it('a large but feasible run is not refused', async () => {
+    const r = await runCli(['sim', 'run', SCENARIO, '--set', 'users.dailyActive=50000', '--set', 'duration=10m', '--set', 'warmup=5m', '--json']);
+    expect(r.stderr).not.toContain('would simulate');
+  }, 60_000);
+});
