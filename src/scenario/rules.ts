@@ -83,6 +83,13 @@ export function checkRules(doc: unknown): PathProblem[] {
         model(['router', 'rules', i, 'use'], rule.use);
         if (isMap(rule.split)) for (const k of Object.keys(rule.split)) model(['router', 'rules', i, 'split', k], k, true);
         const when = rule.when;
+        if (isMap(when))
+          for (const [lo, hi] of [['minTurn', 'maxTurn'], ['minInputTokens', 'maxInputTokens']] as const) {
+            const a = parseCount(when[lo]);
+            const b = parseCount(when[hi]);
+            if (when[lo] !== undefined && when[hi] !== undefined && a.ok && b.ok && a.value > b.value)
+              out.push({ path: ['router', 'rules', i, 'when', hi], message: `expected ${hi} ≥ ${lo} (${a.value}), found ${b.value}: the rule could never match` });
+          }
         if (isMap(when) && when.priority !== undefined) {
           const classes = queueClasses(doc);
           const list = Array.isArray(when.priority) ? when.priority : [when.priority];

@@ -105,6 +105,9 @@ const CASES: Case[] = [
   { name: 'priorityMix names no queue class', yaml: edit('3%\n', '3%\n  priorityMix: { interactiv: 1 }\n'), problems: [{ at: '4:18', path: 'users.priorityMix.interactiv', message: 'queue class "interactiv" is not defined (defined: interactive, standard, batch)', hint: 'did you mean "interactive"?' }] },
   { name: 'maxTokens above the model\'s maximum output', yaml: plus('    maxTokens: 100k\n'), problems: [{ at: '7:16', path: 'models.sonnet.maxTokens', message: 'expected at most 64000, the maximum output of claude-sonnet-4-5' }] },
   { name: 'model id not in the price catalog', yaml: edit('claude-sonnet-4-5', 'claude-sonet-4-5'), problems: [{ at: '6:9', path: 'models.sonnet.id', message: 'no catalog price for model id "claude-sonet-4-5"', hint: 'did you mean "claude-sonnet-4-5"?' }] },
+  // A rule whose bounds exclude each other never matches: its model is silently never used.
+  { name: 'router rule with minTurn above maxTurn', yaml: plus('router:\n  rules:\n    - when: { minTurn: 5, maxTurn: 2 }\n      use: sonnet\n'), problems: [{ at: '9:36', path: 'router.rules[0].when.maxTurn', message: 'expected maxTurn ≥ minTurn (5), found 2: the rule could never match' }] },
+  { name: 'router rule with minInputTokens above maxInputTokens', yaml: plus('router:\n  rules:\n    - when: { minInputTokens: 5k, maxInputTokens: 100 }\n      use: sonnet\n'), problems: [{ at: '9:51', path: 'router.rules[0].when.maxInputTokens', message: 'expected maxInputTokens ≥ minInputTokens (5000), found 100' }] },
   { name: 'warm-up as long as the run', yaml: plus('duration: 10m\nwarmup: 10m\n'), problems: [{ at: '8:9', path: 'warmup', message: 'expected warm-up (10m) shorter than the duration (10m)' }] },
 
   // ---- distributions ----
