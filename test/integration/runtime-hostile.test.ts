@@ -148,6 +148,8 @@ const CASES: Case[] = [
   { name: 'message longer than 200k characters', ...post(turnJson({ message: 'x'.repeat(200_001) }), 'body.message') },
   // The refusal says what would do: it said "must be equal to one of the allowed values", not which.
   { name: 'priority is not a queue class', ...post(turnJson({ message: 'hi', priority: 'urgent' }), 'body.priority', { mentions: 'expected one of "interactive", "standard", "batch", found "urgent"' }) },
+  // Both asked for: the turn was queued as a task and the stream silently dropped.
+  { name: 'async and stream both true', ...post(turnJson({ message: 'hi', async: true, stream: true }), 'body.stream', { mentions: 'async' }) },
   { name: 'priority __proto__', ...post(turnJson({ message: 'hi', priority: '__proto__' }), 'body.priority') },
   { name: 'priority is a number', ...post(turnJson({ message: 'hi', priority: 0 }), 'body.priority') },
   { name: 'async as a string', ...post(turnJson({ message: 'hi', async: 'true' }), 'body.async') },

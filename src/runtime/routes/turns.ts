@@ -90,6 +90,8 @@ export function registerTurnRoutes(app: FastifyInstance, rt: Runtime, turns: Tur
       const body = req.body ?? {};
       if (body.message === undefined && body.plan?.userTokens === undefined)
         return reply.code(400).send(errorBody('invalid_request', 'a turn needs a "message" (or plan.userTokens)', { field: 'body.message' }));
+      if (body.async && body.stream)
+        return reply.code(400).send(errorBody('invalid_request', 'a turn is either async (202, then GET /v1/tasks/:id) or streamed (SSE), not both', { field: 'body.stream' }));
       if (rt.draining) return reply.code(503).header('retry-after', '5').send(errorBody('draining', 'this instance is shutting down'));
       if (body.async) {
         const r = await tasks.submit(id, body, body.priority ?? defaultClass);
