@@ -87,6 +87,13 @@ function spikesWithin(s: SimResult['scenario'], ms: number): number {
   return a.profile === 'spikes' ? a.spikes.filter((x) => x.at < ms).length : 0;
 }
 
+/** "the N configured workers are saturated (why)": the share of turns refused a slot, else `otherwise`. */
+function saturatedWorkers(s: SimResult['scenario'], t: Report['turns'], otherwise: string): string {
+  const refused = slotRefusals(t);
+  const why = refused > 0 ? `${pctText(refused / t.arrived)} of turns refused a slot` : otherwise;
+  return `the ${s.workers.count} configured worker${s.workers.count === 1 ? ' is' : 's are'} saturated (${why})`;
+}
+
 /** "N with H× headroom", and which planning bound moved it, if one did. */
 function recommended(c: Report['capacity']): string {
   const wanted = Math.ceil(c.workersNeeded * c.headroom);
@@ -119,28 +126,21 @@ export function answer(r: SimResult, rep: Omit<Report, 'answer'>, cap?: LimitCap
         `(${recommended(c)}; ${s.workers.count} configured); serving everyone once the limit allows it would take ${cap.workersForEveryone}.`,
     );
   } else if (c.workersNeededBasis === 'limiterWait' && c.offeredSlotDemand && rep.limits.binding) {
-    const t = rep.turns;
     const o = c.offeredSlotDemand;
     const held = rep.limits.binding;
-    const why = slotRefusals(t) > 0 ? `${pctText(t.arrived === 0 ? 0 : slotRefusals(t) / t.arrived)} of turns refused a slot` : 'the queue can only grow';
     lines.push(
       head +
-        `the ${s.workers.count} configured worker${s.workers.count === 1 ? ' is' : 's are'} saturated (${why}) while the ${held.model} ${LIMIT_LABEL[held.limit]} limit held calls back: ` +
+        `${saturatedWorkers(s, rep.turns, 'the queue can only grow')} while the ${held.model} ${LIMIT_LABEL[held.limit]} limit held calls back: ` +
         `turns waited in our limiter holding their slots, and more workers would only wait there longer. ` +
         `Without that wait, ${per} would need ${o.mean.toFixed(1)} slots on average (p99 ${o.p99}), so with ${s.workers.concurrency} per worker you need ${workers} ` +
         `(${recommended(c)}; ${s.workers.count} configured); to serve everyone, raise the limit or smooth the load it could not carry.`,
     );
   } else if (saturated) {
-    const t = rep.turns;
-    const refused = t.arrived === 0 ? 0 : slotRefusals(t) / t.arrived;
     // Saturated without refusals (build-report.ts): the offered demand alone says the queue only grows.
-    const why =
-      slotRefusals(t) > 0
-        ? `${pctText(refused)} of turns refused a slot`
-        : `the offered load needs ${c.offeredSlotDemand!.mean.toFixed(1)} slots on average, at least the ${c.slots} configured: the queue can only grow`;
+    const grows = `the offered load needs ${c.offeredSlotDemand!.mean.toFixed(1)} slots on average, at least the ${c.slots} configured: the queue can only grow`;
     lines.push(
       head +
-        `the ${s.workers.count} configured worker${s.workers.count === 1 ? ' is' : 's are'} saturated (${why}), so workers needed is estimated from the offered load: ` +
+        `${saturatedWorkers(s, rep.turns, grows)}, so workers needed is estimated from the offered load: ` +
         `${per} would need ${c.offeredSlotDemand!.mean.toFixed(1)} slots on average (p99 ${Math.max(c.offeredSlotDemand!.p99, c.busySlots.p99)}), so with ${s.workers.concurrency} per worker you need ${workers} ` +
         `(${recommended(c)})${c.workersNeeded > s.workers.count ? `; rerun with --set workers.count=${c.workersNeeded} to confirm` : ''}.`,
     );
