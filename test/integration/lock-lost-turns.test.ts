@@ -54,9 +54,16 @@ describe.each(['memory', 'redis'] as const)('a turn whose session lock is lost: 
   it('gives back the reservation of a call admitted by the limiter and then stopped before it was sent', async () => {
     const h = await lapsing(kind);
     try {
-      // Call 1, then a 1 s tool during which the lock is lost; call 2 is admitted (1 request, 4,096 output
-      // tokens reserved) before the interpreter refuses to send it.
-      const plan = { calls: [{ outputTokens: 10, toolLatencyMs: 1_000 }, { outputTokens: 10 }] };
+      // Call 1, then call 2, whose limiter store is slow to answer (1 s): the lock is lost while it does.
+      // Call 2 is admitted (1 request, 4,096 output tokens reserved) before the interpreter refuses to send it.
+      const line = h.runtime.env.limiter;
+      const enter = line.enter.bind(line);
+      let entered = 0;
+      line.enter = (model, cost, nowMs) => {
+        const answer = enter(model, cost, nowMs);
+        return ++entered === 1 ? answer : new Promise((resolve) => setTimeout(() => resolve(answer), 1_000));
+      };
+      const plan = { calls: [{ outputTokens: 10 }, { outputTokens: 10 }] };
       const r = await postTurn(h.url, `reserved-${kind}`, { message: 'lock lost before the second call', plan });
       expect(r.status).toBe(503);
       expect(r.body.error.type).toBe('session_lock_lost');

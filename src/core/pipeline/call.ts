@@ -170,7 +170,12 @@ export function* callModel(d: PipelineDeps, x: CallSpec, tally: TurnTally): Pipe
     let place = d.stores.limiter.enter(model, reserved, d.now());
     if (place instanceof Promise) place = (yield { t: 'await', promise: place, what: 'limiter.acquire' }) as LineAnswer | undefined;
     if (place === undefined) {
-      place = (yield { t: 'limit', model, cost: reserved }) as LineAnswer;
+      try {
+        place = (yield { t: 'limit', model, cost: reserved }) as LineAnswer;
+      } catch (e) {
+        breaker?.release(d.now()); // stopped in the line (interrupt.ts): the probe slot it may hold goes unused
+        throw e;
+      }
       if (place.ok && place.waitedMs > 0) noteLimiterWait(tally, model, place.waitedMs, place.binding!);
     }
     if (!place.ok) {

@@ -6,8 +6,9 @@
  * simulator's never does.
  *
  * An interrupt comes at an effect that acts — a worker slot, a place in the limiter's line, a provider
- * call — in place of performing it, or at a provider call in flight, which the signal cuts short; never
- * in the middle of another wait or of store bookkeeping. The turn pipeline ends as a failed turn with
+ * call — in place of performing it; at a provider call in flight, which the signal cuts short; or at a
+ * wait under way, which it cuts short too (a slot in the queue, a place in the limiter's line, a tool's
+ * latency, a retry's backoff). Never in the middle of store bookkeeping. The turn pipeline ends as a failed turn with
  * the interrupt's `reason`, so that the runtime counts it as other failed turns are; an interrupt a
  * pipeline lets through ends the run with its `cause`.
  */

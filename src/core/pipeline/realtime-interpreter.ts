@@ -11,11 +11,59 @@ import type { LineAnswer } from '../limiter/line.js';
 import type { LimitCost } from '../types.js';
 import type { SlotResult } from '../workers.js';
 
-function sleep(env: RealtimeEnv, ms: number): Promise<void> {
-  return new Promise((resolve) => env.scheduler.at(env.scheduler.now() + ms, resolve));
+/** What a wait rejects with when the run's stop signal ends it before it is over (see `cutShort`). */
+const CUT = Symbol('wait cut short');
+
+/**
+ * `wait`, or a rejection with CUT as soon as `signal` is aborted (at once if it already is): `cancel`
+ * then drops what the wait was for, if it can; what the wait brings after it was cut goes to `giveBack`
+ * (a slot granted, a place in the limiter's line admitted), since nobody is there to use it.
+ */
+function cutShort<T>(wait: Promise<T>, signal: AbortSignal | undefined, giveBack: (late: T) => void, cancel?: () => void): Promise<T> {
+  if (!signal) return wait;
+  return new Promise<T>((resolve, reject) => {
+    let cut = false;
+    const onAbort = () => {
+      cut = true;
+      cancel?.();
+      reject(CUT);
+    };
+    wait.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        if (cut) giveBack(v);
+        else resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        if (!cut) reject(err);
+      },
+    );
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
-function slot(env: RealtimeEnv, cls: string): SlotResult | Promise<SlotResult> {
+function sleep(env: RealtimeEnv, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  const s = env.scheduler;
+  let timer: unknown;
+  const wait = new Promise<void>((resolve) => (timer = s.at(s.now() + ms, resolve)));
+  return cutShort(wait, signal, () => undefined, () => s.cancel(timer));
+}
+
+/**
+ * A worker slot: at once, or after a wait in the queue. A wait cut short keeps its place, and the slot
+ * it is granted later goes straight back (the queue has no withdrawal; the deadline still ends it).
+ */
+function slot(env: RealtimeEnv, cls: string, signal: AbortSignal | undefined): SlotResult | Promise<SlotResult> {
+  const r = queueFor(env, cls);
+  if (!(r instanceof Promise)) return r;
+  return cutShort(r, signal, (late) => {
+    if (late.ok) env.pool.release(env.scheduler.now());
+  });
+}
+
+function queueFor(env: RealtimeEnv, cls: string): SlotResult | Promise<SlotResult> {
   const s = env.scheduler;
   let timer: unknown;
   let resolve!: (r: SlotResult) => void;
@@ -34,9 +82,23 @@ function slot(env: RealtimeEnv, cls: string): SlotResult | Promise<SlotResult> {
   });
 }
 
-function limit(env: RealtimeEnv, model: string, cost: LimitCost): Promise<LineAnswer> {
-  return new Promise((admitted, failed) => env.limiter.join(model, cost, { admitted, failed }, env.scheduler.now()));
+/**
+ * A place in the limiter's line. A wait cut short keeps its place, and the budget it is admitted with
+ * later is given back at once (the line has no withdrawal): the call it was for will not be sent. A
+ * give-back the store fails (Redis down) leaves the buckets debited until they refill; nobody is left
+ * to tell.
+ */
+function limit(env: RealtimeEnv, model: string, cost: LimitCost, signal: AbortSignal | undefined): Promise<LineAnswer> {
+  const wait = new Promise<LineAnswer>((admitted, failed) => env.limiter.join(model, cost, { admitted, failed }, env.scheduler.now()));
+  return cutShort(wait, signal, (late) => {
+    if (!late.ok) return;
+    const settled = env.limiter.settle(model, cost, NOTHING_SENT, env.scheduler.now());
+    if (settled instanceof Promise) settled.catch(() => undefined);
+  });
 }
+
+/** What a call never sent used of the limits. */
+const NOTHING_SENT: LimitCost = Object.freeze({ requests: 0, inputTokens: 0, outputTokens: 0 });
 
 /** Effects that act — take a worker slot, limiter budget, or call the provider — rather than wait or bookkeep. */
 const acts = (e: Effect) => e.t === 'slot' || e.t === 'limit' || e.t === 'call';
@@ -51,10 +113,12 @@ const acts = (e: Effect) => e.t === 'slot' || e.t === 'limit' || e.t === 'call';
  * may be running a turn of the session): the next effect that acts is not performed, and an Interrupt is
  * thrown into the pipeline in its place (interrupt.ts), so that it can settle what it holds — the limiter
  * reservation of a call admitted and then not sent. A provider call in flight is handed the signal and
- * cut short by it: the Interrupt comes at that call, with the usage the provider had reported. The turn
+ * cut short by it: the Interrupt comes at that call, with the usage the provider had reported. A wait
+ * under way — for a worker slot, in the limiter's line, a tool's latency or a retry's backoff — is cut
+ * short too, and the Interrupt comes there; what such a wait is granted later goes back at once. The turn
  * pipeline then ends as a turn failed for `stop.reason`; an Interrupt that comes out of a pipeline ends
- * the run with the signal's reason. Waits and store bookkeeping still run, so a provider call already
- * answered is accounted for.
+ * the run with the signal's reason. Store bookkeeping still runs, so a provider call already answered is
+ * accounted for.
  */
 export async function runRealtime<R>(env: RealtimeEnv, gen: Pipeline<R>, stop?: Stop): Promise<R> {
   let value: unknown;
@@ -74,6 +138,11 @@ export async function runRealtime<R>(env: RealtimeEnv, gen: Pipeline<R>, stop?: 
       try {
         value = await perform(env, e, stop?.signal);
       } catch (err) {
+        // A wait the signal cut short (a slot, the limiter's line, a tool or a backoff): nothing to settle.
+        if (err === CUT && stop) {
+          interrupt = new Interrupt(stop.reason, stop.signal.reason, undefined);
+          continue;
+        }
         // A call the signal cut short: the pipeline settles it on what the provider had reported.
         if (e.t !== 'call' || !stop?.signal.aborted) throw err;
         interrupt = new Interrupt(stop.reason, stop.signal.reason, { sent: true, usage: err instanceof CallCutShort ? err.usage : undefined });
@@ -91,13 +160,13 @@ export async function runRealtime<R>(env: RealtimeEnv, gen: Pipeline<R>, stop?: 
 function perform(env: RealtimeEnv, e: Effect, signal: AbortSignal | undefined): Promise<unknown> | unknown {
   switch (e.t) {
     case 'sleep':
-      return sleep(env, e.ms);
+      return sleep(env, e.ms, signal);
     case 'call':
       return signal ? env.provider.call(e.req, { signal }) : env.provider.call(e.req);
     case 'slot':
-      return slot(env, e.cls);
+      return slot(env, e.cls, signal);
     case 'limit':
-      return limit(env, e.model, e.cost);
+      return limit(env, e.model, e.cost, signal);
     case 'await':
       return e.promise;
   }
