@@ -6,7 +6,7 @@
 import yargs, { type Argv } from 'yargs';
 import { ErrorCode, ExitCode, HeadroomError } from '../errors.js';
 import { didYouMean } from '../scenario/did-you-mean.js';
-import { checkSingleValues, numberArg, numberOption, seedArg, seedOption } from './options.js';
+import { checkSingleValues, checkSwitchValues, numberArg, numberOption, seedArg, seedOption, switchGivenWord } from './options.js';
 import { processIo, type Io } from './output.js';
 
 const EPILOG = `Exit codes: 0 ok · 1 internal error · 2 bad input · 99 an SLO or regression gate failed · 130 interrupted.
@@ -42,6 +42,8 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
     checkSingleValues(argv, LIST_OPTIONS);
     setCode(await fn(argv));
   };
+  // What yargs parsed, for the failure handler: which options it read as switches (switchGivenWord).
+  let parsed: Record<string, unknown> = {};
   const setOption = { type: 'string', array: true, default: [] as string[], describe: 'Override a scenario key, e.g. --set users.dailyActive=20000 (repeatable)' } as const;
 
   return yargs(args)
@@ -274,6 +276,11 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
         )
         .demandCommand(1, 'Choose a workload command: preview.'),
     )
+    // Before validation, so a switch given a value is named as such rather than as an unknown argument.
+    .middleware((argv) => {
+      parsed = argv;
+      checkSwitchValues(args, argv);
+    }, true)
     .demandCommand(1, 'Choose a command; `headroom --help` lists them.')
     .recommendCommands()
     .strict()
@@ -287,6 +294,9 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
       if (msg && /^(Unknown arguments?:|Did you mean )/.test(msg)) {
         const unknown = unknownCommand(args);
         if (unknown) throw unknown;
+        const words = /^Unknown arguments?: (.*)$/.exec(msg)?.[1]?.split(', ') ?? [];
+        const switchWord = switchGivenWord(args, parsed, words);
+        if (switchWord) throw switchWord;
       }
       throw new HeadroomError('HEADROOM_ERR_BAD_ARGUMENT', msg ?? 'bad arguments', { hint: 'see `headroom --help`' });
     });

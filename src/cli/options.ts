@@ -55,6 +55,50 @@ export function checkSingleValues(argv: Record<string, unknown>, arrays: Readonl
   }
 }
 
+/**
+ * Refuses a switch (a yargs `boolean` option: `--json`, `--allow-remote`…) given a value other than `true` or
+ * `false`. yargs reads `--json=maybe`, `--json=1`, `--json=TRUE` and `--json=` as false without a word (a run
+ * that printed the summary instead of JSON, or refused a remote target it was allowed to load), and
+ * `--no-json=false` as an unknown option "no-json, noJson". Run on yargs' `argv` before it validates:
+ * a switch is whatever yargs parsed as a boolean, so every switch of every command is covered, with no
+ * list of them to keep in step. `args`: the command line as typed.
+ */
+export function checkSwitchValues(args: readonly string[], argv: Record<string, unknown>): void {
+  for (const arg of args) {
+    if (arg === '--') return; // what follows is positional
+    const m = /^--([^=]+)=([\s\S]*)$/.exec(arg);
+    if (m === null) continue;
+    const name = kebabCase(m[1]!);
+    const value = m[2]!;
+    if (typeof argv[name] === 'boolean' && value !== 'true' && value !== 'false') throw badSwitch(name, value);
+    if (name.startsWith('no-') && typeof argv[name.slice(3)] === 'boolean')
+      throw new HeadroomError(ErrorCode.badArgument, `--${name}: takes no value, found ${JSON.stringify(value)}`, { hint: switchHint(name.slice(3)) });
+  }
+}
+
+/**
+ * For yargs' "Unknown argument: maybe": the switch that `maybe` followed (`--json maybe`), when it did. yargs
+ * takes only `true` or `false` as the word after a switch, and any other as a stray positional; it is
+ * named so only once yargs has refused it, since a word after a switch may be the command's own
+ * positional (`scenario check --json a.yaml`). `argv`: as parsed; `unknown`: the words yargs refused.
+ */
+export function switchGivenWord(args: readonly string[], argv: Record<string, unknown>, unknown: readonly string[]): HeadroomError | undefined {
+  for (let i = 0; i + 1 < args.length && args[i] !== '--'; i++) {
+    const m = /^--([^=]+)$/.exec(args[i]!);
+    if (m !== null && typeof argv[kebabCase(m[1]!)] === 'boolean' && unknown.includes(args[i + 1]!)) return badSwitch(kebabCase(m[1]!), args[i + 1]!);
+  }
+  return undefined;
+}
+
+function badSwitch(name: string, value: string): HeadroomError {
+  return new HeadroomError(ErrorCode.badArgument, `--${name}: expected true or false (or --${name} alone), found ${JSON.stringify(value)}`, { hint: switchHint(name) });
+}
+
+const switchHint = (name: string) => `--${name} is a switch: --${name} turns it on, --no-${name} (or --${name}=false) turns it off`;
+
+/** `allowRemote` → `allow-remote`: yargs takes either spelling and keeps the value under both. */
+const kebabCase = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
 const NUMBER_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 
 /**
