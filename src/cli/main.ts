@@ -6,7 +6,7 @@
 import yargs, { type Argv } from 'yargs';
 import { ErrorCode, ExitCode, HeadroomError } from '../errors.js';
 import { didYouMean } from '../scenario/did-you-mean.js';
-import { checkSingleValues, checkSwitchValues, numberArg, numberOption, seedArg, seedOption, switchGivenWord } from './options.js';
+import { checkSingleValues, checkSwitchValues, joinDashedValues, numberArg, numberOption, seedArg, seedOption, switchGivenWord } from './options.js';
 import { processIo, type Io } from './output.js';
 
 const EPILOG = `Exit codes: 0 ok · 1 internal error · 2 bad input · 99 an SLO or regression gate failed · 130 interrupted.
@@ -110,8 +110,8 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           .option('time-scale', numberOption('Scenario ms per real ms (match a compressed mock provider)', 1))
           .option('api-key', { type: 'string', array: true, default: [] as string[], describe: 'Accepted client API key (repeatable; none: no auth)' })
           .option('client-rpm', numberOption('Requests per minute per client (429 + Retry-After beyond it)'))
-          .option('reclaim-after', { type: 'string', default: '30s', describe: 'Take over async tasks pending this long with a silent instance' })
-          .option('drain-timeout', { type: 'string', default: '30s', describe: 'On SIGTERM, finish in-flight work for at most this long' })
+          .option('reclaim-after', { type: 'string', default: '30s', describe: 'Take over async tasks pending this long with a silent instance (above 0, at most 24d)' })
+          .option('drain-timeout', { type: 'string', default: '30s', describe: 'On SIGTERM, finish in-flight work for at most this long (0s–24d)' })
           .option('log-level', { choices: ['fatal', 'error', 'warn', 'info', 'debug'], default: 'info' })
           .option('instance-id', { type: 'string', describe: 'Name of this instance (async task consumer)' })
           .option('set', setOption)
@@ -199,9 +199,9 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           .option('redis', { global: false, type: 'string', default: 'redis://127.0.0.1:6379', describe: 'Redis for --agents and for `loadtest agent`' })
           .option('external-agents', { global: false, type: 'boolean', default: false, describe: 'Agents run elsewhere (`headroom loadtest agent --pool NAME`); spawn none here' })
           .option('pool', { global: false, type: 'string', default: 'default', describe: 'Pool of external agents a run is offered to (--external-agents), or that an agent takes runs from' })
-          .option('agents-timeout', { global: false, type: 'string', default: '30s', describe: 'How long to wait for the agents to take the run before giving up (exit 1)' })
+          .option('agents-timeout', { global: false, type: 'string', default: '30s', describe: 'How long to wait for the agents to take the run before giving up (exit 1; above 0, at most 24d)' })
           .option('run', { global: false, type: 'string', describe: '(agent) replay this run only: what --agents N starts its agents with' })
-          .option('drain-timeout', { global: false, type: 'string', default: '60s', describe: 'After the last arrival, wait at most this long (wall time) for running conversations; then count what is in flight as cut off (exit 1)' })
+          .option('drain-timeout', { global: false, type: 'string', default: '60s', describe: 'After the last arrival, wait at most this long (wall time) for running conversations; then count what is in flight as cut off (exit 1; 0s–24d)' })
           .option('once', { global: false, type: 'boolean', default: false, describe: '(agent) take one run, then exit' })
           .option('set', { ...setOption, global: false })
           .option('json', { global: false, type: 'boolean', default: false })
@@ -319,7 +319,7 @@ function report(io: Io, e: unknown): number {
 export async function main(args: string[], io: Io = processIo()): Promise<number> {
   let code: number = ExitCode.ok;
   try {
-    await build(args, io, (n) => (code = n)).parseAsync();
+    await build(joinDashedValues(args), io, (n) => (code = n)).parseAsync();
   } catch (e) {
     code = report(io, e);
   }

@@ -125,12 +125,35 @@ export function rangeArg(value: number, flag: string, r: { whole: true; min: num
   throw new HeadroomError(ErrorCode.badArgument, `${flag}: expected ${expected}, found ${value}`);
 }
 
-/** A duration option (`--timeout 30s`) in ms; a bad value throws HEADROOM_ERR_BAD_ARGUMENT (exit 2) naming the flag. */
-export function durationArg(value: string, flag: string): number {
-  const p = parseDuration(value);
-  if (!p.ok) throw new HeadroomError(ErrorCode.badArgument, `${flag}: expected ${p.expected}, found ${JSON.stringify(value)}`);
+/**
+ * The longest wall-time duration a flag takes (24 days): Node's timers hold at most 2³¹−1 ms (24.8 days)
+ * and fire a longer one after 1 ms, with only a TimeoutOverflowWarning — `--drain-timeout 30d` cut the
+ * drain off at once.
+ */
+export const MAX_TIMER_MS = 24 * 86_400_000;
+
+/**
+ * A duration option (`--timeout 30s`, or a bare `0`, as in a scenario) in ms. A value that is not a duration,
+ * is negative, is 0 where `positive` is asked for, or is above `maxMs` throws HEADROOM_ERR_BAD_ARGUMENT
+ * (exit 2) naming the flag, quoting the value and saying what the flag takes.
+ */
+export function durationArg(value: string, flag: string, range: { positive?: boolean; maxMs?: number } = {}): number {
+  const p = parseDuration(value.trim() === '0' ? 0 : value);
+  const bad = (expected: string) => new HeadroomError(ErrorCode.badArgument, `${flag}: expected ${expected}, found ${JSON.stringify(value)}`);
+  const atLeast = range.positive ? 'a duration above 0, like 30s' : 'a duration of 0 or more, like 30s';
+  // `-1s`: say what is wrong with it (the sign), not only that it is no duration.
+  if (!p.ok) throw bad(/^\s*-/.test(value) && parseDuration(value.trim().slice(1)).ok ? atLeast : p.expected);
+  if (range.positive && p.value <= 0) throw bad(atLeast);
+  if (range.maxMs !== undefined && p.value > range.maxMs) throw bad(`a duration of at most ${formatMs(range.maxMs)}`);
   return p.value;
 }
+
+/** `24d`, `10m`, `1s`: a bound in the largest unit that divides it. */
+function formatMs(ms: number): string {
+  const unit = (['d', 'h', 'm', 's'] as const).find((u) => ms % MS_PER_UNIT[u] === 0);
+  return unit ? `${ms / MS_PER_UNIT[unit]}${unit}` : `${ms}ms`;
+}
+const MS_PER_UNIT = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000 } as const;
 
 /**
  * `--duration D` as the scenario override it stands for (`['duration=D']`, `[]` when not given), checked as
@@ -138,8 +161,30 @@ export function durationArg(value: string, flag: string): number {
  */
 export function durationOverride(value: string | undefined): string[] {
   if (value === undefined) return [];
-  durationArg(value, '--duration');
+  durationArg(value, '--duration', { positive: true });
   return [`duration=${value}`];
+}
+
+/**
+ * `--drain-timeout -1s` read as `--drain-timeout=-1s`. yargs takes a word that starts with `-` after an
+ * option as an option of its own unless it is a plain negative number: `-1s` became the short options
+ * `-1` and `-s` ("Unknown arguments: 1, s"), the flag left empty. No option of ours is named with a digit,
+ * so dashes then a digit or a point, after an option, is that option's value; joined to it, it reaches the
+ * option's own check, which names the option and says what it takes (after a switch: checkSwitchValues).
+ * Words after `--` are positional and stay as they are.
+ */
+export function joinDashedValues(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return [...out, ...args.slice(i)];
+    const next = args[i + 1];
+    if (next !== undefined && /^--?[A-Za-z][\w-]*$/.test(arg) && /^-+[\d.]/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 /** System errors of `listen` that come from the address given (--host, --port): bad input, not a bug. */

@@ -61,8 +61,9 @@ export function renderRawSummary(r: RawReport): string {
 export async function loadtestRaw(io: Io, o: LoadtestRawOptions): Promise<number> {
   const target = checkTarget(o.target, o.allowRemote);
   const out = await outFile(o.out);
-  const durationMs = durationArg(o.duration, '--duration');
-  const timeoutMs = durationArg(o.timeout, '--timeout');
+  // Their ranges (1s–10m, 1ms–2m) are runRaw's to check.
+  const durationMs = durationArg(o.duration, '--duration', { positive: true });
+  const timeoutMs = durationArg(o.timeout, '--timeout', { positive: true });
   const body = o.body !== undefined ? await readBody(o.body) : undefined;
   const headers = parseHeaders(o.header);
   if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;

@@ -21,7 +21,7 @@ import { Workload } from '../../workload/stream.js';
 import { renderReport } from '../../report/terminal.js';
 import { loadScenario } from '../../scenario/load.js';
 import { formatDuration } from '../../scenario/units.js';
-import { durationArg, durationOverride } from '../options.js';
+import { durationArg, durationOverride, MAX_TIMER_MS } from '../options.js';
 import { buildReport } from '../../sim/build-report.js';
 import { simulate } from '../../sim/simulate.js';
 import { LiveProgress } from '../live-progress.js';
@@ -244,9 +244,8 @@ function checkOptions(o: LoadtestOptions): { drainTimeoutMs: number; agentsTimeo
   if (o.maxSessions !== undefined && !whole(o.maxSessions)) throw bad('--max-sessions', 'a whole number ≥ 1', o.maxSessions);
   if (!(o.maxLateShare >= 0 && o.maxLateShare <= 1)) throw bad('--max-late-share', 'a share from 0 to 1', o.maxLateShare);
   checkPool(o.pool);
-  const agentsTimeoutMs = durationArg(o.agentsTimeout, '--agents-timeout');
-  if (agentsTimeoutMs <= 0) throw bad('--agents-timeout', 'a duration above 0, like 30s', o.agentsTimeout);
-  return { drainTimeoutMs: durationArg(o.drainTimeout, '--drain-timeout'), agentsTimeoutMs };
+  const agentsTimeoutMs = durationArg(o.agentsTimeout, '--agents-timeout', { positive: true, maxMs: MAX_TIMER_MS });
+  return { drainTimeoutMs: durationArg(o.drainTimeout, '--drain-timeout', { maxMs: MAX_TIMER_MS }), agentsTimeoutMs };
 }
 
 export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promise<number> {

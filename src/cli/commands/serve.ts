@@ -11,7 +11,7 @@ import { AnthropicProvider } from '../../runtime/providers/anthropic.js';
 import { MemoryTextStore } from '../../runtime/providers/text-store.js';
 import { createRuntime } from '../../runtime/runtime.js';
 import { loadScenario } from '../../scenario/load.js';
-import { durationArg, httpUrlArg, listenOn, rangeArg } from '../options.js';
+import { durationArg, httpUrlArg, listenOn, MAX_TIMER_MS, rangeArg } from '../options.js';
 import { line, warnTo, type Io } from '../output.js';
 
 export interface ServeOptions {
@@ -63,8 +63,9 @@ function checkOptions(o: ServeOptions): void {
 
 export async function serve(io: Io, o: ServeOptions): Promise<number> {
   checkOptions(o);
-  const reclaimAfterMs = durationArg(o.reclaimAfter, '--reclaim-after');
-  const drainMs = durationArg(o.drainTimeout, '--drain-timeout');
+  // Above 0: at 0 every instance would take over every other's tasks while they run.
+  const reclaimAfterMs = durationArg(o.reclaimAfter, '--reclaim-after', { positive: true, maxMs: MAX_TIMER_MS });
+  const drainMs = durationArg(o.drainTimeout, '--drain-timeout', { maxMs: MAX_TIMER_MS });
   const scenario = await loadScenario(o.scenario, { overrides: o.set, onWarning: warnTo(io) });
   if (o.provider === 'mock' && !o.providerUrl)
     throw new HeadroomError(ErrorCode.badArgument, '--provider mock needs --provider-url (start one with `headroom mock-provider --scenario FILE`)');
