@@ -13,6 +13,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { randomUUID } from 'node:crypto';
 import { MemoryLimiter } from '../core/limiter/index.js';
 import { clientErrorHandler, errorBody, frameworkErrorHandler, handleError } from './http-errors.js';
+import { PLAIN_JSON_KEYS } from './json-keys.js';
 import { registerMessagesRoute } from './routes/messages.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerTurnRoutes } from './routes/turns.js';
@@ -50,6 +51,8 @@ export async function buildApp(rt: Runtime, opts: AppOptions = {}): Promise<App>
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: opts.bodyLimit ?? 1_048_576,
+    // `__proto__` and `constructor` keys are plain keys, not "invalid JSON" (json-keys.ts says why that is safe).
+    ...PLAIN_JSON_KEYS,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();

@@ -89,6 +89,27 @@ describe('mock provider: answers', () => {
     expect(words((m.content[0] as Anthropic.TextBlock).text)).toBe(10);
   });
 
+  // `__proto__` and `constructor` are legal JSON keys, and a client's tool input or input_schema may have them:
+  // Fastify's default parser refused the whole body as "not valid JSON". They are kept as plain keys — a
+  // tool_use input counts the same words whatever its key is called, so one stripped would count fewer — and
+  // nothing is polluted (the mock shares this process).
+  it('serves bodies with __proto__ or constructor keys, keeping them as plain keys', async () => {
+    const send = async (body: string) => {
+      const res = await fetch(`${mock.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k', 'content-type': 'application/json' }, body });
+      const text = await res.text();
+      expect(res.status, text.slice(0, 300)).toBe(200);
+      return JSON.parse(text) as Anthropic.Message;
+    };
+    const withToolInput = (key: string) =>
+      `{"model":"claude-test-fast","max_tokens":10,"messages":[{"role":"user","content":"use it"},{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"lookup","input":{"${key}":"a b c d"}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"ok"}]}]}`;
+    const kept = await send(withToolInput('__proto__'));
+    const plain = await send(withToolInput('xxxxxxxxx'));
+    expect(kept.usage.input_tokens).toBe(plain.usage.input_tokens);
+    await send('{"model":"claude-test-fast","max_tokens":10,"messages":[{"role":"user","content":"x"}],"metadata":{"user_id":"u","__proto__":{"polluted":"yes"}},"tools":[{"name":"t","input_schema":{"type":"object","properties":{"__proto__":{"type":"string"}}}}]}');
+    await send('{"model":"claude-test-fast","max_tokens":10,"messages":[{"role":"user","content":"x","constructor":{"prototype":{"polluted":"yes"}}}]}');
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
   it('with the x-headroom-request header, reports exactly the usage ProviderModel.decide gives (prompt cache included)', async () => {
     const fresh = await startMockProvider({ scenario, seed: SEED, timeScale: 100 });
     try {

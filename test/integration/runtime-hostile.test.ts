@@ -181,10 +181,12 @@ const CASES: Case[] = [
   { name: 'call toolResultTokens float', ...call({ outputTokens: 5, toolResultTokens: 0.5 }, 'body.plan.calls.0.toolResultTokens') },
   { name: 'unknown call field', ...call({ outputTokens: 5, model: 'opus' }, 'body.plan.calls.0.model') },
   // ---- prototype pollution ----
-  { name: '__proto__ key at the top', ...post('{"message":"hi","__proto__":{"polluted":"yes"}}') },
-  { name: '__proto__ key inside plan', ...post('{"message":"hi","plan":{"__proto__":{"polluted":"yes"}}}') },
-  { name: 'constructor.prototype key', ...post('{"message":"hi","constructor":{"prototype":{"polluted":"yes"}}}') },
-  { name: '__proto__ in a /v1/messages body', method: 'POST', path: '/v1/messages', headers: JSON_AUTH, body: '{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x","__proto__":{"polluted":"yes"}}]}', status: 400 },
+  // A `__proto__` or `constructor` key is legal JSON and is parsed as a plain key (JSON.parse semantics: an
+  // own property, no prototype changed); the turn body takes no such field, so it is refused by name like any
+  // unknown field — it was "body is not valid JSON". /v1/messages takes such keys: see below.
+  { name: '__proto__ key at the top', ...post('{"message":"hi","__proto__":{"polluted":"yes"}}', 'body.__proto__', { mentions: 'unknown field "__proto__"' }) },
+  { name: '__proto__ key inside plan', ...post('{"message":"hi","plan":{"__proto__":{"polluted":"yes"}}}', 'body.plan.__proto__', { mentions: 'unknown field "__proto__"' }) },
+  { name: 'constructor.prototype key', ...post('{"message":"hi","constructor":{"prototype":{"polluted":"yes"}}}', 'body.constructor', { mentions: 'unknown field "constructor"' }) },
   // ---- size and media type ----
   { name: 'body over the body limit (2 MiB)', ...post(turnJson({ message: 'x'.repeat(2 * 1024 * 1024) }), undefined, { status: 413, type: 'request_too_large' }) },
   { name: 'content-type text/plain', method: 'POST', path: TURN, headers: { ...AUTH, 'content-type': 'text/plain' }, body: '{"message":"hi"}', status: 415, type: 'unsupported_media_type' },
@@ -327,6 +329,22 @@ describe('runtime: hostile input', () => {
     } finally {
       await limited.app.app.close();
     }
+  });
+
+  // Where the Messages API takes keys of the client's choosing (metadata, a tool's input_schema, fields the
+  // pass-through does not read), `__proto__` and `constructor` are keys like any other: served, not refused as
+  // "not valid JSON" (Fastify's default), and not stripped. The last test checks that nothing was polluted.
+  it.each([
+    ['in a message object', '{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x","__proto__":{"polluted":"yes"}}]}'],
+    ['in a text block', '{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"text","text":"x","__proto__":{"polluted":"yes"}}]}]}'],
+    ['in metadata', '{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"metadata":{"user_id":"u","__proto__":{"polluted":"yes"}}}'],
+    ['as a property of a tool input_schema', '{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"tools":[{"name":"t","input_schema":{"type":"object","properties":{"__proto__":{"type":"string"},"constructor":{"type":"string"}}}}]}'],
+    ['constructor.prototype in metadata', '{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"metadata":{"constructor":{"prototype":{"polluted":"yes"}}}}'],
+  ])('/v1/messages serves a body with a __proto__ or constructor key %s', async (_where, body) => {
+    const res = await request(`${server.url}/v1/messages`, { method: 'POST', headers: JSON_AUTH, body });
+    const text = await res.body.text();
+    expect(res.statusCode, text.slice(0, 300)).toBe(200);
+    expect((JSON.parse(text) as { type: string }).type).toBe('message');
   });
 
   it('session ids named like Object.prototype members are plain ids', async () => {

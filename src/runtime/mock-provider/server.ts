@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { ProviderModel } from '../../core/provider-model.js';
 import type { Scenario } from '../../scenario/schema.js';
+import { PLAIN_JSON_KEYS } from '../json-keys.js';
 import { RealScheduler } from '../real-scheduler.js';
 import { errorBody, MockHttpError } from './errors.js';
 import { answerMessages, type Flight, type MessagesContext, type ProviderState } from './messages.js';
@@ -84,6 +85,8 @@ export function buildMockProvider(opts: MockProviderOptions): MockProvider {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit,
+    // As the runtime: `__proto__` and `constructor` keys are plain keys, not "invalid JSON" (../json-keys.ts).
+    ...PLAIN_JSON_KEYS,
     requestIdHeader: false,
     genReqId: () => `req_${randomBytes(12).toString('base64url')}`,
     // Anthropic validates strictly: "5" is not an integer, and nothing is silently dropped or defaulted.
