@@ -79,6 +79,7 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
               .option('set', setOption)
               .option('json', { type: 'boolean', default: false, describe: 'Print the JSON report instead of the summary' })
               .option('out', { type: 'string', describe: 'Also write the JSON report to this file' })
+              .option('allow-huge-run', { type: 'boolean', default: false, describe: 'Run even when the run would simulate more than 10⁹ turns (hours of CPU); refused without it' })
               .example('$0 sim run scenarios/support-agent.yaml', 'the capacity answer for the support agent')
               .example('$0 sim run scenarios/support-agent.yaml --set users.dailyActive=20000 --out report.json', 'what if traffic quadruples?'),
           run(async (a) =>
@@ -88,6 +89,7 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
               set: a.set as string[],
               json: a.json as boolean,
               ...(a.out !== undefined ? { out: a.out as string } : {}),
+              allowHugeRun: a.allowHugeRun as boolean,
             }),
           ),
         )

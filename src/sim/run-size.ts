@@ -2,14 +2,17 @@
  * How much a run asks of the simulator, known before it starts: the turns the workload will play. A
  * scenario can ask for more than any machine simulates in a working day (a billion daily users for 31
  * days is some 10¹³ turns), and a run that long looks like a hang: no output, no end. `sim run` refuses
- * such a run up front and says what to shrink.
+ * such a run up front and says what to shrink, or, with `--allow-huge-run`, warns and runs it.
  */
 import type { Scenario } from '../scenario/schema.js';
 import { meanCountAtLeast1, planArrivals } from '../workload/arrivals.js';
 
+/** Turns a second the simulator plays on one core, about: a support-agent day (bench/sim.ts). For estimates only. */
+export const SIM_TURNS_PER_S = 70_000;
+
 /**
- * At most this many expected turns per run: about four hours at the ~70,000 turns/s a support-agent day
- * runs at on one core (bench/sim.ts), where the bundled scenarios need well under a million.
+ * At most this many expected turns per run, unless the user asks for more (`sim run --allow-huge-run`):
+ * about four hours at SIM_TURNS_PER_S, where the bundled scenarios need well under a million.
  */
 export const MAX_SIM_TURNS = 1e9;
 

@@ -42,13 +42,24 @@ describe('sim run refuses what it cannot read or write, with exit 2', () => {
 
 describe('sim run refuses a run far too large to finish, before simulating', () => {
   // A billion daily users, all at once, for 31 days: about 10¹³ turns. It ran on with no output (a hang to
-  // the user, hours of CPU) instead of saying so.
-  it('exit 2, with the expected turns and what to shrink', async () => {
-    const r = await runCli(['sim', 'run', SCENARIO, '--set', 'users.dailyActive=1e9', '--set', 'users.concurrencyRatio=100%', '--set', 'duration=31d', '--set', 'warmup=1h']);
+  // the user, hours of CPU) instead of saying so. (--allow-huge-run running it: test/integration/sim-huge-run.test.ts.)
+  const HUGE = ['--set', 'users.dailyActive=1e9', '--set', 'users.concurrencyRatio=100%', '--set', 'duration=31d', '--set', 'warmup=1h'];
+  it('exit 2, with the expected turns, what to shrink, and the flag that runs it anyway', async () => {
+    const r = await runCli(['sim', 'run', SCENARIO, ...HUGE]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/HEADROOM_ERR_SCENARIO_INVALID: .*: the run would simulate about [\d.]+e\+\d+ turns, more than the 1e\+9 one run takes/);
-    expect(r.stderr).toContain('hint:');
+    expect(r.stderr).toMatch(/HEADROOM_ERR_SCENARIO_INVALID: .*: the run would simulate about [\d.]+e\+\d+ turns, more than the 1e\+9 one run takes without --allow-huge-run \(about [\d,]+ days of CPU/);
+    expect(r.stderr).toMatch(/hint: .*To run it anyway, pass --allow-huge-run/);
+  }, 20_000);
+
+  it('--allow-huge-run leaves a run within the ceiling as it was: no warning, same report', async () => {
+    const args = ['sim', 'run', SCENARIO, '--duration', '10m', '--set', 'warmup=5m', '--json'];
+    const [plain, allowed] = [await runCli(args), await runCli([...args, '--allow-huge-run'])];
+    expect(allowed.stderr).toBe('');
+    expect(allowed.code).toBe(plain.code);
+    // Equal but for the wall time the simulation took.
+    const figures = (json: string) => JSON.stringify({ ...JSON.parse(json), run: { ...JSON.parse(json).run, wallMs: 0, eventsPerSecond: 0 } });
+    expect(figures(allowed.stdout)).toBe(figures(plain.stdout));
   }, 20_000);
 
   it('a large but feasible run is not refused', async () => {
