@@ -9,6 +9,7 @@ export const ExitCode = {
   ok: 0,
   internal: 1,
   badInput: 2,
+  /** An SLO or regression gate failed, or a load test's requests all failed (none answered successfully). */
   gateFailed: 99,
   /** Stopped by Ctrl-C (128 + SIGINT); what was measured until then is reported. */
   interrupted: 130,

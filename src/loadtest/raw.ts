@@ -125,18 +125,16 @@ function checkOptions(o: RawOptions): void {
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 const msText = (x: number) => (x < 10 ? `${+x.toFixed(2)} ms` : `${Math.round(x)} ms`);
 
+/** What the requests met instead of a 2xx, by kind: "500 ×1,234, connection ×3, timeout ×1". */
+export function failureCounts(e: RawReport['errors']): string {
+  return [...Object.entries(e.byStatus).map(([s, c]) => `${s} ×${n(c)}`), ...(e.connection ? [`connection ×${n(e.connection)}`] : []), ...(e.timeouts ? [`timeout ×${n(e.timeouts)}`] : [])].join(', ');
+}
+
 /** The one-sentence answer: throughput, latency, errors. */
 export function rawAnswer(r: Omit<RawReport, 'answer'>): string {
   const l = r.latency;
   const how = r.run.rate === null ? `with ${r.run.connections} connections` : `at ${n(r.run.rate)} requests/s asked (${r.run.connections} connections)`;
-  const errors =
-    r.errors.total === 0
-      ? 'no errors.'
-      : `${(r.errors.rate * 100).toFixed(r.errors.rate < 0.001 ? 3 : 1)} % errors (${[
-          ...Object.entries(r.errors.byStatus).map(([s, c]) => `${s} ×${n(c)}`),
-          ...(r.errors.connection ? [`connection ×${n(r.errors.connection)}`] : []),
-          ...(r.errors.timeouts ? [`timeout ×${n(r.errors.timeouts)}`] : []),
-        ].join(', ')}).`;
+  const errors = r.errors.total === 0 ? 'no errors.' : `${(r.errors.rate * 100).toFixed(r.errors.rate < 0.001 ? 3 : 1)} % errors (${failureCounts(r.errors)}).`;
   const lat = l.count === 0 ? 'no successful response to time' : `latency p50 ${msText(l.p50)}, p90 ${msText(l.p90)}, p99 ${msText(l.p99)}, max ${msText(l.max)}`;
   return `${n(r.requests.perS)} requests/s (${n(r.requests.completed)} in ${+(r.run.wallMs / 1000).toFixed(2)} s ${how}, ${r.target.method} ${r.target.url}); ${lat}; ${errors}`;
 }

@@ -6,6 +6,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { closedPort, postTurn, spawnHeadroom, startRuntime, type HeadroomProcess, type RuntimeHarness } from '../helpers/runtime.js';
@@ -29,6 +30,29 @@ describe('loadtest against a target that does not answer', () => {
     expect(r.stderr).toContain('is `headroom serve` running');
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const report = JSON.parse(r.stdout) as Report;
+    expect(report.turns.arrived).toBeGreaterThan(0);
+    expect(report.turns.failed).toBe(report.turns.arrived);
+  }, 30_000);
+});
+
+describe('loadtest against a target that fails every turn', () => {
+  it('exits 99 saying no turn was answered, even with no SLO to gate on, and writes the report', async () => {
+    // Before: a scenario without SLOs made a run whose every turn failed (503) exit 0, like a pass.
+    const app = Fastify();
+    app.post('/v1/sessions/:id/turns', async (_req, reply) => reply.code(503).send({ error: { type: 'overloaded', message: 'down' } }));
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const dir = await mkdtemp(join(tmpdir(), 'headroom-lt-'));
+    cleanups.push(async () => {
+      await app.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+    const out = join(dir, 'r.json');
+    const r = await runCli(['loadtest', 'scenarios/support-agent.yaml', '--target', url, '--set', 'slo={}', '--max-late-share', '1', '--json', '--out', out, ...SHORT]);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.code).toBe(99);
+    expect(r.stderr).toMatch(/^error: none of the [\d,]+ turns of the window was answered \(http-503 ×[\d,]+\)/m);
+    const report = ReportSchema.parse(JSON.parse(await readFile(out, 'utf8'))) as Report;
+    expect(report.slo.checks).toEqual([]);
     expect(report.turns.arrived).toBeGreaterThan(0);
     expect(report.turns.failed).toBe(report.turns.arrived);
   }, 30_000);

@@ -181,6 +181,28 @@ describe('the loadtest raw command', () => {
     expect(c.stdout()).toBe('');
   });
 
+  it('exits 99 when every request failed (500 to everything), saying why in one line on stderr, and still writes --out', async () => {
+    // Before, a run in which not one request succeeded exited 0 like a pass: only the summary said "100 % errors".
+    const app = Fastify();
+    app.get('/', async (_req, reply) => reply.code(500).send({ error: 'down' }));
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const dir = await mkdtemp(join(tmpdir(), 'headroom-raw-'));
+    try {
+      const c = captureIo();
+      expect(await loadtestRaw(c.io, cliOptions(url, { connections: 2, out: join(dir, 'r.json') }))).toBe(ExitCode.gateFailed);
+      const lines = c.stderr().trimEnd().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^error: every request failed: .* answered [\d,]+ requests?, none with a 2xx status \(500 ×[\d,]+\)/);
+      const report = RawReportSchema.parse(JSON.parse(await readFile(join(dir, 'r.json'), 'utf8')));
+      expect(report.requests.ok).toBe(0);
+      expect(report.requests.completed).toBeGreaterThan(0);
+      expect(JSON.parse(c.stdout())).toEqual(report);
+    } finally {
+      await app.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exits 2 when nothing answers', async () => {
     const port = await freePort();
     const c = captureIo();

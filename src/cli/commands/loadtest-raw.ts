@@ -1,12 +1,14 @@
 /**
  * `headroom loadtest raw`: one fixed request at maximum throughput (or a fixed rate) against a target,
  * for the gateway's own overhead (src/loadtest/raw.ts). Prints a short summary, or the RawReport as
- * JSON with `--json` / `--out`. Exit 0 when the target answered; 2 when no request got a response
- * (nothing listening, wrong address), since then there is nothing to report.
+ * JSON with `--json` / `--out`. Exit 0 when the target answered a request successfully (2xx); 2 when
+ * no request got a response at all (nothing listening, wrong address); 99 when responses came but not
+ * one was a 2xx (500 to everything): the run measured no latency, and a CI job gating on it must not
+ * read it as a pass. The report is printed and written first in every case.
  */
 import { readFile } from 'node:fs/promises';
 import { ErrorCode, ExitCode, HeadroomError } from '../../errors.js';
-import { parseHeaders, runRaw, type RawReport } from '../../loadtest/raw.js';
+import { failureCounts, parseHeaders, runRaw, type RawReport } from '../../loadtest/raw.js';
 import { checkTarget } from '../../loadtest/target.js';
 import { durationArg } from '../options.js';
 import { line, outFile, writeJson, type Io } from '../output.js';
@@ -98,6 +100,11 @@ export async function loadtestRaw(io: Io, o: LoadtestRawOptions): Promise<number
   if (report.requests.completed === 0) {
     io.err.write(`error: ${target.origin} answered no request (${report.errors.connection} connection errors, ${report.errors.timeouts} timeouts); is it running and listening there?\n`);
     return ExitCode.badInput;
+  }
+  if (report.requests.ok === 0) {
+    const n = report.requests.completed;
+    io.err.write(`error: every request failed: ${target.origin} answered ${n.toLocaleString('en-US')} request${n === 1 ? '' : 's'}, none with a 2xx status (${failureCounts(report.errors)}); no latency was measured, so the run is not a pass\n`);
+    return ExitCode.gateFailed;
   }
   return ExitCode.ok;
 }

@@ -347,6 +347,15 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
     );
     return ExitCode.internal;
   }
+  const t = live.turns;
+  if (t.arrived > 0 && t.completed + t.cacheHits === 0) {
+    // No SLO needed to see it: a run in which the target answered no turn is not a pass (it exited 0 when the
+    // scenario set no SLO). Before the late-send check: a generator that fell behind only flatters a target,
+    // and this one failed everything even so.
+    const reasons = Object.entries(t.byReason).sort((a, b) => b[1] - a[1]).map(([r, c]) => `${r} ×${c.toLocaleString('en-US')}`);
+    io.err.write(`error: none of the ${t.arrived.toLocaleString('en-US')} turns of the window was answered (${reasons.join(', ') || 'no reason given'}): the target failed every turn, so the run is not a pass\n`);
+    return ExitCode.gateFailed;
+  }
   const g = live.run.generator!;
   if (late > o.maxLateShare) {
     io.err.write(`${fellBehind(g, late, o.connections)}\n`);
