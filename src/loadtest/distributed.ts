@@ -332,6 +332,7 @@ export async function runAgentOnce(redis: Redis, from: AgentSource, waitMs: numb
       timeScale: spec.timeScale,
       seed: spec.seed,
       owns: (id) => id % spec.agents === index,
+      runId: spec.runId,
       startAtEpochMs,
       stream: spec.stream,
       connections: spec.connections,

@@ -12,6 +12,13 @@
  *   falls behind gives the target less load than planned, and flattering figures. Before, the wait for
  *   a connection was counted as the target's latency and never as a late send (`--connections 1`
  *   against a target holding each turn 1 s: turn p95 7.7 s, "All SLOs met", exit 0).
+ * - Each run has its own sessions on the target: session N of the workload is `/v1/sessions/<run id>.N`,
+ *   with `plan.session: N` in every turn. The runtime stores a conversation and locks it by the URL's id,
+ *   so a run never meets the conversations an earlier one left behind (interrupted, cut off at the drain,
+ *   or given up after a failed turn) nor the locks of turns still running there; before, session N was
+ *   `/v1/sessions/N` in every run, and a second run's first turns loaded the first run's histories (more
+ *   input tokens than planned) or were refused 409. The runtime keys the pipeline by `plan.session`
+ *   (`sN`, as the simulator does), so routing, request keys and every seeded draw ignore the run id.
  * - Every run is bounded: by the scenario duration (or `durationMs`), `maxSessions`, and a request
  *   timeout; targets outside loopback are refused unless allowed (see target.ts).
  * - An aborted `signal` (Ctrl-C) ends the run early: no session starts and no turn is sent after it,
@@ -22,6 +29,7 @@
  *   answered, failed or cut off. Before, a target that held turns made the run wait for each request's
  *   own timeout (a 100 ms window ran 120 s, silently).
  */
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { Pool } from 'undici';
 import type { Scenario } from '../scenario/schema.js';
@@ -42,6 +50,11 @@ export interface ReplayOptions {
   /** Scenario ms of arrivals (default: the scenario's duration). */
   durationMs?: number;
   maxSessions?: number;
+  /**
+   * The run's session namespace on the target: session N is `<runId>.N` (default: a fresh random id).
+   * Distributed agents share their run's id. Figures do not depend on it.
+   */
+  runId?: string;
   /** Only sessions this returns true for (distributed agents split by session id). */
   owns?: (sessionId: number) => boolean;
   apiKey?: string;
@@ -144,6 +157,7 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;
   const workload = new Workload(scenario, o.seed);
+  const runId = o.runId ?? randomUUID();
   // Distributed agents share one start instant so their open-model schedules line up. An agent that
   // reaches it late still schedules from it, and its late sends say so (it used to start its own clock).
   const t0 = performance.now() + ((o.startAtEpochMs ?? Date.now()) - Date.now());
@@ -221,6 +235,7 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
       end: turn.index === s.turns.length,
       ...(o.stream ? { stream: true } : {}),
       plan: {
+        session: s.id,
         turn: turn.index,
         userTokens: turn.userTokens,
         promptKey: turn.promptKey,
@@ -229,7 +244,7 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
     };
     const base: TurnResult = { sessionId: s.id, turn: turn.index, intendedAtMs, sentAtMs, connectionWaitMs, endedAtMs: sentAtMs, httpStatus: 0, status: 'failed', charges: [], costNanos: 0 };
     try {
-      const res = await pool.request({ path: `/v1/sessions/${s.id}/turns`, method: 'POST', headers, body: JSON.stringify(body), headersTimeout: o.requestTimeoutMs ?? 120_000, bodyTimeout: o.requestTimeoutMs ?? 120_000, signal });
+      const res = await pool.request({ path: `/v1/sessions/${runId}.${s.id}/turns`, method: 'POST', headers, body: JSON.stringify(body), headersTimeout: o.requestTimeoutMs ?? 120_000, bodyTimeout: o.requestTimeoutMs ?? 120_000, signal });
       let answer: RuntimeAnswer = {};
       let ttftMs: number | undefined;
       if (o.stream && res.statusCode === 200) {

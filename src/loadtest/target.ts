@@ -22,8 +22,9 @@ export function checkTarget(target: string, allowRemote: boolean): URL {
 
 /**
  * What the target (a Headroom runtime) has served before this run, from `GET /v1/stats`: a response cache
- * or cost counters that are not empty mean earlier traffic, whose cached answers and sessions change the
- * cache hits, calls, tokens and cost of a replay. Undefined when the target is fresh or does not say
+ * or cost counters that are not empty mean earlier traffic, whose cached answers (and a provider's prompt
+ * cache) change the cache hits, calls, tokens and cost of a replay; its sessions do not, since each replay
+ * has session ids of its own (replay.ts). Undefined when the target is fresh or does not say
  * (not a Headroom runtime, a key required, unreachable: the replay will tell).
  */
 export async function servedBefore(origin: string, apiKey?: string): Promise<string | undefined> {

@@ -32,7 +32,11 @@ export interface TurnBody {
   async?: boolean;
   /** The conversation ends with this turn (per-session workers release their slot). */
   end?: boolean;
-  plan?: { turn?: number; userTokens?: number; promptKey?: string; calls?: PlannedCall[] };
+  /**
+   * A workload turn to reproduce exactly (a load tester's replay). `session`: the workload session it
+   * belongs to — the pipeline keys the conversation by it (see `pipelineKeyOf`), not by the URL's id.
+   */
+  plan?: { session?: number; turn?: number; userTokens?: number; promptKey?: string; calls?: PlannedCall[] };
 }
 
 export interface TurnResponse {
@@ -69,6 +73,15 @@ export interface TurnHooks {
 /** The session key the pipeline uses: the simulator keys session N as `sN`; live sessions alike. */
 export const sessionKeyOf = (id: string) => `s${id}`;
 
+/**
+ * The pipeline's key for a turn of session `sessionId` (the URL's id): `sN` for a replayed workload
+ * session N (`plan.session`), else from the id. Why two identities: the URL's id names the stored
+ * conversation and its lock, and a load tester gives each run its own (`<run id>.<N>`), so that a run
+ * never meets what an earlier one left behind; the pipeline's key decides what must not depend on the
+ * run — routing splits, request keys, segment hashes, seeded draws — and stays the simulator's `sN`.
+ */
+export const pipelineKeyOf = (sessionId: string, body: TurnBody) => sessionKeyOf(body.plan?.session !== undefined ? String(body.plan.session) : sessionId);
+
 function planFor(rt: Runtime, sessionKey: string, turn: number, body: TurnBody, outputSampler: (rng: Rng) => number): TurnPlan {
   const p = body.plan ?? {};
   const userTokens = p.userTokens ?? Math.max(1, countTokens(body.message ?? ''));
@@ -102,7 +115,7 @@ export class TurnService {
     const lock = watchLock(rt.sessions, sessionId, token, lockedAt, () => rt.metrics.sessionLocksLost.inc());
     rt.metrics.inFlight.inc();
     try {
-      const sessionKey = sessionKeyOf(sessionId);
+      const sessionKey = pipelineKeyOf(sessionId, body);
       const rec = await rt.sessions.load(sessionId);
       const conv = rec ? Conversation.fromState(sessionKey, s.conversation.tokens.systemPrompt, s.conversation.context, rec.conversation) : new Conversation(sessionKey, s.conversation.tokens.systemPrompt, s.conversation.context);
       const turnIndex = body.plan?.turn ?? (rec?.turns ?? 0) + 1;

@@ -111,7 +111,7 @@ describe('loadtest --max-sessions --compare-sim', () => {
 });
 
 describe('loadtest --compare-sim against a runtime that served traffic before', () => {
-  it('warns that its cache (and sessions) make the exact figures differ', async () => {
+  it('warns that its cached answers make the exact figures differ', async () => {
     const rt = await startRuntime({ yaml: await readFile('scenarios/support-agent.yaml', 'utf8'), timeScale: 600 });
     cleanups.push(() => rt.close());
     expect((await postTurn(rt.url, 'earlier', { message: 'where is my order?', end: true })).status).toBe(200);

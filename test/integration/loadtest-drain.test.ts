@@ -27,9 +27,9 @@ async function holdingTarget(): Promise<{ url: string; received: () => number; a
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
       received++;
-      const id = Number(/sessions\/(\d+)/.exec(req.url ?? '')?.[1]);
-      const turn = (JSON.parse(body) as { plan?: { turn?: number } }).plan?.turn;
-      if (id % 5 === 0 && turn === 2) {
+      // The workload session is in the plan (the URL's id is the run's own: `<run id>.<session>`).
+      const plan = (JSON.parse(body) as { plan?: { session?: number; turn?: number } }).plan;
+      if (plan?.session !== undefined && plan.session % 5 === 0 && plan.turn === 2) {
         held++;
         return;
       }

@@ -277,7 +277,7 @@ export async function loadtest(io: Io, file: string, o: LoadtestOptions): Promis
   if (!o.json) line(io, `replaying ${scenario.name} (seed ${seed}) against ${target.origin} at ${o.timeScale}× — ${formatDuration(scenario.duration)} of scenario time in ≈${formatDuration(scenario.duration / o.timeScale)}`);
   if (o.compareSim) {
     const before = await servedBefore(target.origin, o.apiKey);
-    if (before) io.err.write(`warning: ${target.origin} already served traffic (${before}): its cached answers and sessions will make cache hits, calls, tokens and cost differ from the simulation; restart it (or give it a fresh --prefix) before comparing\n`);
+    if (before) io.err.write(`warning: ${target.origin} already served traffic (${before}): its cached answers (and a provider's prompt cache) will make cache hits, calls, tokens and cost differ from the simulation; restart it (or give it a fresh --prefix) before comparing\n`);
   }
   const progress = !o.json && io.isTty ? new LiveProgress(io, o.timeScale, scenario.duration) : undefined;
   // Ctrl-C stops the replay — this process's, or the agents' through Redis — and keeps what was measured;

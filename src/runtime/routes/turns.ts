@@ -24,6 +24,7 @@ function turnBodySchema(classes: string[]) {
         additionalProperties: false,
         description: 'Replay plan from a load tester: the workload turn to reproduce exactly',
         properties: {
+          session: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: "The workload session replayed: the pipeline keys the conversation by it (routing, request keys, seeded draws), the URL's id keys its stored state and lock" },
           turn: { type: 'integer', minimum: 1, maximum: 100_000 },
           userTokens: { type: 'integer', minimum: 1, maximum: 10_000_000 },
           promptKey: { type: 'string', minLength: 1, maxLength: 256 },
