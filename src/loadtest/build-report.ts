@@ -41,6 +41,7 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
     lateForConnection: m.lateForConnection,
     maxLagMs: Math.round(m.maxLagMs * 1000) / 1000,
     connectionWait: summarise(m.connectionWait),
+    connectionSetup: summarise(m.connectionSetup),
   };
   const base: Omit<Report, 'slo' | 'answer'> = {
     schemaVersion: REPORT_SCHEMA_VERSION,

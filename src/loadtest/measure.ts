@@ -4,9 +4,10 @@
  * (× time scale) next to the real figures; the runtime's own breakdown (queue, limiter, provider,
  * tool, retry) comes back in each response, already in scenario ms.
  *
- * The target's latency runs from the actual send; what the load generator itself added before it (its
- * lag behind the intended send time, and within that the wait for one of its connections) is kept apart,
- * in real ms, as a property of the generator and not of the target.
+ * The target's latency runs from the actual send, when the request went on the wire over a connected
+ * socket; what the load generator itself added before it (its lag behind the intended send time, and
+ * within that the wait for one of its connections) is kept apart, in real ms, as a property of the
+ * generator and not of the target, and so is the setup of the connections it opened (target-pool.ts).
  */
 import { LATENCY_METRICS, type LatencyMetric } from '../core/metrics/report.js';
 import { decodeHistogram, encodeHistogram, mergeInto, newHistogram, recordMs, type Histogram } from '../core/metrics/histogram.js';
@@ -60,7 +61,10 @@ export interface TurnResult {
   turn: number;
   /** Scenario ms from the start of the run. */
   intendedAtMs: number;
-  /** When the request went on the wire (it had a connection): the target's latency runs from here. */
+  /**
+   * When the request went on the wire (it had a connected socket: any connection setup is over): the
+   * target's latency runs from here.
+   */
   sentAtMs: number;
   /** Real ms the turn waited for one of the generator's connections before that (part of its lag behind `intendedAtMs`). */
   connectionWaitMs?: number;
@@ -96,6 +100,7 @@ export interface MeasurementsJSON {
   fromIntended: string;
   realTurn: string;
   connectionWait: string;
+  connectionSetup: string;
   sessionCost: string;
   conversationCost: ConversationCostJSON;
   turns: Measurements['turns'];
@@ -126,6 +131,11 @@ export class Measurements {
    * (warm-up and drain included, as the late sends): the generator's own delay, in no latency figure.
    */
   readonly connectionWait = newHistogram();
+  /**
+   * Real ms each connection the generator opened took to set up (DNS, TCP connect, TLS handshake), before
+   * the request that needed it went on the wire: in no latency figure (k6's http_req_connecting).
+   */
+  readonly connectionSetup = newHistogram();
   /** The window's turns by outcome; `cutOffAtDrain`: still in flight when the drain bound was hit. */
   readonly turns = { arrived: 0, completed: 0, cacheHits: 0, rejected: 0, deadLettered: 0, failed: 0, cutOffAtDrain: 0, byReason: {} as Record<string, number> };
   readonly errors: Record<string, number> = {};
@@ -205,6 +215,11 @@ export class Measurements {
     if (late && connectionWaitMs * 2 >= lagMs) this.lateForConnection++;
     if (lagMs > this.maxLagMs) this.maxLagMs = lagMs;
     if (connectionWaitMs > 0) recordMs(this.connectionWait, connectionWaitMs);
+  }
+
+  /** A connection to the target was set up in `setupMs` (real). */
+  connected(setupMs: number): void {
+    recordMs(this.connectionSetup, setupMs);
   }
 
   /**
@@ -305,6 +320,7 @@ export class Measurements {
       fromIntended: encodeHistogram(this.fromIntended),
       realTurn: encodeHistogram(this.realTurn),
       connectionWait: encodeHistogram(this.connectionWait),
+      connectionSetup: encodeHistogram(this.connectionSetup),
       sessionCost: encodeHistogram(this.sessionCost),
       conversationCost: this.conversationCost.toJSON(),
       turns: this.turns,
@@ -327,6 +343,7 @@ export class Measurements {
     mergeInto(this.fromIntended, decodeHistogram(o.fromIntended));
     mergeInto(this.realTurn, decodeHistogram(o.realTurn));
     mergeInto(this.connectionWait, decodeHistogram(o.connectionWait));
+    mergeInto(this.connectionSetup, decodeHistogram(o.connectionSetup));
     mergeInto(this.sessionCost, decodeHistogram(o.sessionCost));
     this.conversationCost.mergeFrom(o.conversationCost);
     const t = this.turns;

@@ -5,13 +5,16 @@
  * - Sessions start at their scheduled times (compressed by the time scale) whether or not earlier ones
  *   finished; within a session a turn is sent after the previous answer plus its think time.
  * - The target's latency is measured from the actual send: when the request got one of the generator's
- *   `connections` and went on the wire, as k6 (`http_req_duration`), Locust and GuideLLM measure it.
- *   What the generator itself added before that is measured apart: the lag of each send behind its
- *   intended time, and within it the wait for a connection (connection-slots.ts). Sends that leave
- *   later than `lagThresholdMs`, whatever held them, are counted as late, because a generator that
- *   falls behind gives the target less load than planned, and flattering figures. Before, the wait for
- *   a connection was counted as the target's latency and never as a late send (`--connections 1`
- *   against a target holding each turn 1 s: turn p95 7.7 s, "All SLOs met", exit 0).
+ *   `connections` and went on the wire, once that connection was set up, as k6 (`http_req_duration`),
+ *   Locust and GuideLLM measure it. The setup of a connection the pool opened (DNS, TCP, TLS) is timed
+ *   apart (target-pool.ts), as k6's `http_req_connecting`: before, it was counted in the latency of the
+ *   turn that opened it. What the generator itself added before the send is measured apart too: the lag
+ *   of each send behind its intended time (up to the hand-off to the pool), and within it the wait for a
+ *   connection (connection-slots.ts). Sends that leave later than `lagThresholdMs`, whatever held them,
+ *   are counted as late, because a generator that falls behind gives the target less load than planned,
+ *   and flattering figures. Before, the wait for a connection was counted as the target's latency and
+ *   never as a late send (`--connections 1` against a target holding each turn 1 s: turn p95 7.7 s,
+ *   "All SLOs met", exit 0).
  * - Each run has its own sessions on the target: session N of the workload is `/v1/sessions/<run id>.N`,
  *   with `plan.session: N` in every turn. The runtime stores a conversation and locks it by the URL's id,
  *   so a run never meets the conversations an earlier one left behind (interrupted, cut off at the drain,
@@ -31,7 +34,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { Pool } from 'undici';
 import type { Scenario } from '../scenario/schema.js';
 import type { Report } from '../core/metrics/report.js';
 import { textFor } from '../workload/text.js';
@@ -40,6 +42,7 @@ import type { Session, Turn } from '../workload/types.js';
 import { Pricing } from '../core/pricing.js';
 import { formatDuration } from '../scenario/units.js';
 import { ConnectionSlots } from './connection-slots.js';
+import { targetPool } from './target-pool.js';
 import { Measurements, type TurnResult } from './measure.js';
 
 export interface ReplayOptions {
@@ -153,7 +156,7 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
   const connections = o.connections ?? DEFAULT_CONNECTIONS;
   // A request is handed to the pool only with a slot, so the pool always has a connection free for it.
   const slots = new ConnectionSlots(connections);
-  const pool = new Pool(o.target, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  const pool = targetPool(o.target, connections, (setupMs) => m.connected(setupMs));
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;
   const workload = new Workload(scenario, o.seed);
@@ -214,19 +217,22 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
       if (!(await slots.wait(signal))) return undefined;
       connectionWaitMs = (now() - readyAtMs) / K;
     }
-    inFlight++;
     try {
       return await sendOnConnection(s, turn, intendedAtMs, connectionWaitMs);
     } finally {
-      inFlight--;
       slots.release();
     }
   };
 
-  /** The request itself, on a connection of its own, after waiting `connectionWaitMs` (real) for it. */
+  /**
+   * The request itself, on a connection of its own, after waiting `connectionWaitMs` (real) for it. The
+   * generator's lag runs to the hand-off to the pool; the target's latency (and the turn's time in flight)
+   * from when the request goes on the wire, after the setup of a connection the pool had to open, which
+   * the pool times apart (target-pool.ts).
+   */
   const sendOnConnection = async (s: Session, turn: Turn, intendedAtMs: number, connectionWaitMs: number): Promise<TurnResult> => {
-    const sentAtMs = now();
-    const lag = (sentAtMs - intendedAtMs) / K;
+    const handedAtMs = now();
+    const lag = (handedAtMs - intendedAtMs) / K;
     m.sent(lag, lag > lagThreshold, connectionWaitMs);
     if (o.progress) o.progress.sends++;
     const body = {
@@ -242,9 +248,20 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
         calls: turn.calls.map((c) => ({ outputTokens: c.outputTokens, toolLatencyMs: c.toolLatencyAfterMs, toolResultTokens: c.toolResultTokens })),
       },
     };
-    const base: TurnResult = { sessionId: s.id, turn: turn.index, intendedAtMs, sentAtMs, connectionWaitMs, endedAtMs: sentAtMs, httpStatus: 0, status: 'failed', charges: [], costNanos: 0 };
+    /** When the request went on the wire; undefined until then, and for good if it failed before (no time at the target). */
+    let sentAtMs: number | undefined;
+    const onWire = () => {
+      sentAtMs = now();
+      inFlight++;
+    };
+    const base = (): TurnResult => {
+      const endedAtMs = now();
+      return { sessionId: s.id, turn: turn.index, intendedAtMs, sentAtMs: sentAtMs ?? endedAtMs, connectionWaitMs, endedAtMs, httpStatus: 0, status: 'failed', charges: [], costNanos: 0 };
+    };
     try {
-      const res = await pool.request({ path: `/v1/sessions/${runId}.${s.id}/turns`, method: 'POST', headers, body: JSON.stringify(body), headersTimeout: o.requestTimeoutMs ?? 120_000, bodyTimeout: o.requestTimeoutMs ?? 120_000, signal });
+      const path = `/v1/sessions/${runId}.${s.id}/turns`;
+      const timeoutMs = o.requestTimeoutMs ?? 120_000;
+      const res = await pool.request({ path, method: 'POST', headers, body: JSON.stringify(body), headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal }, onWire);
       let answer: RuntimeAnswer = {};
       let ttftMs: number | undefined;
       if (o.stream && res.statusCode === 200) {
@@ -258,7 +275,7 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
             buf = buf.slice(i + 2);
             const ev = /^event: (.*)$/m.exec(frame)?.[1];
             const data = /^data: (.*)$/m.exec(frame)?.[1];
-            if (ev === 'first_token' && ttftMs === undefined) ttftMs = now() - sentAtMs;
+            if (ev === 'first_token' && ttftMs === undefined) ttftMs = now() - (sentAtMs ?? handedAtMs);
             if ((ev === 'turn_end' || ev === 'error') && data) answer = JSON.parse(data) as RuntimeAnswer;
           }
         }
@@ -273,8 +290,7 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
       const r = answer.result ?? answer;
       const ok = res.statusCode === 200 && (r.status === 'ok' || r.status === 'cache-hit');
       return {
-        ...base,
-        endedAtMs: now(),
+        ...base(),
         httpStatus: res.statusCode,
         status: ok ? r.status! : r.status && r.status !== 'ok' && r.status !== 'cache-hit' ? r.status : 'failed',
         ...(r.reason ? { reason: r.reason } : ok ? {} : { reason: `http-${res.statusCode}` }),
@@ -291,7 +307,9 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
     } catch (e) {
       const code = (e as { code?: string }).code ?? '';
       const errorClass = /TIMEOUT/i.test(code) ? 'timeout' : 'connection';
-      return { ...base, endedAtMs: now(), errorClass, reason: errorClass };
+      return { ...base(), errorClass, reason: errorClass };
+    } finally {
+      if (sentAtMs !== undefined) inFlight--;
     }
   };
 

@@ -69,17 +69,26 @@ function latency(r: Report): Section {
 
 /**
  * Load tests: what the load generator itself added before its sends — lag behind the intended send time,
- * and the wait for one of its connections — which the target's latency above leaves out.
+ * and the wait for one of its connections — and the setup of the connections it opened, which the
+ * target's latency above leaves out.
  */
 function generator(r: Report): Section | undefined {
   const g = r.run.generator;
   if (!g) return undefined;
   const w = g.connectionWait;
-  const waits: Cell[] = w.count === 0 ? Array<Cell>(3).fill(tone('–', 'dim')) : [duration(w.mean), duration(w.p99), duration(w.max)];
+  const c = g.connectionSetup;
+  const times = (x: typeof w): Cell[] => (x.count === 0 ? Array<Cell>(3).fill(tone('–', 'dim')) : [duration(x.mean), duration(x.p99), duration(x.max)]);
   const late = g.sends === 0 ? 0 : g.lateSends / g.sends;
   return {
     title: 'Load generator',
-    table: { head: ['real time', 'sends', 'mean', 'p99', 'max'], align: right(4), rows: [['connection wait', w.count > 0 ? tone(int(w.count), 'warn') : '0', ...waits]] },
+    table: {
+      head: ['real time', 'count', 'mean', 'p99', 'max'],
+      align: right(4),
+      rows: [
+        ['connection wait', w.count > 0 ? tone(int(w.count), 'warn') : '0', ...times(w)],
+        ['connection setup', int(c.count), ...times(c)],
+      ],
+    },
     notes: [
       [
         `${int(g.sends)} sends over ${int(g.connections)} connection${g.connections === 1 ? '' : 's'} (--connections)`,
@@ -87,7 +96,7 @@ function generator(r: Report): Section | undefined {
         `max lag ${duration(g.maxLagMs)}`,
         ...(g.lateForConnection > 0 ? [tone(`${int(g.lateForConnection)} late for want of a connection`, 'bad')] : []),
       ],
-      ["connection wait: sends that waited for one of the generator's own connections; not in the target's latency above"],
+      ["connection wait: sends that waited for one of the generator's own connections; connection setup: connections it opened (DNS, TCP, TLS); neither is in the target's latency above"],
       ...(r.run.agents ? [agents(r.run.agents)] : []),
     ],
   };

@@ -6,11 +6,19 @@
  * mean, p99), and a run whose turns the generator itself delayed must say so and exit 1, as one that
  * fell behind on its timers. Before, the wait was counted as the target's latency (p99 of 1 s held turns
  * read several seconds) and the run passed as trustworthy.
+ *
+ * Nor is the setup of a connection the generator opens: against the same API over HTTPS whose TLS
+ * handshakes take 150 ms, the turns that opened a connection must read what the target held them, with
+ * the setup reported apart (k6's http_req_connecting). Before, a turn held 1 s (at 10×) read 2.6 s.
  */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReportSchema, type Report } from '../../src/core/metrics/report.js';
 import { runCli } from '../helpers/cli.js';
+import { REPO_ROOT, spawnHeadroom, type HeadroomProcess } from '../helpers/runtime.js';
 
 /** Real ms the target holds every turn. */
 const HOLD_MS = 100;
@@ -95,4 +103,71 @@ describe('loadtest --connections: the wait for a connection is the load generato
     expect(r.stderr).not.toContain('--connections');
     expect(report.latency.turn.max).toBeLessThan(HOLD_MS * K * 1.6);
   }, 30_000);
+});
+
+/** Real ms the TLS target holds each new connection before its handshake: connection setup, not a turn. */
+const HANDSHAKE_MS = 150;
+const TLS = resolve(REPO_ROOT, 'test/fixtures/tls');
+
+/**
+ * The holding turn API over HTTPS, whose TLS handshakes take HANDSHAKE_MS: each new TCP connection is
+ * paused on accept for that long, then handed to the HTTPS server. A turn on a kept-alive connection
+ * pays nothing of it; one that needs a new connection waits that long before its request can be sent.
+ */
+async function slowHandshakeTarget(): Promise<HoldingTarget & { connections: () => number; close: () => Promise<void> }> {
+  const app = Fastify({ https: { key: readFileSync(resolve(TLS, 'loopback-key.pem')), cert: readFileSync(resolve(TLS, 'loopback-cert.pem')) } });
+  let received = 0;
+  app.post('/v1/sessions/:id/turns', async () => {
+    received++;
+    await new Promise((r) => setTimeout(r, HOLD_MS));
+    return { status: 'ok', charges: [], costNanos: 0 };
+  });
+  await app.ready();
+  let connections = 0;
+  const front: Server = createServer({ pauseOnConnect: true }, (socket) => {
+    connections++;
+    setTimeout(() => app.server.emit('connection', socket), HANDSHAKE_MS);
+  });
+  await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+  const url = `https://127.0.0.1:${(front.address() as { port: number }).port}`;
+  const close = async () => {
+    front.close();
+    await app.close();
+  };
+  return { url, app, maxConcurrent: () => 0, received: () => received, connections: () => connections, close };
+}
+
+describe('loadtest: connection setup is measured apart, not in the target latency (k6 http_req_connecting)', () => {
+  let proc: HeadroomProcess | undefined;
+  afterEach(() => proc?.kill());
+
+  it('turns that opened a connection (a slow TLS handshake) report the target latency alone, and the setup in run.generator', async () => {
+    const target = await slowHandshakeTarget();
+    closers.push(target.close);
+    proc = spawnHeadroom(
+      ['loadtest', 'scenarios/support-agent.yaml', '--target', target.url, '--time-scale', String(K), '--max-sessions', '8', '--connections', '32', ...SETS, '--json'],
+      { NODE_EXTRA_CA_CERTS: resolve(TLS, 'loopback-cert.pem') },
+    );
+    const code = await proc.exited(30_000);
+    expect(proc.stderr()).not.toMatch(/\n\s+at /);
+    const report = JSON.parse(proc.stdout()) as Report;
+    expect(ReportSchema.safeParse(report).error?.issues ?? []).toEqual([]);
+    expect(code, proc.stderr()).toBe(0);
+    expect(target.received()).toBe(24);
+    // Every conversation's first turn arrives while the others hold their connections: several handshakes.
+    expect(target.connections()).toBeGreaterThanOrEqual(2);
+    // The target's latency: what it held each turn (1 s of scenario time at 10×), not the 1.5 s handshake on top.
+    const turn = report.latency.turn;
+    expect(turn.count).toBeGreaterThan(0);
+    expect(turn.p50).toBeGreaterThanOrEqual(HOLD_MS * K * 0.95);
+    expect(turn.max, `turn latency ${JSON.stringify(turn)}`).toBeLessThan(HOLD_MS * K * 1.6);
+    // The setup, apart and in real ms: one per connection the generator opened, each at least the handshake's hold.
+    const setup = report.run.generator!.connectionSetup;
+    expect(setup.count).toBe(target.connections());
+    expect(setup.mean).toBeGreaterThanOrEqual(HANDSHAKE_MS * 0.95);
+    expect(setup.max).toBeLessThan(HANDSHAKE_MS * 3);
+    // Not the generator's lag either: no send counts as late for it, and none waited for a connection slot.
+    expect(report.run.generator!.lateSends).toBe(0);
+    expect(report.run.generator!.connectionWait.count).toBe(0);
+  }, 40_000);
 });

@@ -54,7 +54,7 @@ export type LatencySummary = z.infer<typeof LatencySummarySchema>;
 const LatencySchema = z
   .strictObject({
     turn: LatencySummarySchema.describe(
-      "Turn latency: user message arrives → answer complete (includes queue, limiter, provider, tools, retries); in a load test the message arrives when the request is sent, so the load generator's own delays (`run.generator`) are not in it",
+      "Turn latency: user message arrives → answer complete (includes queue, limiter, provider, tools, retries); in a load test the message arrives when the request goes on the wire, so the load generator's own delays and its connection setup (`run.generator`) are not in it",
     ),
     queueWait: LatencySummarySchema.describe('Time a turn waited in the queue for a worker slot, over turns that took one (a cache hit takes none unless slots are per session)'),
     limiterWait: LatencySummarySchema.describe('Time calls were held back by our own rate limiter, per turn, over turns answered by the provider'),
@@ -245,10 +245,13 @@ export const ReportSchema = z
             connectionWait: LatencySummarySchema.describe(
               "Real ms sends waited for one of the generator's connections, over the sends that waited (`count` of them); part of their lag, in no latency figure (k6's http_req_blocked)",
             ),
+            connectionSetup: LatencySummarySchema.describe(
+              "Real ms the connections the generator opened took to set up (DNS lookup, TCP connect, TLS handshake), over those connections (`count`: connections opened; a kept-alive one is opened once); not part of the lag, in no latency figure (k6's http_req_connecting + http_req_tls_handshaking)",
+            ),
           })
           .optional()
           .describe(
-            "Load tests: what the load generator itself added before each send, apart from the target's latency (which runs from the send); more than --max-late-share of the sends late means the target got less load than planned and the run cannot be trusted (exit 1)",
+            "Load tests: what the load generator itself added before each send, and the setup of the connections it opened, apart from the target's latency (which runs from when the request went on the wire); more than --max-late-share of the sends late means the target got less load than planned and the run cannot be trusted (exit 1)",
           ),
         agents: z
           .strictObject({

@@ -36,6 +36,23 @@ describe('late sends', () => {
   });
 });
 
+describe('connection setup', () => {
+  it('is kept per connection opened and merges across agents into run.generator', () => {
+    const m = measurements();
+    m.connected(150);
+    m.connected(250);
+    m.sent(0, false);
+    m.record(turn(12_000));
+    const merged = measurements();
+    merged.mergeFrom(m.toJSON());
+    merged.mergeFrom(m.toJSON());
+    const g = buildLoadReport(scenario, 1, { measurements: merged, sessions: 2, wallMs: 20_000, realDurationMs: 20_000, scenarioDurationMs: 20_000 }, new Pricing(scenario)).run.generator!;
+    expect(g.connectionSetup.count).toBe(4);
+    expect(g.connectionSetup.mean).toBeCloseTo(200, -1); // HDR buckets: three significant digits
+    expect(g.connectionSetup.max).toBeCloseTo(250, -1);
+  });
+});
+
 describe('the response cache in the report', () => {
   it('hit rate is hits over lookups (first turns), as the simulator reports it, not over every turn', () => {
     const m = measurements();
