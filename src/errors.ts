@@ -23,6 +23,10 @@ export const ErrorCode = {
   badArgument: 'HEADROOM_ERR_BAD_ARGUMENT',
   unknownModel: 'HEADROOM_ERR_UNKNOWN_MODEL',
   unknownPrice: 'HEADROOM_ERR_UNKNOWN_PRICE',
+  /** A report file (`ci check --baseline` / `--report`) that is not JSON, not a report, or breaks its schema. */
+  reportInvalid: 'HEADROOM_ERR_REPORT_INVALID',
+  /** Two reports `ci check` will not compare: another scenario, seed, duration or time scale, or a prediction against a measurement on timing figures. */
+  notComparable: 'HEADROOM_ERR_NOT_COMPARABLE',
   redisUnavailable: 'HEADROOM_ERR_REDIS_UNAVAILABLE',
   /** A distributed load test's agents did not claim the run, or did not report. */
   agentsUnavailable: 'HEADROOM_ERR_AGENTS_UNAVAILABLE',
@@ -37,6 +41,8 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   HEADROOM_ERR_BAD_ARGUMENT: ExitCode.badInput,
   HEADROOM_ERR_UNKNOWN_MODEL: ExitCode.badInput,
   HEADROOM_ERR_UNKNOWN_PRICE: ExitCode.badInput,
+  HEADROOM_ERR_REPORT_INVALID: ExitCode.badInput,
+  HEADROOM_ERR_NOT_COMPARABLE: ExitCode.badInput,
   HEADROOM_ERR_REDIS_UNAVAILABLE: ExitCode.internal,
   HEADROOM_ERR_AGENTS_UNAVAILABLE: ExitCode.internal,
   HEADROOM_ERR_INTERNAL: ExitCode.internal,

@@ -206,6 +206,15 @@ export function modelCosts(totals: Iterable<[string, Usage & { requests: number;
   return out;
 }
 
+/**
+ * Share of the window's turns not answered (refused, dead-lettered or failed), 0 when none arrived: the
+ * error rate of the scenario's SLO and of `ci check`, defined once.
+ */
+export const errorRate = (t: Report['turns']): number => (t.arrived === 0 ? 0 : (t.rejected + t.deadLettered + t.failed) / t.arrived);
+
+/** Whether cost per conversation (and so per day and month) was priced: it is from completed conversations, so with none it reads $0. */
+export const costPriced = (r: Pick<Report, 'population' | 'cost'>): boolean => r.population.sessionsCompleted > r.cost.cutShort.conversations;
+
 export function sloChecks(s: Scenario, report: Pick<Report, 'latency' | 'turns' | 'cost' | 'population'>): SloCheck[] {
   const slo = s.slo;
   const checks: SloCheck[] = [];
@@ -220,10 +229,9 @@ export function sloChecks(s: Scenario, report: Pick<Report, 'latency' | 'turns' 
   add('turn latency p99', slo.turnLatencyP99, lat.turn.p99, 'ms', lat.turn.count > 0);
   add('TTFT p95', slo.ttftP95, lat.ttft.p95, 'ms', lat.ttft.count > 0);
   add('queue wait p95', slo.queueWaitP95, lat.queueWait.p95, 'ms', lat.queueWait.count > 0);
-  const t = report.turns;
-  add('error rate', slo.maxErrorRate, t.arrived === 0 ? 0 : (t.rejected + t.deadLettered + t.failed) / t.arrived, 'ratio');
+  add('error rate', slo.maxErrorRate, errorRate(report.turns), 'ratio');
   // Cost is priced from completed conversations: with none, $0 would pass any budget.
-  const costed = report.population.sessionsCompleted > report.cost.cutShort.conversations;
+  const costed = costPriced(report);
   add('cost per day', slo.maxCostPerDay, report.cost.perDayUsd, 'usd', costed);
   add('cost per conversation', slo.maxCostPerConversation, report.cost.perConversationUsd.mean, 'usd', costed);
   return checks;
