@@ -55,6 +55,8 @@ export function buildLoadReport(s: Scenario, seed: number, r: ReplayResult, pric
       ...(r.drainTimeoutMs !== undefined ? { drain: { timeoutMs: r.drainTimeoutMs, cutOffTurns: m.cutOffAtDrain, cutOffSessions: m.sessionsCutOffAtDrain } } : {}),
       generator,
       ...(r.agents ? { agents: r.agents } : {}),
+      ...(r.timeScale !== undefined ? { timeScale: r.timeScale } : {}),
+      ...(r.interrupted ? { interrupted: true as const } : {}),
     },
     population: { targetConcurrency: plan.targetConcurrency, meanSessionMs: plan.meanSessionMs, arrivalRatePerS: plan.baseRatePerS, sessionsStarted: m.sessionsStarted, sessionsCompleted: m.sessionsCompleted, conversationsPerDay: cpd, conversationsPerMonth: cpm, meanActiveSessions: m.activeSessions.mean },
     turns: m.turns,

@@ -124,6 +124,8 @@ export interface ReplayResult {
   scenarioDurationMs: number;
   /** The run was stopped by `signal` before its end. */
   interrupted?: boolean;
+  /** Scenario ms per real ms the run replayed at (--time-scale). */
+  timeScale?: number;
   /** The drain bound the run had (real ms); whether it was hit is in `measurements.cutOffAtDrain`. */
   drainTimeoutMs?: number;
   /** HTTP connections the generator had to the target (all agents'), and the lag that made a send late (real ms). */
@@ -385,5 +387,5 @@ export async function replay(scenario: Scenario, o: ReplayOptions): Promise<Repl
   clearInterval(sampler);
   await pool.close();
   const wallMs = performance.now() - t0;
-  return { measurements: m, sessions, wallMs, realDurationMs: wallMs, scenarioDurationMs: wallMs * K, drainTimeoutMs, connections, lagThresholdMs: lagThreshold, ...(o.signal?.aborted ? { interrupted: true } : {}) };
+  return { measurements: m, sessions, wallMs, realDurationMs: wallMs, scenarioDurationMs: wallMs * K, timeScale: K, drainTimeoutMs, connections, lagThresholdMs: lagThreshold, ...(o.signal?.aborted ? { interrupted: true } : {}) };
 }

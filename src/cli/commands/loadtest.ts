@@ -162,6 +162,7 @@ async function distributedReplay(io: Io, file: string, o: LoadtestOptions, overr
     wallMs: r.wallMs,
     realDurationMs: r.wallMs,
     scenarioDurationMs: r.wallMs * o.timeScale,
+    timeScale: o.timeScale,
     drainTimeoutMs: limits.drainTimeoutMs,
     connections: spec.connections * spec.agents,
     ...(r.agents ? { agents: r.agents } : {}),

@@ -272,6 +272,12 @@ export const ReportSchema = z
           })
           .optional()
           .describe('Distributed load tests (--agents N): a run with a lost agent is incomplete — the other agents were stopped and the target got less load than planned — and exits 1'),
+        timeScale: z
+          .number()
+          .positive()
+          .optional()
+          .describe('Load tests: scenario ms per real ms (--time-scale). Latencies are in scenario time, so the real overhead in them (HTTP, scheduling) is multiplied by it: runs at different time scales do not compare'),
+        interrupted: z.literal(true).optional().describe('Load tests: stopped by Ctrl-C before the end (exit 130); the figures cover the run until then'),
       })
       .describe('How the run itself went'),
     population: z

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Pricing } from '../../../src/core/pricing.js';
+import { ReportSchema } from '../../../src/core/metrics/report.js';
 import { buildLoadReport } from '../../../src/loadtest/build-report.js';
 import { Measurements, type TurnResult } from '../../../src/loadtest/measure.js';
 import { parseScenario } from '../../../src/scenario/load.js';
@@ -81,5 +82,24 @@ describe('a window or warm-up shorter than a mean conversation', () => {
 
   it('is not said of a run that covers them', () => {
     expect(build(['duration=40m', 'warmup=5m']).answer).toMatch(/^Measured over 35m/);
+  });
+});
+
+describe('what makes two load tests comparable', () => {
+  // `ci check` refuses to compare runs at different time scales, and an interrupted run: the report must say both.
+  const build = (extra: { timeScale?: number; interrupted?: boolean }) =>
+    buildLoadReport(scenario, 1, { measurements: measurements(), sessions: 0, wallMs: 1_000, realDurationMs: 1_000, scenarioDurationMs: 20_000, ...extra }, new Pricing(scenario));
+
+  it('the time scale and an interruption are in the report, which still parses strictly', () => {
+    const r = build({ timeScale: 20, interrupted: true });
+    expect(r.run.timeScale).toBe(20);
+    expect(r.run.interrupted).toBe(true);
+    expect(ReportSchema.safeParse(JSON.parse(JSON.stringify(r))).success).toBe(true);
+  });
+
+  it('a run that was not interrupted has no interrupted key', () => {
+    const r = build({ timeScale: 1 });
+    expect(r.run.timeScale).toBe(1);
+    expect('interrupted' in r.run).toBe(false);
   });
 });
