@@ -6,6 +6,7 @@
 import yargs, { type Argv } from 'yargs';
 import { ErrorCode, ExitCode, HeadroomError } from '../errors.js';
 import { didYouMean } from '../scenario/did-you-mean.js';
+import { ciCheckArgs, ciCheckOptions } from './ci-options.js';
 import { checkSingleValues, checkSwitchValues, joinDashedValues, numberArg, numberOption, seedArg, seedOption, switchGivenWord } from './options.js';
 import { processIo, type Io } from './output.js';
 
@@ -15,7 +16,7 @@ Docs: README.md · scenario language: schema/scenario.schema.json`;
 type Run = (argv: Record<string, unknown>) => Promise<number> | number;
 
 /** Commands and their subcommands, for naming an unknown one (`loadtest [file]` takes any word: not listed). */
-const COMMANDS: Record<string, string[]> = { scenario: ['check', 'show', 'schema'], sim: ['run'], serve: [], loadtest: [], 'mock-provider': [], workload: ['preview'] };
+const COMMANDS: Record<string, string[]> = { scenario: ['check', 'show', 'schema'], sim: ['run'], serve: [], loadtest: [], 'mock-provider': [], workload: ['preview'], ci: ['check'] };
 
 /**
  * `unknown command "sim compare"; sim has: run`, when the words before the options name no command; yargs
@@ -277,6 +278,16 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
           run(async (a) => (await import('./commands/workload.js')).workloadPreview(io, a.file as string, { sessions: numberArg(a.sessions, '--sessions'), ...seedArg(a.seed), json: a.json as boolean, set: a.set as string[] })),
         )
         .demandCommand(1, 'Choose a workload command: preview.'),
+    )
+    .command('ci', 'Gate CI on regressions of throughput, cost, latency and errors against a baseline report', (y) =>
+      y
+        .command(
+          'check [file]',
+          'Compare the current figures (simulate FILE, or --report) with a baseline report: exit 0 pass, 99 a regression beyond a limit, 2 bad input',
+          (c) => ciCheckOptions(c, setOption),
+          run(async (a) => (await import('./commands/ci.js')).ciCheck(io, ciCheckArgs(a))),
+        )
+        .demandCommand(1, 'Choose a ci command: check.'),
     )
     // Before validation, so a switch given a value is named as such rather than as an unknown argument.
     .middleware((argv) => {

@@ -22,11 +22,12 @@ export function writeJson(io: Io, value: unknown): void {
  * `--out FILE`, checked before the work that fills it (a run may take minutes): a path given, in a
  * directory that exists, and not a directory itself. The writer it returns fails as a bad argument
  * (exit 2) with the reason, not as an internal error; commands print their report before writing it,
- * so a failed write loses nothing. Undefined when `--out` was not given.
+ * so a failed write loses nothing. Undefined when `--out` was not given. `flag` names the option in
+ * messages (`ci check --update-baseline` writes its `--baseline` so).
  */
-export async function outFile(path: string | undefined): Promise<((text: string) => Promise<void>) | undefined> {
+export async function outFile(path: string | undefined, flag = '--out'): Promise<((text: string) => Promise<void>) | undefined> {
   if (path === undefined) return undefined;
-  const bad = (why: string) => new HeadroomError(ErrorCode.badArgument, `--out ${path === '' ? '(empty)' : path}: ${why}`, { hint: '--out takes the path of the JSON file to write' });
+  const bad = (why: string) => new HeadroomError(ErrorCode.badArgument, `${flag} ${path === '' ? '(empty)' : path}: ${why}`, { hint: `${flag} takes the path of the JSON file to write` });
   if (path === '') throw bad('needs a file path');
   const dir = await stat(dirname(path)).catch(() => undefined);
   if (!dir?.isDirectory()) throw bad(`the directory ${dirname(path)} does not exist`);
