@@ -55,6 +55,9 @@ export function notComparable(d: readonly Difference[], names: { baseline: strin
   });
 }
 
+/** `a`, `a and b`, `a, b and c`. */
+const listText = (xs: readonly string[]) => (xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)!}`);
+
 /** Refuses a simulation against a load test while a gate on a timing-dependent figure is on. */
 export function kindMismatch(b: Report, c: Report, t: Thresholds, names: { baseline: string; current: string }): HeadroomError | undefined {
   if (b.kind === c.kind) return undefined;
@@ -63,7 +66,7 @@ export function kindMismatch(b: Report, c: Report, t: Thresholds, names: { basel
   const what = (r: Report) => (r.kind === 'simulation' ? 'a simulation (a prediction)' : 'a load test (a measurement)');
   return new HeadroomError(
     ErrorCode.notComparable,
-    `${names.baseline} is ${what(b)} and ${names.current} ${what(c)}: their ${on.map((f) => f.label).join(', ')} differ by the simulator's model error and the live run's timing, not by a regression`,
+    `${names.baseline} is ${what(b)} and ${names.current} ${what(c)}: their ${listText(on.map((f) => f.label))} differ by the simulator's model error and the live run's timing, not by a regression`,
     {
       hint: `gate cost only with ${on.map((f) => OFF_FLAG[f.limit]).join(' ')} (with the same scenario and seed, cost agrees exactly between the two); compare a load test with a load test for the rest; \`headroom loadtest --compare-sim\` shows predicted vs measured within tolerances`,
     },

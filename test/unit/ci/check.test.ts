@@ -93,7 +93,7 @@ describe('a simulation against a load test', () => {
     const e = refusal(input(await supportReport(), await loadtestReport(20)));
     expect(e.code).toBe('HEADROOM_ERR_NOT_COMPARABLE');
     expect(e.message).toBe(
-      "ci/baseline.json is a simulation (a prediction) and current.json a load test (a measurement): their throughput, turn p95, error rate differ by the simulator's model error and the live run's timing, not by a regression",
+      "ci/baseline.json is a simulation (a prediction) and current.json a load test (a measurement): their throughput, turn p95 and error rate differ by the simulator's model error and the live run's timing, not by a regression",
     );
     expect(e.hint).toContain('gate cost only with --max-throughput-drop off --max-latency-increase off --max-error-rate-increase off');
     // One timing gate left on is enough to refuse.
