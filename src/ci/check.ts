@@ -84,6 +84,10 @@ export function runCheck(i: CheckInput): CheckDocument {
   if (baseline.report.kind !== current.report.kind) notes.push('a simulation against a load test: only cost is gated (it agrees exactly for the same scenario and seed when no turn fails for timing reasons)');
   for (const w of [lateSends(baseline.report, baseline.source), lateSends(current.report, current.source), unknownTimeScale(baseline.report, current.report, names)]) if (w) notes.push(w);
 
+  // The scenario's own SLOs are `sim run`'s and `loadtest`'s gate, not this one's; a reader should still not miss them.
+  const sloFailed = current.report.slo.checks.filter((c) => !c.pass).map((c) => c.name);
+  if (sloFailed.length > 0) notes.push(`the current run fails the scenario's SLO on ${sloFailed.join(', ')} (\`sim run\` and \`loadtest\` exit 99 on that; ci check gates the change against the baseline)`);
+
   const figures = compareFigures(baseline.report, current.report, i.thresholds);
   const { pass, answer } = answerOf(figures);
   return {

@@ -147,6 +147,15 @@ describe('the result', () => {
     expect(CheckDocumentSchema.safeParse(JSON.parse(JSON.stringify(doc))).success).toBe(true);
   });
 
+  it("notes the scenario's SLOs the current run fails, without failing on them", async () => {
+    const cur = await supportReport();
+    cur.slo.checks[0]!.pass = false;
+    cur.slo.pass = false;
+    const doc = runCheck(input(await supportReport(), cur));
+    expect(doc.pass).toBe(true);
+    expect(doc.notes).toEqual([`the current run fails the scenario's SLO on ${cur.slo.checks[0]!.name} (\`sim run\` and \`loadtest\` exit 99 on that; ci check gates the change against the baseline)`]);
+  });
+
   it('without a baseline (with --update-baseline) says it created one', async () => {
     const doc = runCheck(input(undefined, await supportReport(), { updateBaseline: true }));
     expect(doc).toMatchObject({ answer: 'BASELINE CREATED: there was no baseline to compare with', baseline: null, figures: [], baselineUpdated: true, pass: true });
