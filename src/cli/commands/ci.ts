@@ -5,6 +5,7 @@
  * (`--report`, by `sim run --out` or `loadtest --out`). Exit 0 pass, 99 a regression, 2 bad input
  * (src/ci/check.ts has the rules; README "CI").
  */
+import { resolve } from 'node:path';
 import { ErrorCode, ExitCode, HeadroomError } from '../../errors.js';
 import type { Report } from '../../core/metrics/report.js';
 import { Pricing } from '../../core/pricing.js';
@@ -46,8 +47,10 @@ function checkOptions(o: CiCheckOptions): void {
     const simOnly = [o.seed !== undefined ? '--seed' : '', o.duration !== undefined ? '--duration' : '', o.set.length > 0 ? '--set' : ''].filter(Boolean);
     if (simOnly.length > 0) throw bad(`${simOnly.join(', ')} ${simOnly.length === 1 ? 'applies' : 'apply'} to simulating a scenario FILE; with --report the figures are those in ${o.report}`, 'leave them out, or give the scenario FILE instead of --report');
   }
-  if (o.out !== undefined && o.out === o.baseline) throw bad(`--out ${o.out} is the baseline: the check's result would overwrite it`, 'write the result elsewhere, e.g. --out check.json');
-  if (o.report !== undefined && o.report === o.baseline && !o.updateBaseline) throw bad(`--report and --baseline are the same file (${o.report}): nothing would be compared`, 'give the baseline and the new report');
+  const same = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && resolve(a) === resolve(b);
+  for (const [path, what] of [[o.baseline, 'the baseline'], [o.report, 'the --report']] as const)
+    if (same(o.out, path)) throw bad(`--out ${o.out} is ${what}: the check's result would overwrite it`, 'write the result elsewhere, e.g. --out check.json');
+  if (same(o.report, o.baseline) && !o.updateBaseline) throw bad(`--report and --baseline are the same file (${o.report}): nothing would be compared`, 'give the baseline and the new report');
 }
 
 /**

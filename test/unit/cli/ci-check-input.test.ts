@@ -71,6 +71,7 @@ describe('refused before any work (exit 2)', () => {
     ['a bad limit', ['--report', 'x.json', '--max-latency-increase', '10'], '--max-latency-increase: expected a percentage from 0% to 100%', 'did you mean 10%?'],
     ['an error-rate limit in %', ['--report', 'x.json', '--max-error-rate-increase', '1%'], '--max-error-rate-increase: expected percentage points', '--max-error-rate-increase 1pp'],
     ['--out onto the baseline', ['--report', 'x.json', '--out', 'BASE'], 'is the baseline: the check\'s result would overwrite it'],
+    ['--out onto the --report, by another spelling of its path', ['--report', 'x.json', '--out', './x.json'], '--out ./x.json is the --report: the check\'s result would overwrite it'],
   ])('%s', async (_what, args, message, hint) => {
     const r = await runCli(['ci', 'check', '--baseline', base, ...args.map((a) => (a === 'BASE' ? base : a))]);
     expect(r.code).toBe(2);
