@@ -16,7 +16,7 @@ Docs: README.md · scenario language: schema/scenario.schema.json`;
 type Run = (argv: Record<string, unknown>) => Promise<number> | number;
 
 /** Commands and their subcommands, for naming an unknown one (`loadtest [file]` takes any word: not listed). */
-const COMMANDS: Record<string, string[]> = { scenario: ['check', 'show', 'schema'], sim: ['run'], serve: [], loadtest: [], 'mock-provider': [], workload: ['preview'], ci: ['check'] };
+const COMMANDS: Record<string, string[]> = { scenario: ['check', 'show', 'schema'], sim: ['run', 'plan'], serve: [], loadtest: [], 'mock-provider': [], workload: ['preview'], ci: ['check'] };
 
 /**
  * `unknown command "sim compare"; sim has: run`, when the words before the options name no command; yargs
@@ -94,7 +94,33 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
             }),
           ),
         )
-        .demandCommand(1, 'Choose a sim command: run.'),
+        .command(
+          'plan <file>',
+          'Find the fewest workers that meet every SLO, by simulation (the same seed at every count)',
+          (c) =>
+            c
+              .positional('file', { type: 'string', demandOption: true, describe: 'Scenario YAML (with an `slo:` section)' })
+              .option('seed', seedOption("Seed of every simulation (default: the scenario's)"))
+              .option('duration', { type: 'string', describe: 'Simulated duration of each run, e.g. 30m (overrides the scenario)' })
+              .option('set', setOption)
+              .option('min-workers', numberOption('Fewest workers searched (default: planning.minWorkers)'))
+              .option('max-workers', numberOption('Most workers searched (default: 2 slots per conversation at the peak, within planning.maxWorkers)'))
+              .option('json', { type: 'boolean', default: false, describe: 'Print the JSON plan instead of the summary' })
+              .option('out', { type: 'string', describe: 'Also write the JSON plan to this file' })
+              .example('$0 sim plan scenarios/support-agent.yaml', 'the fewest workers that keep the support agent within its SLOs'),
+          run(async (a) =>
+            (await import('./commands/sim-plan.js')).simPlan(io, a.file as string, {
+              ...seedArg(a.seed),
+              ...(a.duration !== undefined ? { duration: a.duration as string } : {}),
+              set: a.set as string[],
+              ...(a.minWorkers !== undefined ? { minWorkers: numberArg(a.minWorkers, '--min-workers') } : {}),
+              ...(a.maxWorkers !== undefined ? { maxWorkers: numberArg(a.maxWorkers, '--max-workers') } : {}),
+              json: a.json as boolean,
+              ...(a.out !== undefined ? { out: a.out as string } : {}),
+            }),
+          ),
+        )
+        .demandCommand(1, 'Choose a sim command: run or plan.'),
     )
     .command(
       'serve',

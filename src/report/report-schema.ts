@@ -1,22 +1,45 @@
 /**
- * The JSON Schema of the report (`schema/report.schema.json`), generated from the zod `ReportSchema` in
- * core/metrics/report.ts so the file cannot say something the code does not (a test checks for drift;
- * `src/report/write-report-schema.ts` regenerates it). Consumers of `--json` / `--out` validate against
- * it; `schemaVersion` says which version they hold.
+ * The JSON Schemas of what `--json` / `--out` write, generated from their zod schemas so a file cannot
+ * say something the code does not (a test checks for drift; `src/report/write-report-schema.ts`
+ * regenerates them): the report (`schema/report.schema.json`, from `ReportSchema` in
+ * core/metrics/report.ts), and the document of `sim plan`, which embeds a report as a `$ref` to it
+ * rather than a copy. Consumers validate against them; `schemaVersion` says which version
+ * they hold.
  */
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { REPORT_SCHEMA_VERSION, ReportSchema } from '../core/metrics/report.js';
+import { PLAN_SCHEMA_VERSION, PlanSchema } from '../sim/plan-schema.js';
 
-export const REPORT_SCHEMA_PATH = fileURLToPath(new URL('../../schema/report.schema.json', import.meta.url));
+const schemaPath = (name: string) => fileURLToPath(new URL(`../../schema/${name}.schema.json`, import.meta.url));
 
-let cached: Record<string, unknown> | undefined;
+export const REPORT_SCHEMA_PATH = schemaPath('report');
+export const PLAN_SCHEMA_PATH = schemaPath('plan');
 
-export function reportJsonSchema(): Record<string, unknown> {
-  cached ??= {
-    ...(z.toJSONSchema(ReportSchema, { io: 'output', reused: 'inline' }) as Record<string, unknown>),
-    $id: 'https://headroom.dev/schema/report.schema.json',
-    title: `Headroom report, version ${REPORT_SCHEMA_VERSION}`,
-  };
-  return cached;
+/** Resolves against the $id of the plan schema to the report schema's $id. */
+const REPORT_REF = 'report.schema.json';
+
+const cached = new Map<string, Record<string, unknown>>();
+
+function generate(name: string, schema: z.ZodType, title: string): Record<string, unknown> {
+  let s = cached.get(name);
+  if (!s) {
+    const json = z.toJSONSchema(schema, {
+      io: 'output',
+      reused: 'inline',
+      // An embedded report is the report schema's business: referred to, not copied (65 KB each time).
+      override: (ctx) => {
+        if (schema === ReportSchema || ctx.zodSchema !== ReportSchema) return;
+        const node = ctx.jsonSchema as Record<string, unknown>;
+        for (const k of Object.keys(node)) delete node[k];
+        node.$ref = REPORT_REF;
+      },
+    }) as Record<string, unknown>;
+    s = { ...json, $id: `https://headroom.dev/schema/${name}.schema.json`, title };
+    cached.set(name, s);
+  }
+  return s;
 }
+
+export const reportJsonSchema = (): Record<string, unknown> => generate('report', ReportSchema, `Headroom report, version ${REPORT_SCHEMA_VERSION}`);
+export const planJsonSchema = (): Record<string, unknown> => generate('plan', PlanSchema, `Headroom capacity plan (sim plan), version ${PLAN_SCHEMA_VERSION}`);

@@ -91,6 +91,17 @@ function section(s: Section, p: Paint): string[] {
   return [...table(s, p), ...s.notes.flatMap((n) => note(n, p))];
 }
 
+/** One section (a title, a table, notes) as terminal lines, for views other than a report's (`sim plan`, `sim compare`). */
+export function renderSection(s: Section, opts: { color: boolean }): string[] {
+  return section(s, paint(opts.color)).map((l) => l.trimEnd());
+}
+
+/** An answer as terminal lines: a sentence per line, wrapped at WIDTH, in bold on a terminal. */
+export function renderAnswer(answer: string, opts: { color: boolean }): string[] {
+  const p = paint(opts.color);
+  return sentences(answer).flatMap((s) => wrap(s, WIDTH).map((l) => p(l, 'strong')));
+}
+
 /** The report as text for a terminal, `WIDTH` columns at most, ANSI colours only when `color`. */
 export function renderReport(r: Report, opts: { color: boolean } = { color: false }): string {
   const p = paint(opts.color);

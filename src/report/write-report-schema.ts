@@ -1,6 +1,11 @@
-/** Regenerates schema/report.schema.json from the zod ReportSchema; a test fails when it drifts. */
+/** Regenerates schema/report.schema.json and plan.schema.json from their zod schemas; a test fails when one drifts. */
 import { writeFileSync } from 'node:fs';
-import { REPORT_SCHEMA_PATH, reportJsonSchema } from './report-schema.js';
+import { PLAN_SCHEMA_PATH, planJsonSchema, REPORT_SCHEMA_PATH, reportJsonSchema } from './report-schema.js';
 
-writeFileSync(REPORT_SCHEMA_PATH, `${JSON.stringify(reportJsonSchema(), null, 2)}\n`);
-console.log(`wrote ${REPORT_SCHEMA_PATH}`);
+for (const [path, schema] of [
+  [REPORT_SCHEMA_PATH, reportJsonSchema()],
+  [PLAN_SCHEMA_PATH, planJsonSchema()],
+] as const) {
+  writeFileSync(path, `${JSON.stringify(schema, null, 2)}\n`);
+  console.log(`wrote ${path}`);
+}

@@ -9,7 +9,8 @@ import type { SimResult } from './simulate.js';
 import { steadyStateWarnings } from '../report/steady-state.js';
 import { missedPeak } from './window-peak.js';
 
-const usd = (n: number) => (n === 0 ? '$0' : n >= 100 ? `$${Math.round(n).toLocaleString('en-US')}` : `$${n.toFixed(n >= 1 ? 2 : 3)}`);
+/** Money as answers say it: `$1,719`, `$2.50`, `$0.023`. */
+export const usd = (n: number): string => (n === 0 ? '$0' : n >= 100 ? `$${Math.round(n).toLocaleString('en-US')}` : `$${n.toFixed(n >= 1 ? 2 : 3)}`);
 
 /** Turns of the window refused a worker slot: the queue was full, or they waited past its deadline. */
 export function slotRefusals(t: Report['turns']): number {

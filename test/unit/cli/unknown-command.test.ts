@@ -7,8 +7,8 @@ import { runCli } from '../../helpers/cli.js';
 
 describe('an unknown command', () => {
   it.each([
-    [['sim', 'compare', 'a.json', 'b.json'], 'unknown command "sim compare"; sim has: run', undefined],
-    [['sim', 'plan', 'x.yaml'], 'unknown command "sim plan"; sim has: run', undefined],
+    [['sim', 'compare', 'a.json', 'b.json'], 'unknown command "sim compare"; sim has: run, plan', undefined],
+    [['sim', 'plna', 'x.yaml'], 'unknown command "sim plna"; sim has: run, plan', 'did you mean "sim plan"?'],
     [['scenario', 'chek', 'x.yaml'], 'unknown command "scenario chek"; scenario has: check, show, schema', 'did you mean "scenario check"?'],
     [['workload', 'show', 'x.yaml'], 'unknown command "workload show"; workload has: preview', undefined],
     [['simm', 'run', 'x.yaml'], 'unknown command "simm"', 'did you mean "sim"?'],

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LATENCY_METRICS, REPORT_SCHEMA_VERSION, ReportSchema } from '../../../src/core/metrics/report.js';
-import { reportJsonSchema } from '../../../src/report/report-schema.js';
+import { planJsonSchema, reportJsonSchema } from '../../../src/report/report-schema.js';
 import { realReport, viaJson } from './fixture.js';
 
 const COMMITTED = 'schema/report.schema.json';
@@ -31,6 +31,18 @@ describe('report JSON Schema', () => {
   it(`${COMMITTED} matches the zod ReportSchema`, () => {
     const committed = JSON.parse(readFileSync(COMMITTED, 'utf8')) as unknown;
     expect(committed, `${COMMITTED} is out of date with src/core/metrics/report.ts: run \`npx tsx src/report/write-report-schema.ts\` and commit the result`).toEqual(reportJsonSchema());
+  });
+
+  // The document of `sim plan` embeds a report by reference, not by copy.
+  it.each([
+    ['schema/plan.schema.json', planJsonSchema, ['report']],
+  ] as const)('%s matches its zod schema and refers to the report schema', (file, generate, reportAt) => {
+    const committed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    expect(committed, `${file} is out of date with its zod schema (src/sim/): run \`npm run schema\` and commit the result`).toEqual(generate());
+    let node = generate() as Node;
+    for (const key of reportAt) node = node.properties![key]!;
+    expect(node).toEqual({ $ref: 'report.schema.json' });
+    expect(new URL(node.$ref as string, generate().$id as string).href).toBe(reportJsonSchema().$id);
   });
 
   it('is versioned and closed: every object names its keys or types its values', () => {
