@@ -16,7 +16,7 @@ Docs: README.md · scenario language: schema/scenario.schema.json`;
 type Run = (argv: Record<string, unknown>) => Promise<number> | number;
 
 /** Commands and their subcommands, for naming an unknown one (`loadtest [file]` takes any word: not listed). */
-const COMMANDS: Record<string, string[]> = { scenario: ['check', 'show', 'schema'], sim: ['run', 'plan'], serve: [], loadtest: [], 'mock-provider': [], workload: ['preview'], ci: ['check'] };
+const COMMANDS: Record<string, string[]> = { scenario: ['check', 'show', 'schema'], sim: ['run', 'plan', 'compare'], serve: [], loadtest: [], 'mock-provider': [], workload: ['preview'], ci: ['check'] };
 
 /**
  * `unknown command "sim compare"; sim has: run`, when the words before the options name no command; yargs
@@ -36,7 +36,7 @@ function unknownCommand(args: string[]): HeadroomError | undefined {
 }
 
 /** The options (and positionals) that take a list: every other one given twice is refused (checkSingleValues). */
-const LIST_OPTIONS: ReadonlySet<string> = new Set(['set', 'api-key', 'header', 'files']);
+const LIST_OPTIONS: ReadonlySet<string> = new Set(['set', 'api-key', 'header', 'files', 'variant']);
 
 function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
   const run = (fn: Run) => async (argv: Record<string, unknown>) => {
@@ -120,7 +120,31 @@ function build(args: string[], io: Io, setCode: (n: number) => void): Argv {
             }),
           ),
         )
-        .demandCommand(1, 'Choose a sim command: run or plan.'),
+        .command(
+          'compare <files..>',
+          'Compare what-if variants of a scenario, simulated with one seed, figure by figure against the first',
+          (c) =>
+            c
+              .positional('files', { type: 'string', array: true, demandOption: true, describe: 'Scenario YAML files: each is a variant, the first the baseline' })
+              .option('variant', { type: 'string', array: true, default: [] as string[], describe: "The first FILE with overrides, as --set takes them: 'NAME: key=value; key=value' (repeatable)" })
+              .option('seed', seedOption("Seed of every variant (default: the first FILE's)"))
+              .option('duration', { type: 'string', describe: 'Simulated duration of every variant, e.g. 30m' })
+              .option('set', { ...setOption, describe: 'Override a key of every variant (repeatable)' })
+              .option('json', { type: 'boolean', default: false, describe: 'Print the JSON comparison instead of the summary' })
+              .option('out', { type: 'string', describe: 'Also write the JSON comparison to this file' })
+              .example("$0 sim compare scenarios/support-agent.yaml --variant 'haiku: router.default=haiku' --variant 'no cache: cache=false'", 'what a cheaper model or no cache would change'),
+          run(async (a) =>
+            (await import('./commands/sim-compare.js')).simCompare(io, a.files as string[], {
+              variant: a.variant as string[],
+              ...seedArg(a.seed),
+              ...(a.duration !== undefined ? { duration: a.duration as string } : {}),
+              set: a.set as string[],
+              json: a.json as boolean,
+              ...(a.out !== undefined ? { out: a.out as string } : {}),
+            }),
+          ),
+        )
+        .demandCommand(1, 'Choose a sim command: run, plan or compare.'),
     )
     .command(
       'serve',

@@ -3,7 +3,7 @@
  * scenario can ask for more than any machine simulates in a working day (a billion daily users for 31
  * days is some 10¹³ turns), and a run that long looks like a hang: no output, no end. `sim run` refuses
  * such a run up front and says what to shrink, or, with `--allow-huge-run`, warns and runs it; `sim plan`
- * refuses it (checkRunSize).
+ * and `sim compare` refuse it (checkRunSize).
  */
 import { ErrorCode, HeadroomError } from '../errors.js';
 import type { Scenario } from '../scenario/schema.js';
@@ -27,8 +27,9 @@ export function expectedTurns(s: Scenario): number {
 
 /**
  * Refuses a run longer than MAX_SIM_TURNS before it starts (HEADROOM_ERR_SCENARIO_INVALID, exit 2), with
- * what to shrink, as `sim run` does — for the commands that simulate a scenario several times (`sim plan`),
- * where each run would take that long. They have no `--allow-huge-run`: a plan of such runs would take days.
+ * what to shrink, as `sim run` does — for the commands that simulate a scenario several times (`sim plan`,
+ * `sim compare`), where each run would take that long. They have no `--allow-huge-run`: several such runs
+ * would take days.
  */
 export function checkRunSize(s: Scenario, file: string, command: string): void {
   const turns = expectedTurns(s);

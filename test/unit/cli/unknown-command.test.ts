@@ -1,14 +1,14 @@
 /**
- * A command that does not exist is named as such, with the commands there are: `sim compare a.json b.json`
- * read "Unknown arguments: compare, a.json, b.json", and `sim plan` only "Did you mean run?".
+ * A command that does not exist is named as such, with the commands there are: `sim sweep a.yaml b.yaml`
+ * read "Unknown arguments: sweep, a.yaml, b.yaml", and a misspelt one only "Did you mean …?".
  */
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
 
 describe('an unknown command', () => {
   it.each([
-    [['sim', 'compare', 'a.json', 'b.json'], 'unknown command "sim compare"; sim has: run, plan', undefined],
-    [['sim', 'plna', 'x.yaml'], 'unknown command "sim plna"; sim has: run, plan', 'did you mean "sim plan"?'],
+    [['sim', 'sweep', 'a.yaml', 'b.yaml'], 'unknown command "sim sweep"; sim has: run, plan, compare', undefined],
+    [['sim', 'plna', 'x.yaml'], 'unknown command "sim plna"; sim has: run, plan, compare', 'did you mean "sim plan"?'],
     [['scenario', 'chek', 'x.yaml'], 'unknown command "scenario chek"; scenario has: check, show, schema', 'did you mean "scenario check"?'],
     [['workload', 'show', 'x.yaml'], 'unknown command "workload show"; workload has: preview', undefined],
     [['simm', 'run', 'x.yaml'], 'unknown command "simm"', 'did you mean "sim"?'],

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LATENCY_METRICS, REPORT_SCHEMA_VERSION, ReportSchema } from '../../../src/core/metrics/report.js';
-import { planJsonSchema, reportJsonSchema } from '../../../src/report/report-schema.js';
+import { compareJsonSchema, planJsonSchema, reportJsonSchema } from '../../../src/report/report-schema.js';
 import { realReport, viaJson } from './fixture.js';
 
 const COMMITTED = 'schema/report.schema.json';
@@ -33,14 +33,15 @@ describe('report JSON Schema', () => {
     expect(committed, `${COMMITTED} is out of date with src/core/metrics/report.ts: run \`npx tsx src/report/write-report-schema.ts\` and commit the result`).toEqual(reportJsonSchema());
   });
 
-  // The document of `sim plan` embeds a report by reference, not by copy.
+  // The documents of `sim plan` and `sim compare` embed reports by reference, not by copy.
   it.each([
     ['schema/plan.schema.json', planJsonSchema, ['report']],
+    ['schema/compare.schema.json', compareJsonSchema, ['variants', 'report']],
   ] as const)('%s matches its zod schema and refers to the report schema', (file, generate, reportAt) => {
     const committed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
     expect(committed, `${file} is out of date with its zod schema (src/sim/): run \`npm run schema\` and commit the result`).toEqual(generate());
     let node = generate() as Node;
-    for (const key of reportAt) node = node.properties![key]!;
+    for (const key of reportAt) node = key === 'variants' ? (node.properties!.variants!.items as Node) : node.properties![key]!;
     expect(node).toEqual({ $ref: 'report.schema.json' });
     expect(new URL(node.$ref as string, generate().$id as string).href).toBe(reportJsonSchema().$id);
   });
