@@ -7,8 +7,11 @@
  * Order of probes: the configured count, then the first run's own estimate; from the estimate a gallop
  * (steps 1, 2, 4, … down from it when it passed, up when it failed, so an estimate off by one costs one
  * more run and one off by 100 about 7) until it crosses the answer, then bisection of the bracket
- * between the largest failing count and the smallest passing one above it. Then the count the answer would be deployed at (× planning.headroom) is
- * simulated too: the answer rests on "more workers pass" there as well.
+ * between the largest failing count and the smallest passing one above it. Then the count the answer
+ * would be deployed at (× planning.headroom) is simulated too: the answer rests on "more workers pass"
+ * there as well. A count that failed although no turn waited for a worker is a run the workers did not
+ * shape: more play it the same way, so the search goes straight to the largest count to confirm it (a
+ * cost or TTFT target out of reach: 2 or 3 runs, not 7).
  *
  * Monotonicity (more workers never turn a pass into a failure) is what bisection relies on. It usually
  * holds with common random numbers, but need not (more workers → more calls at once → a provider limit
@@ -22,6 +25,12 @@ export interface Probe {
   pass: boolean;
   /** The run's own estimate of the workers needed (report `capacity.workersNeeded`). */
   workersNeeded: number;
+  /**
+   * Whether any turn waited for a worker slot or was refused one (default true). When none did, the
+   * workers never constrained the run, and more would play it the same way: after such a failure the
+   * search tries the largest count at once, to confirm, instead of galloping towards it.
+   */
+  waited?: boolean;
 }
 
 export interface SearchOptions {
@@ -96,7 +105,8 @@ export function searchWorkers(probe: (workers: number) => Probe, o: SearchOption
       const below = fail ?? o.min - 1; // nothing below min is searched: it counts as failing
       if (pass === undefined) {
         if (below >= o.max) break; // the largest count failed: no answer within the bounds
-        if (run(clamp(below + up)).pass) gallop = undefined;
+        const unconstrained = outcomes.get(below)?.waited === false;
+        if (run(unconstrained ? o.max : clamp(below + up)).pass) gallop = undefined;
         up *= 2;
       } else if (pass === below + 1) {
         const r = o.recommend(pass);

@@ -93,7 +93,7 @@ export function planWorkers(input: PlanInput): Plan {
     ? searchWorkers(
         (n) => {
           const r = simulateAt(n);
-          return { pass: r.slo.pass, workersNeeded: r.capacity.workersNeeded };
+          return { pass: r.slo.pass, workersNeeded: r.capacity.workersNeeded, waited: slotRefusals(r.turns) > 0 || r.latency.queueWait.max > 0 };
         },
         { min, max, start: s.workers.count, recommend: (n) => recommendedWorkers(n, s.planning) },
       )

@@ -94,6 +94,25 @@ describe('searchWorkers when no count passes', () => {
     expect(probed).toEqual([3, 2, 4, 6, 10, 18, 30]);
   });
 
+  it('a failure no worker waited in: more workers play the run the same way, so straight to max to confirm', () => {
+    const probed: number[] = [];
+    const r = searchWorkers(
+      (n) => {
+        probed.push(n);
+        return { pass: false, workersNeeded: 3, waited: false };
+      },
+      { min: 1, max: 30, start: 3, recommend: double },
+    );
+    expect(r.workers).toBeUndefined();
+    expect(probed).toEqual([3, 30]);
+  });
+
+  it('…and when max passes after all, the search goes on and finds the threshold', () => {
+    const r = searchWorkers((n) => ({ pass: n >= 17, workersNeeded: 3, waited: false }), { min: 1, max: 30, start: 3, recommend: same });
+    expect(r.workers).toBe(17);
+    expect(r.largestFailing).toBe(16);
+  });
+
   it('a threshold above max is not found', () => {
     const { probe } = threshold(31);
     const r = searchWorkers(probe, { min: 1, max: 30, start: 3, recommend: same });

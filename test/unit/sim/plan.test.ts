@@ -146,6 +146,15 @@ describe('planWorkers without an answer to search for', () => {
     expect(d.report.scenario.workers.count).toBe(30);
   });
 
+  it('a target no worker count can reach (cost per day): once nothing waits for a worker, straight to the largest count; the answer says why', async () => {
+    const d = plan(await load(['slo.maxCostPerDay=$100'])).document;
+    expect(d.result.status).toBe('fail');
+    expect(d.result.diagnosis).toBe('notWorkers');
+    // At 3 workers a few turns still waited for a slot; at 4 none did, so 30 plays the same run.
+    expect(d.search.order).toEqual([3, 4, 30]);
+    expect(d.answer).toMatch(/^No worker count from 1 to 30 meets every SLO: at 30 workers, cost per day \$[\d,]+ > \$100\. No turn waited for a worker at 30, so more workers cannot help/);
+  });
+
   it('a bound too low to reach the answer: turns still queue at the largest count, and the answer says to raise it', async () => {
     const d = plan(await load(), { maxWorkers: 1 }).document;
     expect(d.result.status).toBe('fail');
