@@ -7,9 +7,9 @@
 import { LIMIT_LABEL } from '../core/metrics/report.js';
 import { pointsText, relativeText } from '../sim/compare.js';
 import type { CompareDocument, CompareVariant, FigureKey } from '../sim/compare-schema.js';
-import { duration, int, num, pct, usd, wrap } from './format.js';
+import { duration, int, num, pct, usd } from './format.js';
 import type { Cell, Section, Tone } from './sections.js';
-import { renderAnswer, renderSection, WIDTH } from './terminal.js';
+import { renderAnswer, renderContext, renderSection } from './terminal.js';
 
 interface Row {
   key: FigureKey;
@@ -89,7 +89,7 @@ export function renderCompare(d: CompareDocument, opts: { color: boolean } = { c
   const [base, ...others] = d.variants;
   const common = base!.source.common;
   const lines = [...renderAnswer(d.answer, opts)];
-  if (common.length > 0) lines.push(...wrap(`every variant: ${common.join('; ')}`, WIDTH).map((l) => (opts.color ? `\x1b[2m${l}\x1b[22m` : l)));
+  if (common.length > 0) lines.push(...renderContext(`every variant: ${common.join('; ')}`, opts));
   for (let i = 0; i < Math.max(1, others.length); i += PER_TABLE) lines.push('', ...renderSection(table(d, [base!, ...others.slice(i, i + PER_TABLE)], i === 0), opts));
   return lines.join('\n');
 }

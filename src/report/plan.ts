@@ -8,8 +8,7 @@ import { LIMIT_LABEL } from '../core/metrics/report.js';
 import type { PlanDocument, PlanTrial } from '../sim/plan-schema.js';
 import { duration, int, pct, usd } from './format.js';
 import { cellText, type Cell, type Section } from './sections.js';
-import { renderAnswer, renderSection, WIDTH } from './terminal.js';
-import { wrap } from './format.js';
+import { renderAnswer, renderContext, renderSection } from './terminal.js';
 
 /** SLO names as the table's narrow verdict column says them. */
 const SHORT: Record<string, string> = {
@@ -86,7 +85,7 @@ function maxNote(d: PlanDocument): string {
 export function renderPlan(d: PlanDocument, opts: { color: boolean } = { color: false }): string {
   const lines = [...renderAnswer(d.answer, opts)];
   const context = `${d.scenario.name} · seed ${d.scenario.seed} · ${d.scenario.concurrency} slots per worker · planning.headroom ${d.scenario.headroom}×`;
-  lines.push(...wrap(context, WIDTH).map((l) => (opts.color ? `\x1b[2m${l}\x1b[22m` : l)));
+  lines.push(...renderContext(context, opts));
   if (d.result.status !== 'no-slo') lines.push('', ...renderSection(trials(d), opts));
   return lines.join('\n');
 }

@@ -102,6 +102,12 @@ export function renderAnswer(answer: string, opts: { color: boolean }): string[]
   return sentences(answer).flatMap((s) => wrap(s, WIDTH).map((l) => p(l, 'strong')));
 }
 
+/** A line of context (what was run) as terminal lines: wrapped at WIDTH, dim on a terminal. */
+export function renderContext(text: string, opts: { color: boolean }): string[] {
+  const p = paint(opts.color);
+  return wrap(text, WIDTH).map((l) => p(l, 'dim'));
+}
+
 /** The report as text for a terminal, `WIDTH` columns at most, ANSI colours only when `color`. */
 export function renderReport(r: Report, opts: { color: boolean } = { color: false }): string {
   const p = paint(opts.color);

@@ -84,13 +84,15 @@ function diagnosisText(d: Doc, rep: Report, largest: number): string {
   const b = rep.limits.binding;
   const limit = b ? `the ${b.model} ${LIMIT_LABEL[b.limit]} limit` : 'a provider limit';
   const held = b ? [b.heldBack > 0 ? `our limiter held back ${b.heldBack.toLocaleString('en-US')} calls` : '', b.rateLimited > 0 ? `the provider answered ${b.rateLimited.toLocaleString('en-US')} 429s` : ''].filter(Boolean).join(' and ') : '';
+  // diagnose() says stillQueued from a queue wait p95 above 0: below it, a few turns may have waited.
+  const idle = rep.latency.queueWait.max === 0 ? `No turn waited for a worker at ${largest}` : `At ${largest} workers 95 % of turns waited no time for a worker`;
   switch (d.result.diagnosis) {
     case 'providerLimit':
       return `${capital(limit)} caps throughput there (${held}): no worker count serves everyone — raise the limit, route traffic elsewhere or smooth the load.`;
     case 'limitBinds':
-      return `No turn waited for a worker at ${largest}, but ${limit} binds (${held}): more workers cannot help — raise the limit or smooth the load.`;
+      return `${idle}, but ${limit} binds (${held}): more workers cannot help — raise the limit or smooth the load.`;
     case 'notWorkers':
-      return `No turn waited for a worker at ${largest}, so more workers cannot help: what fails comes from the provider's latency, faults or prices, or the targets themselves.`;
+      return `${idle}, so more workers cannot help: what fails comes from the provider's latency, faults or prices, or the targets themselves.`;
     default: {
       const bound = d.search.maxWorkersFrom === 'flag' ? 'raise --max-workers' : d.search.maxWorkersFrom === 'planning.maxWorkers' ? 'planning.maxWorkers bounds the search: raise it or give --max-workers' : 'give --max-workers to search further';
       return `Turns still waited for a worker at ${largest} (queue wait p95 ${duration(rep.latency.queueWait.p95)}): ${bound}.`;

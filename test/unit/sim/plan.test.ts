@@ -155,6 +155,15 @@ describe('planWorkers without an answer to search for', () => {
     expect(d.answer).toMatch(/^No worker count from 1 to 30 meets every SLO: at 30 workers, cost per day \$[\d,]+ > \$100\. No turn waited for a worker at 30, so more workers cannot help/);
   });
 
+  it('a limit that binds in bursts while no turn waits for a worker: more workers cannot help, the limit is named', async () => {
+    // 320 requests/min admits 288 where the agent averages about 310: calls wait in our
+    // limiter, not for a worker, and the first token comes late whatever the workers.
+    const d = plan(await load(['models.sonnet.limits.rpm=320', 'slo.ttftP95=1s'])).document;
+    expect(d.result.status).toBe('fail');
+    expect(d.result.diagnosis).toBe('limitBinds');
+    expect(d.answer).toMatch(/No turn waited for a worker at 30, but the sonnet RPM limit binds \(our limiter held back [\d,]+ calls\): more workers cannot help — raise the limit or smooth the load\./);
+  });
+
   it('a bound too low to reach the answer: turns still queue at the largest count, and the answer says to raise it', async () => {
     const d = plan(await load(), { maxWorkers: 1 }).document;
     expect(d.result.status).toBe('fail');
