@@ -17,6 +17,8 @@ const RAW = ['loadtest', 'raw', '--target', 'http://127.0.0.1:9'];
 /** Every duration flag, on a command line that is valid apart from it. */
 const FLAGS: [string, string[], string][] = [
   ['sim run --duration', ['sim', 'run', SCENARIO], '--duration'],
+  ['sim plan --duration', ['sim', 'plan', SCENARIO], '--duration'],
+  ['sim compare --duration', ['sim', 'compare', SCENARIO, '--variant', 'no cache: cache=false'], '--duration'],
   ['serve --drain-timeout', SERVE, '--drain-timeout'],
   ['serve --reclaim-after', SERVE, '--reclaim-after'],
   ['loadtest --duration', LOADTEST, '--duration'],

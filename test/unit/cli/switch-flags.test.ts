@@ -29,6 +29,8 @@ describe('a switch given a value other than true or false is refused, exit 2', (
     [['sim', 'run', SCENARIO, '--json='], '--json', ''],
     [['sim', 'run', SCENARIO, '--help=maybe'], '--help', 'maybe'],
     [['sim', 'run', SCENARIO, '--allow-huge-run=yes'], '--allow-huge-run', 'yes'],
+    [['sim', 'plan', SCENARIO, '--json=maybe'], '--json', 'maybe'],
+    [['sim', 'compare', SCENARIO, 'scenarios/research-agent.yaml', '--json=yes'], '--json', 'yes'],
     [['workload', 'preview', SCENARIO, '--json=yes'], '--json', 'yes'],
     [[...LOADTEST, '--stream=maybe'], '--stream', 'maybe'],
     [[...LOADTEST, '--compare-sim=yes'], '--compare-sim', 'yes'],
