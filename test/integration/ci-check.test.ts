@@ -3,55 +3,24 @@
  * scenarios with a short --duration, its exit code and output checked. A stale dist/ would test old code,
  * so the suite first checks that dist/ is at least as new as every source file (`npm run build`).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReportSchema } from '../../src/core/metrics/report.js';
 import { CheckDocumentSchema, type CheckDocument } from '../../src/ci/check-document.js';
-import { REPO_ROOT } from '../helpers/runtime.js';
+import { assertBuilt, runBin, type BinResult as Run } from '../helpers/bin.js';
 
 const SUPPORT = ['scenarios/support-agent.yaml', '--duration', '10m'];
 // 50 minutes: the window takes in the scenario's ×3 spike at 40m, where 8 workers fall behind.
 const RESEARCH = ['scenarios/research-agent.yaml', '--duration', '50m'];
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** `headroom <args>` from the repository root, as a user (or `npx headroom` in CI) runs it. */
-function headroom(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/headroom.js'), ...args], { cwd: REPO_ROOT, env: { ...process.env, HEADROOM_DEBUG: '', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`headroom ${args.join(' ')}: no exit within 30 s\n${stdout}\n${stderr}`));
-    }, 30_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
-}
+const headroom = (args: string[]): Promise<Run> => runBin(args, 30_000);
 
 let dir: string;
 beforeAll(() => {
-  const stale = sources(join(REPO_ROOT, 'src')).filter((f) => {
-    const built = join(REPO_ROOT, 'dist', relative(join(REPO_ROOT, 'src'), f)).replace(/\.ts$/, '.js');
-    return !existsSync(built) || statSync(built).mtimeMs < statSync(f).mtimeMs;
-  });
-  if (stale.length > 0) throw new Error(`dist/ is older than ${relative(REPO_ROOT, stale[0]!)} (and ${stale.length - 1} more): run \`npm run build\` first`);
+  assertBuilt();
   dir = mkdtempSync(join(tmpdir(), 'headroom-ci-check-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
