@@ -8,12 +8,13 @@
  * renamed or given another meaning or unit); adding an optional field is not breaking.
  */
 import { z } from 'zod';
+import { field } from '../core/metrics/report.js';
 import { FIGURE_IDS, type FigureCheck } from './gate.js';
 
 export const CHECK_SCHEMA_VERSION = 1;
 export const CHECK_KIND = 'ci-check';
 
-const ms = (what: string) => z.number().nonnegative().describe(`${what} (ms)`);
+const { ms } = field;
 
 const RunSchema = z
   .strictObject({

@@ -24,7 +24,7 @@
 import autocannon from 'autocannon';
 import { z } from 'zod';
 import { encodeHistogram, newHistogram, recordMs, summarise } from '../core/metrics/histogram.js';
-import { LatencySummarySchema } from '../core/metrics/report.js';
+import { LatencySummarySchema, field } from '../core/metrics/report.js';
 import { ErrorCode, HeadroomError } from '../errors.js';
 
 export const RAW_REPORT_SCHEMA_VERSION = 1;
@@ -32,7 +32,7 @@ export const RAW_REPORT_SCHEMA_VERSION = 1;
 /** Bounds that keep a raw run from being aimed at anything by accident for long. */
 export const RAW_LIMITS = { minDurationMs: 1_000, maxDurationMs: 600_000, maxConnections: 1_000, maxRate: 1_000_000, maxTimeoutMs: 120_000 } as const;
 
-const count = (what: string) => z.int().nonnegative().describe(what);
+const { count } = field;
 
 export const RawReportSchema = z
   .strictObject({

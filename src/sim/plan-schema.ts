@@ -9,14 +9,11 @@
  * or unit); adding an optional field is not breaking.
  */
 import { z } from 'zod';
-import { ReportSchema, SloCheckSchema } from '../core/metrics/report.js';
+import { ReportSchema, SloCheckSchema, field } from '../core/metrics/report.js';
 
 export const PLAN_SCHEMA_VERSION = 1 as const;
 
-const count = (what: string) => z.int().nonnegative().describe(what);
-const ms = (what: string) => z.number().nonnegative().describe(`${what} (ms)`);
-const usd = (what: string) => z.number().nonnegative().describe(`${what} (USD)`);
-const ratio = (what: string) => z.number().nonnegative().describe(`${what} (ratio; 1 = 100 %)`);
+const { count, ms, usd, ratio } = field;
 
 export const PlanTrialSchema = z
   .strictObject({

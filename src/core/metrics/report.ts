@@ -38,6 +38,9 @@ const usd = (what: string) => z.number().nonnegative().describe(`${what} (USD)`)
 const ratio = (what: string) => z.number().nonnegative().describe(`${what} (ratio; 1 = 100 %)`);
 const counters = (what: string) => z.record(z.string(), z.int().nonnegative()).describe(what);
 
+/** The field builders of the report schema, shared by the documents built around a report (sim plan and compare, ci check, raw load): one wording of each unit in every generated schema. */
+export const field = { count, ms, usd, ratio } as const;
+
 export const LatencySummarySchema = z
   .strictObject({
     count: count('Samples recorded'),
