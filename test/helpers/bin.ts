@@ -62,3 +62,6 @@ export function runBin(args: string[], timeoutMs = 60_000): Promise<BinResult> {
 export function timeless(json: string): unknown {
   return JSON.parse(json, (k, v: unknown) => (k === 'wallMs' || k === 'eventsPerSecond' ? undefined : v)) as unknown;
 }
+
+/** Terminal output with its lines joined: answers wrap at 100 columns, at spaces. */
+export const flat = (text: string): string => text.replace(/\n/g, ' ');

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, runBin, timeless } from '../helpers/bin.js';
+import { assertBuilt, flat, runBin, timeless } from '../helpers/bin.js';
 import { CompareSchema, type CompareDocument } from '../../src/sim/compare-schema.js';
 
 const SUPPORT = 'scenarios/support-agent.yaml';
@@ -15,8 +15,6 @@ const RESEARCH = 'scenarios/research-agent.yaml';
 const SHORT = ['--duration', '15m'];
 const WHAT_IF = [SUPPORT, ...SHORT, '--variant', 'haiku: router.default=haiku', '--variant', '4x: users.dailyActive=20000'];
 const dir = mkdtempSync(join(tmpdir(), 'headroom-compare-'));
-/** Terminal output with its lines joined: the answer wraps at 100 columns, at spaces. */
-const flat = (text: string) => text.replace(/\n/g, ' ');
 
 beforeAll(() => assertBuilt());
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,14 +7,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, runBin, timeless } from '../helpers/bin.js';
+import { assertBuilt, flat, runBin, timeless } from '../helpers/bin.js';
 import { PlanSchema, type PlanDocument } from '../../src/sim/plan-schema.js';
 
 const SUPPORT = 'scenarios/support-agent.yaml';
 const SHORT = ['--duration', '15m'];
 const dir = mkdtempSync(join(tmpdir(), 'headroom-plan-'));
-/** Terminal output with its lines joined: the answer wraps at 100 columns, at spaces. */
-const flat = (text: string) => text.replace(/\n/g, ' ');
 
 beforeAll(() => assertBuilt());
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
